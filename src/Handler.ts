@@ -1,0 +1,106 @@
+/**
+ * What implements a method: a function of the decoded params, the context and the request.
+ *
+ * A handler may answer in the shape that suits its code. The FP shapes are `Either` and `TaskEither`
+ * (`Left` for an error the contract declares, or any {@link RpcError.RpcError}); for code coming from
+ * imperative libraries, a plain value or a `Promise` is lifted, and {@link RpcError.raise} may throw a
+ * chosen error. Anything else thrown or rejected becomes `Internal error` on the wire.
+ *
+ * How a returned value is read: a function is a `TaskEither`; a thenable is a `Promise` of the
+ * result; an object whose `_tag` is `"Left"` or `"Right"` is an `Either`; anything else is the
+ * result itself (`undefined` is answered as `null`).
+ *
+ * @since 0.1.0
+ */
+import type { Either } from 'fp-ts/lib/Either.js'
+import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
+import type * as Method from './Method.js'
+import type * as RpcError from './RpcError.js'
+import type { RpcRequest } from './RpcRequest.js'
+
+/**
+ * @category model
+ * @since 0.1.0
+ */
+export type Result<E, A> = A | Promise<A> | Either<E, A> | TaskEither<E, A>
+
+/**
+ * @category model
+ * @since 0.1.0
+ */
+export type Handler<P, A, E, C> = (params: P, context: C, request: RpcRequest) => Result<E | RpcError.RpcError, A>
+
+/**
+ * The handler type a contract asks for.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type For<M, C = unknown> = Handler<Method.ParamsOf<M>, Method.ResultOf<M>, Method.ErrorOf<M>, C>
+
+/**
+ * A handler with its types forgotten, as a registry stores it beside its contract.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+// `any` in params: the registry pairs each handler with the contract whose codec produced its params,
+// a link TypeScript cannot express for a heterogeneous collection.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyHandler<C> = (params: any, context: C, request: RpcRequest) => unknown
+
+// -------------------------------------------------------------------------------------
+// utils
+// -------------------------------------------------------------------------------------
+
+/**
+ * Whether `u` has the shape of an fp-ts `Either`.
+ *
+ * @category refinements
+ * @since 0.1.0
+ */
+export const isEither = (u: unknown): u is Either<unknown, unknown> => {
+  if (typeof u !== 'object' || u === null) return false
+  const tag = (u as { _tag?: unknown })._tag
+  return tag === 'Right' ? 'right' in u : tag === 'Left' && 'left' in u
+}
+
+/**
+ * Whether `u` is a thenable.
+ *
+ * @category refinements
+ * @since 0.1.0
+ */
+export const isThenable = (u: unknown): u is PromiseLike<unknown> =>
+  typeof u === 'object' && u !== null && typeof (u as { then?: unknown }).then === 'function'
+
+/**
+ * Calls `settled(ok)` once the result is known (`ok` is false for a `Left`, a throw or a
+ * rejection), and returns a result that answers the same. For middleware that observes outcomes.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const onSettled = <E, A>(run: () => Result<E, A>, settled: (ok: boolean) => void): Result<E, A> => {
+  let out: Result<E, A>
+  try {
+    out = run()
+  } catch (e) {
+    settled(false)
+    throw e
+  }
+  const fail = (e: unknown): never => {
+    settled(false)
+    throw e
+  }
+  if (typeof out === 'function') {
+    const task = out as TaskEither<E, A>
+    return () =>
+      Promise.resolve()
+        .then(task)
+        .then((e) => (settled(isEither(e) && e._tag === 'Right'), e), fail)
+  }
+  if (isThenable(out)) return Promise.resolve(out).then((a) => (settled(true), a), fail) as Promise<A>
+  settled(!isEither(out) || out._tag === 'Right')
+  return out
+}

@@ -1,0 +1,162 @@
+/**
+ * A method contract: the name, the codecs of its params, result and application errors, and a
+ * description. Declared once, read by the server (to validate and encode) and by the client (to
+ * encode and decode), so both ends share one source of truth.
+ *
+ * **Params by name and by position.** When the params codec describes an object (`t.type`,
+ * `t.partial`, `t.strict`, `t.exact`, or an intersection of those), the contract takes both forms, as
+ * the specification's `subtract` takes `[42, 23]` and `{"minuend": 42, "subtrahend": 23}`: an array is
+ * read in the declared parameter order (the codec's own key order unless `paramOrder` says
+ * otherwise) and the handler always receives the object. Any other codec (`t.tuple`,
+ * `t.array`, ...) is applied to the params as sent, with absent params read as `[]`.
+ *
+ * @since 0.1.0
+ */
+import * as t from 'io-ts'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * @category model
+ * @since 0.1.0
+ */
+export interface Method<Name extends string, P, A, E = never, PO = unknown, AO = unknown, EO = unknown> {
+  readonly _tag: 'Method'
+  readonly name: Name
+  readonly params: t.Type<P, PO, unknown>
+  readonly result: t.Type<A, AO, unknown>
+  /** The application errors a handler may answer with; `undefined` when the contract declares none. */
+  readonly error: t.Type<E, EO, unknown> | undefined
+  readonly description: string
+  /**
+   * The parameter names in positional order, when params are by name (see the module comment);
+   * `undefined` when the params codec is applied to the params as sent.
+   */
+  readonly paramOrder: ReadonlyArray<string> | undefined
+  /**
+   * How a client sends the params of a by-name contract: `'name'` (the object, the default) or
+   * `'position'` (an array in `paramOrder`, for servers that only take positional params). Params of
+   * other contracts are sent as they are.
+   */
+  readonly sendParamsBy: 'name' | 'position'
+}
+
+/**
+ * Any contract. io-ts's own `t.Any` is used for the codecs because a codec is contravariant in what
+ * it encodes, so `t.Type<number>` is not a `t.Type<unknown>`.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface AnyMethod {
+  readonly _tag: 'Method'
+  readonly name: string
+  readonly params: t.Any
+  readonly result: t.Any
+  readonly error: t.Any | undefined
+  readonly description: string
+  readonly paramOrder: ReadonlyArray<string> | undefined
+  readonly sendParamsBy: 'name' | 'position'
+}
+
+/** @category type lambdas @since 0.1.0 */
+export type ParamsOf<M> = M extends Method<string, infer P, unknown, unknown> ? P : never
+/** @category type lambdas @since 0.1.0 */
+export type ResultOf<M> = M extends Method<string, unknown, infer A, unknown> ? A : never
+/** @category type lambdas @since 0.1.0 */
+export type ErrorOf<M> = M extends Method<string, unknown, unknown, infer E> ? E : never
+/** @category type lambdas @since 0.1.0 */
+export type NameOf<M> = M extends Method<infer N, unknown, unknown, unknown> ? N : never
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/**
+ * What {@link make} takes. Only `name` is required: params default to none (`t.type({})`), the result
+ * to `t.unknown`, errors to none.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export interface Spec<Name extends string, P, A, E, PO, AO, EO> {
+  readonly name: Name
+  readonly params?: t.Type<P, PO, unknown>
+  readonly result?: t.Type<A, AO, unknown>
+  readonly error?: t.Type<E, EO, unknown>
+  readonly description?: string
+  readonly paramOrder?: ReadonlyArray<keyof P & string>
+  readonly sendParamsBy?: 'name' | 'position'
+}
+
+const noParams = t.type({}, 'NoParams')
+
+/**
+ * Declares a contract.
+ *
+ * @example
+ * import * as t from 'io-ts'
+ * import { Method } from 'fp-jsonrpc'
+ *
+ * const Subtract = Method.make({
+ *   name: 'subtract',
+ *   params: t.type({ minuend: t.number, subtrahend: t.number }),
+ *   result: t.number,
+ *   description: 'minuend - subtrahend',
+ * })
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export function make<Name extends string, P = {}, A = unknown, E = never, PO = {}, AO = unknown, EO = never>(
+  spec: Spec<Name, P, A, E, PO, AO, EO>,
+): Method<Name, P, A, E, PO, AO, EO> {
+  const params = (spec.params ?? noParams) as t.Type<P, PO, unknown>
+  const paramOrder = spec.paramOrder ?? namesOf(params)
+  if (spec.paramOrder !== undefined && new Set(spec.paramOrder).size !== spec.paramOrder.length) {
+    throw new TypeError(`method ${spec.name}: paramOrder names a parameter twice`)
+  }
+  const sendParamsBy = spec.sendParamsBy ?? 'name'
+  return {
+    _tag: 'Method',
+    name: spec.name,
+    params,
+    result: (spec.result ?? t.unknown) as t.Type<A, AO, unknown>,
+    error: spec.error,
+    description: spec.description ?? '',
+    paramOrder,
+    sendParamsBy,
+  }
+}
+
+// -------------------------------------------------------------------------------------
+// utils
+// -------------------------------------------------------------------------------------
+
+/**
+ * The parameter names of an object codec, in declaration order; `undefined` for any other codec.
+ * Looks through `t.exact`/`t.strict` (`.type`), `t.type`/`t.partial` (`.props`), intersections
+ * (`.types`, in order, each name once) and refinements/brands (`.type`).
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const namesOf = (codec: t.Any): ReadonlyArray<string> | undefined => {
+  if (codec instanceof t.InterfaceType || codec instanceof t.PartialType) return Object.keys(codec.props as object)
+  if (codec instanceof t.StrictType) return Object.keys(codec.props as object)
+  if (codec instanceof t.ExactType || codec instanceof t.RefinementType || codec instanceof t.ReadonlyType) {
+    return namesOf(codec.type as t.Any)
+  }
+  if (codec instanceof t.IntersectionType) {
+    const names: Array<string> = []
+    for (const member of codec.types as ReadonlyArray<t.Any>) {
+      const own = namesOf(member)
+      if (own === undefined) return undefined
+      for (const n of own) if (!names.includes(n)) names.push(n)
+    }
+    return names
+  }
+  return undefined
+}

@@ -1,0 +1,132 @@
+/**
+ * Params validation: from a contract's codec to a decoder of the params a request carries, and the
+ * failures as data ({@link ParamIssue}), each with the path that failed.
+ *
+ * Turning issues into text is a separate step (see `ParamReporter`), as io-ts keeps its errors
+ * apart from its `PathReporter`.
+ *
+ * @since 0.1.0
+ */
+import type { Either } from 'fp-ts/lib/Either.js'
+import * as t from 'io-ts'
+import type * as Method from './Method.js'
+import type { Params } from './RpcRequest.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * One thing wrong with the params: where (`["params", 1]` or `["params", "subtrahend", "x"]`), what
+ * the codec expected there, and what was found (`undefined` when the member is missing).
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface ParamIssue {
+  readonly path: ReadonlyArray<string | number>
+  readonly expected: string
+  readonly actual: unknown
+  /** The codec's own message, when it gave one. */
+  readonly message?: string
+}
+
+/**
+ * @category model
+ * @since 0.1.0
+ */
+export type Decoder = (params: Params | undefined) => Either<ReadonlyArray<ParamIssue>, unknown>
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/**
+ * The params decoder of a contract, built once per method.
+ *
+ * By-name contracts take an object as it is and an array in `paramOrder` (more elements than names
+ * is an issue); absent params are `{}`. Other contracts get the params as sent, absent ones as `[]`.
+ *
+ * Speed: when the codec's `encode` is io-ts's `identity`, a value for which `is` holds is taken
+ * without running `decode`. The io-ts law `decode(encode(a)) = right(a)` makes that exact: with an
+ * identity `encode` it says `decode(a) = right(a)` for every `a` that `is` accepts. Values that fail
+ * `is` still go through `decode`, which finds the issues (or, for a lax codec, succeeds).
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const decoder = (method: Method.AnyMethod): Decoder => {
+  const codec: t.Any = method.params
+  const order = method.paramOrder
+  const validate =
+    codec.encode === t.identity
+      ? (u: unknown, positional: boolean): Either<ReadonlyArray<ParamIssue>, unknown> =>
+          codec.is(u) ? { _tag: 'Right', right: u } : fromValidation(codec.decode(u), order, positional)
+      : (u: unknown, positional: boolean): Either<ReadonlyArray<ParamIssue>, unknown> =>
+          fromValidation(codec.decode(u), order, positional)
+  if (order === undefined) return (params) => validate(params === undefined ? [] : params, false)
+  return (params) => {
+    if (params === undefined) return validate({}, false)
+    if (!Array.isArray(params)) return validate(params, false)
+    if (params.length > order.length) {
+      return {
+        _tag: 'Left',
+        left: [{ path: ['params'], expected: `at most ${order.length} parameters`, actual: params.length, message: `expected at most ${order.length} parameters, got ${params.length}` }],
+      }
+    }
+    const named: Record<string, unknown> = {}
+    for (let i = 0; i < params.length; i++) named[order[i] as string] = params[i]
+    return validate(named, true)
+  }
+}
+
+// -------------------------------------------------------------------------------------
+// utils
+// -------------------------------------------------------------------------------------
+
+const fromValidation = (
+  v: t.Validation<unknown>,
+  order: ReadonlyArray<string> | undefined,
+  positional: boolean,
+): Either<ReadonlyArray<ParamIssue>, unknown> => (v._tag === 'Right' ? v : { _tag: 'Left', left: issuesOf(v.left, order, positional) })
+
+// Union and intersection members add a context entry keyed by the member's index, which is not a
+// place in the params; such keys are left out of paths.
+const isCombinator = (type: t.Decoder<unknown, unknown>): boolean => {
+  const tag = (type as { _tag?: unknown })._tag
+  return tag === 'UnionType' || tag === 'IntersectionType'
+}
+
+/**
+ * Issues from io-ts validation errors. With `positional`, the first path segment (a parameter name)
+ * is given as its index in `order`, so that an array sent as `[42, "x"]` is told about `params.1`.
+ * Duplicates (a union reports once per member) are merged.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const issuesOf = (
+  errors: t.Errors,
+  order: ReadonlyArray<string> | undefined,
+  positional: boolean,
+): ReadonlyArray<ParamIssue> => {
+  const seen = new Set<string>()
+  const out: Array<ParamIssue> = []
+  for (const error of errors) {
+    const path: Array<string | number> = ['params']
+    let expected = error.context[0]?.type.name ?? 'params'
+    for (let i = 1; i < error.context.length; i++) {
+      const entry = error.context[i] as t.ContextEntry
+      const parent = (error.context[i - 1] as t.ContextEntry).type
+      if (isCombinator(parent)) continue
+      const key = path.length === 1 && positional && order !== undefined ? order.indexOf(entry.key) : entry.key
+      path.push(typeof key === 'string' && /^\d+$/.test(key) && Array.isArray((error.context[i - 1] as t.ContextEntry).actual) ? Number(key) : key)
+      expected = entry.type.name
+    }
+    const dedupe = `${path.join('\u0000')}\u0001${expected}`
+    if (seen.has(dedupe)) continue
+    seen.add(dedupe)
+    out.push(error.message === undefined ? { path, expected, actual: error.value } : { path, expected, actual: error.value, message: error.message })
+  }
+  return out
+}

@@ -1,0 +1,159 @@
+/**
+ * Response objects: success and failure, their codecs, and a way to take them apart.
+ *
+ * The model is the wire shape, told apart by which member is present (`result` or `error`) rather
+ * than by a `_tag`: a response is written to the peer as it is, with no conversion on the hot path.
+ * {@link match} and {@link toEither} give the tagged view where code wants one.
+ *
+ * @since 0.1.0
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import * as t from 'io-ts'
+import * as Id from './Id.js'
+import * as RpcError from './RpcError.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * @category model
+ * @since 0.1.0
+ */
+export interface Success<A = unknown> {
+  readonly jsonrpc: '2.0'
+  readonly result: A
+  readonly id: Id.Id
+}
+
+/**
+ * @category model
+ * @since 0.1.0
+ */
+export interface Failure<E = RpcError.RpcError> {
+  readonly jsonrpc: '2.0'
+  readonly error: E
+  readonly id: Id.Id
+}
+
+/**
+ * @category model
+ * @since 0.1.0
+ */
+export type RpcResponse<A = unknown, E = RpcError.RpcError> = Success<A> | Failure<E>
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/** @category constructors @since 0.1.0 */
+export const success = <A>(result: A, id: Id.Id): Success<A> => ({ jsonrpc: '2.0', result, id })
+
+/** @category constructors @since 0.1.0 */
+export const failure = <E = RpcError.RpcError>(error: E, id: Id.Id): Failure<E> => ({ jsonrpc: '2.0', error, id })
+
+// -------------------------------------------------------------------------------------
+// refinements
+// -------------------------------------------------------------------------------------
+
+const hasOwn = Object.prototype.hasOwnProperty
+
+/** @category refinements @since 0.1.0 */
+export const isSuccess = <A, E>(r: RpcResponse<A, E>): r is Success<A> => hasOwn.call(r, 'result')
+
+/** @category refinements @since 0.1.0 */
+export const isFailure = <A, E>(r: RpcResponse<A, E>): r is Failure<E> => !hasOwn.call(r, 'result')
+
+/**
+ * Whether `u` is a well-formed response: `"jsonrpc": "2.0"`, a valid id, and exactly one of
+ * `result` and `error`, the latter a well-formed error object.
+ *
+ * @category refinements
+ * @since 0.1.0
+ */
+export const isRpcResponse = (u: unknown): u is RpcResponse => {
+  if (typeof u !== 'object' || u === null || Array.isArray(u)) return false
+  const r = u as { jsonrpc?: unknown; id?: unknown; error?: unknown }
+  if (r.jsonrpc !== '2.0' || !hasOwn.call(r, 'id') || !Id.isId(r.id)) return false
+  const hasResult = hasOwn.call(r, 'result')
+  const hasError = hasOwn.call(r, 'error')
+  return hasResult ? !hasError : hasError && RpcError.isRpcError(r.error)
+}
+
+// -------------------------------------------------------------------------------------
+// destructors
+// -------------------------------------------------------------------------------------
+
+/**
+ * @category destructors
+ * @since 0.1.0
+ */
+export const match =
+  <A, E, B, C = B>(onFailure: (f: Failure<E>) => B, onSuccess: (s: Success<A>) => C) =>
+  (r: RpcResponse<A, E>): B | C =>
+    isSuccess(r) ? onSuccess(r) : onFailure(r as Failure<E>)
+
+/**
+ * The tagged view: `Right` for a success, `Left` for a failure.
+ *
+ * @category destructors
+ * @since 0.1.0
+ */
+export const toEither = <A, E>(r: RpcResponse<A, E>): E.Either<Failure<E>, Success<A>> =>
+  isSuccess(r) ? E.right(r) : E.left(r as Failure<E>)
+
+// -------------------------------------------------------------------------------------
+// codecs
+// -------------------------------------------------------------------------------------
+
+/**
+ * Codec of a response object (see {@link isRpcResponse}).
+ *
+ * @category codecs
+ * @since 0.1.0
+ */
+export const codec: t.Type<RpcResponse, RpcResponse, unknown> = new t.Type<RpcResponse, RpcResponse, unknown>(
+  'RpcResponse',
+  isRpcResponse,
+  (u, c) => (isRpcResponse(u) ? t.success(u) : t.failure(u, c, 'expected a JSON-RPC 2.0 response object')),
+  t.identity,
+)
+
+/**
+ * Codec of a success response whose `result` is decoded with `result`.
+ *
+ * @category codecs
+ * @since 0.1.0
+ */
+export const successCodec = <A, O>(result: t.Type<A, O, unknown>): t.Type<Success<A>, Success<O>, unknown> =>
+  t.type({ jsonrpc: t.literal('2.0'), result, id: Id.codec }, `Success<${result.name}>`) as never
+
+/**
+ * Codec of a failure response whose `error` is decoded with `error` ({@link RpcError.codec} by
+ * default).
+ *
+ * @category codecs
+ * @since 0.1.0
+ */
+export const failureCodec = <E, O>(error: t.Type<E, O, unknown>): t.Type<Failure<E>, Failure<O>, unknown> =>
+  t.type({ jsonrpc: t.literal('2.0'), error, id: Id.codec }, `Failure<${error.name}>`) as never
+
+/**
+ * Codec of a batch response: a non-empty array of responses.
+ *
+ * @category codecs
+ * @since 0.1.0
+ */
+export const batchCodec: t.Type<ReadonlyArray<RpcResponse>, ReadonlyArray<RpcResponse>, unknown> = new t.Type<
+  ReadonlyArray<RpcResponse>,
+  ReadonlyArray<RpcResponse>,
+  unknown
+>(
+  'RpcResponseBatch',
+  (u): u is ReadonlyArray<RpcResponse> => Array.isArray(u) && u.length > 0 && u.every(isRpcResponse),
+  (u, c) =>
+    Array.isArray(u) && u.length > 0 && u.every(isRpcResponse)
+      ? t.success(u)
+      : t.failure(u, c, 'expected a non-empty array of response objects'),
+  t.identity,
+)
