@@ -214,8 +214,6 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
   }
   const deserialize = options.deserialize ?? JSON.parse
   const validator = options.validateRequest
-  const isRequest =
-    validator === undefined ? RpcRequest.isRpcRequest : (u: unknown): u is RpcRequest.RpcRequest => validator.decode(u)._tag === 'Right'
   const reportParams = options.reportParams ?? ParamReporter.report
   const contextOf = options.context
   const postProcess = options.postProcess
@@ -224,8 +222,15 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
 
   // --- the pipeline, before the call: Either steps joined by chain ---------------------------------
 
-  const validateRequest = (u: unknown): Either<Rejection, RpcRequest.RpcRequest> =>
-    isRequest(u) ? right(u) : left({ id: RpcRequest.detectId(u), error: INVALID_REQUEST_ERROR })
+  const invalidRequest = (u: unknown): Either<Rejection, never> => left({ id: RpcRequest.detectId(u), error: INVALID_REQUEST_ERROR })
+
+  const validateRequest =
+    validator === undefined
+      ? (u: unknown): Either<Rejection, RpcRequest.RpcRequest> => (RpcRequest.isRpcRequest(u) ? right(u) : invalidRequest(u))
+      : (u: unknown): Either<Rejection, RpcRequest.RpcRequest> => {
+          const decoded = validator.decode(u)
+          return decoded._tag === 'Right' ? decoded : invalidRequest(u)
+        }
 
   const lookupMethod = (request: RpcRequest.RpcRequest): Either<Rejection, Found<C>> => {
     const id = hasOwn.call(request, 'id') ? (request as RpcRequest.Request).id : undefined
@@ -338,7 +343,15 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
   // --- one message, or one element of a batch ----------------------------------------------------
 
   const runOne = (u: unknown, base: B): Awaitable<Item> => {
-    const prepared = prepare(u)
+    let prepared: Either<Rejection, Call<C>>
+    try {
+      prepared = prepare(u)
+    } catch (e) {
+      // Only user code can throw here (a custom validator, a params codec, the params reporter).
+      const request = RpcRequest.isRpcRequest(u) ? u : undefined
+      onDefect(e, request)
+      return request !== undefined && RpcRequest.isNotification(request) ? undefined : RpcResponse.failure(INTERNAL_ERROR, RpcRequest.detectId(u))
+    }
     if (prepared._tag === 'Left') {
       const { id, error } = prepared.left
       return id === undefined ? undefined : RpcResponse.failure(error, id)
