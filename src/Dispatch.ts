@@ -87,7 +87,13 @@ export interface OptionsWithContext<C, B> extends Options {
   readonly context: (request: RpcRequest.RpcRequest, base: B) => C
 }
 
-type ContextArg<B> = unknown extends B ? [context?: B] : [context: B]
+/**
+ * The context argument of the entry points: optional when the handlers need none.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type ContextArg<B> = unknown extends B ? [context?: B] : [context: B]
 
 /**
  * The entry points, at the three levels jsonrpcserver offers.

@@ -65,20 +65,33 @@ export const isSuccess = <A, E>(r: RpcResponse<A, E>): r is Success<A> => hasOwn
 export const isFailure = <A, E>(r: RpcResponse<A, E>): r is Failure<E> => !hasOwn.call(r, 'result')
 
 /**
- * Whether `u` is a well-formed response: `"jsonrpc": "2.0"`, a valid id, and exactly one of
- * `result` and `error`, the latter a well-formed error object.
+ * Checks that `u` is a well-formed response: `"jsonrpc": "2.0"`, a valid id, and exactly one of
+ * `result` and `error`, the latter a well-formed error object. `Left` says which rule it breaks.
  *
  * @category refinements
  * @since 0.1.0
  */
-export const isRpcResponse = (u: unknown): u is RpcResponse => {
-  if (typeof u !== 'object' || u === null || Array.isArray(u)) return false
+export const validate = (u: unknown): E.Either<string, RpcResponse> => {
+  if (typeof u !== 'object' || u === null || Array.isArray(u)) return E.left(`expected a response object, got ${u === null ? 'null' : Array.isArray(u) ? 'an array' : typeof u}`)
   const r = u as { jsonrpc?: unknown; id?: unknown; error?: unknown }
-  if (r.jsonrpc !== '2.0' || !hasOwn.call(r, 'id') || !Id.isId(r.id)) return false
+  if (r.jsonrpc !== '2.0') return E.left('jsonrpc must be "2.0"')
+  if (!hasOwn.call(r, 'id')) return E.left('has no id')
+  if (!Id.isId(r.id)) return E.left('the id must be a string, a safe-integer-range number or null')
   const hasResult = hasOwn.call(r, 'result')
   const hasError = hasOwn.call(r, 'error')
-  return hasResult ? !hasError : hasError && RpcError.isRpcError(r.error)
+  if (hasResult && hasError) return E.left('has both result and error')
+  if (!hasResult && !hasError) return E.left('has neither result nor error')
+  if (hasError && !RpcError.isRpcError(r.error)) return E.left('the error must be an object with an integer code and a string message')
+  return E.right(u as RpcResponse)
 }
+
+/**
+ * Whether `u` is a well-formed response (see {@link validate}).
+ *
+ * @category refinements
+ * @since 0.1.0
+ */
+export const isRpcResponse = (u: unknown): u is RpcResponse => validate(u)._tag === 'Right'
 
 // -------------------------------------------------------------------------------------
 // destructors
@@ -115,7 +128,10 @@ export const toEither = <A, E>(r: RpcResponse<A, E>): E.Either<Failure<E>, Succe
 export const codec: t.Type<RpcResponse, RpcResponse, unknown> = new t.Type<RpcResponse, RpcResponse, unknown>(
   'RpcResponse',
   isRpcResponse,
-  (u, c) => (isRpcResponse(u) ? t.success(u) : t.failure(u, c, 'expected a JSON-RPC 2.0 response object')),
+  (u, c) => {
+    const checked = validate(u)
+    return checked._tag === 'Right' ? t.success(checked.right) : t.failure(u, c, checked.left)
+  },
   t.identity,
 )
 

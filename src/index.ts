@@ -4,9 +4,12 @@
  *
  * @since 0.1.0
  */
+export * as Client from './Client.js'
+export * as ClientError from './ClientError.js'
 export * as Dispatch from './Dispatch.js'
 export * as Handler from './Handler.js'
 export * as Id from './Id.js'
+export * as InMemory from './InMemory.js'
 export * as Introspection from './Introspection.js'
 export * as Method from './Method.js'
 export * as Middleware from './Middleware.js'
@@ -16,3 +19,4 @@ export * as Registry from './Registry.js'
 export * as RpcError from './RpcError.js'
 export * as RpcRequest from './RpcRequest.js'
 export * as RpcResponse from './RpcResponse.js'
+export * as Transport from './Transport.js'

@@ -1,0 +1,555 @@
+/**
+ * The client: typed calls, notifications and batches made from the same contracts the server
+ * implements, sent over any {@link Transport.Transport}.
+ *
+ * A call encodes its params with the contract's `params` codec, numbers the request with the
+ * client's own id generator, hands the text to the transport, and reads the answer: the result
+ * decoded with the contract's `result` codec, an error with its `error` codec. Every failure on the
+ * way is a {@link ClientError.ClientError} in a `Left`; nothing here throws or rejects, and every
+ * call settles once its transport has answered.
+ *
+ * The boundary: this module knows nothing of networks, connections or timeouts (the transport's
+ * work), and nothing of how a server runs methods (`Dispatch`). Between the two, it owns the
+ * matching of answers to calls ({@link matchResponses}) and the judging of what came back
+ * ({@link parseResponse}).
+ *
+ * @since 0.1.0
+ */
+import type { Either } from 'fp-ts/lib/Either.js'
+import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import type * as t from 'io-ts'
+import * as ClientError from './ClientError.js'
+import * as Id from './Id.js'
+import type * as Method from './Method.js'
+import * as ParamReporter from './ParamReporter.js'
+import * as Params from './Params.js'
+import * as RpcRequest from './RpcRequest.js'
+import * as RpcResponse from './RpcResponse.js'
+import type { Transport } from './Transport.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * A transport and the id generator that numbers this client's requests. Made by {@link make}, since
+ * the generator is state: two clients never share a counter.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Client<TErr = unknown> {
+  readonly _tag: 'Client'
+  readonly transport: Transport<TErr>
+  readonly nextId: Id.Generator
+}
+
+/**
+ * What {@link make} takes besides the transport.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Options {
+  /**
+   * The ids of this client's requests; a fresh `Id.makeDecimal()` (1, 2, 3, ...) by default. It must
+   * not repeat an id within one batch, or answers cannot be told apart.
+   */
+  readonly ids?: Id.Generator
+}
+
+/**
+ * One call of a contract with its params, ready to run. It is both the effect (apply it to a client)
+ * and the entry that {@link batch} takes, so the same expression serves alone and in a batch.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Call<E, A> {
+  <TErr>(client: Client<TErr>): TaskEither<ClientError.ClientError<E, TErr>, A>
+  readonly _tag: 'Call'
+  /** The method name. */
+  readonly method: string
+  /** The request text with the given id, or why it cannot be written. */
+  readonly write: (id: Id.Id) => Either<ClientError.EncodeError, string>
+  /** Reads the response to this call: its result decoded, or its error as the contract declares it. */
+  readonly read: (response: RpcResponse.RpcResponse) => Either<ClientError.ClientError<E, never>, A>
+}
+
+/**
+ * One notification of a contract with its params, ready to run; like {@link Call}, also an entry of
+ * {@link batch}.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Notification {
+  <TErr>(client: Client<TErr>): TaskEither<ClientError.ClientError<never, TErr>, void>
+  readonly _tag: 'Notification'
+  /** The method name. */
+  readonly method: string
+  /** The notification text, or why it cannot be written. */
+  readonly write: () => Either<ClientError.EncodeError, string>
+}
+
+/**
+ * What {@link batch} takes.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type Entry = Call<unknown, unknown> | Notification
+
+/**
+ * The per-entry outcomes of a batch, in the order of its entries: a call's result or error, and
+ * `void` for a notification.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type Results<Es extends ReadonlyArray<Entry>, TErr> = {
+  readonly [K in keyof Es]: Es[K] extends Call<infer E, infer A>
+    ? Either<ClientError.ClientError<E, TErr>, A>
+    : Either<ClientError.ClientError<never, TErr>, void>
+}
+
+/**
+ * The params argument of a contract: optional when every param is (a contract without params
+ * included), required otherwise.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type ParamsArgs<P> = {} extends P ? [params?: P] : [params: P]
+
+/**
+ * How the responses to a batch matched the ids sent (see {@link matchResponses}).
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Matched {
+  /** One per sent id, in the same order: the one response carrying that id, or why there is none. */
+  readonly responses: ReadonlyArray<
+    Either<ClientError.InvalidResponse | ClientError.MissingResponse | ClientError.DuplicateResponse, RpcResponse.RpcResponse>
+  >
+  /** The sent ids that no response carries. */
+  readonly missing: ReadonlyArray<Id.Id>
+  /** The sent ids that more than one response carries. */
+  readonly duplicate: ReadonlyArray<Id.Id>
+  /** The ids of responses that answer no sent id, `null` included, in the order received. */
+  readonly unknown: ReadonlyArray<Id.Id>
+  /** Everything received that answers no sent id: those responses, and elements without a readable id. */
+  readonly unmatched: ReadonlyArray<unknown>
+}
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/**
+ * Makes a client over `transport`, with its own id generator.
+ *
+ * @example
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as t from 'io-ts'
+ * import { Client, Dispatch, InMemory, Method, Registry } from 'fp-jsonrpc'
+ *
+ * const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number })
+ * const server = Dispatch.make(pipe(Registry.empty, Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend))))
+ * const client = Client.make(InMemory.fromDispatcher(server))
+ *
+ * const answer = await pipe(client, Client.call(Subtract, { minuend: 42, subtrahend: 23 }))()
+ * // E.right(19)
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const make = <TErr>(transport: Transport<TErr>, options: Options = {}): Client<TErr> => ({
+  _tag: 'Client',
+  transport,
+  nextId: options.ids ?? Id.makeDecimal(),
+})
+
+/**
+ * A call of `method` with `params`: apply it to a client to run it, or hand it to {@link batch}.
+ *
+ * Params are encoded with the contract's `params` codec and sent as that object, or, when the
+ * contract says `sendParamsBy: 'position'`, as an array of its values in `paramOrder` (trailing
+ * absent ones left out; an absent one before a present one is sent as `null`, as JSON has no holes).
+ * Each run takes a fresh id.
+ *
+ * The answer: `Right` with the result decoded by the contract's `result` codec; otherwise
+ * `ApplicationError` for an error the contract's `error` codec decodes, `RpcError` for any other
+ * error object, `ResultDecodeError` for a result the codec rejects, and the transport and matching
+ * cases of {@link ClientError.ClientError}. An error answered with id `null` (a server that could not
+ * read the request) is this call's answer.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as TE from 'fp-ts/lib/TaskEither.js'
+ * import * as t from 'io-ts'
+ * import { Client, ClientError, Method } from 'fp-jsonrpc'
+ *
+ * declare const client: Client.Client
+ * const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number })
+ *
+ * const program = pipe(
+ *   client,
+ *   Client.call(Subtract, { minuend: 42, subtrahend: 23 }),
+ *   TE.map((difference) => difference * 2),
+ *   TE.mapLeft(ClientError.format),
+ * )
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const call = <Name extends string, P, A, Err, PO, AO, EO>(
+  method: Method.Method<Name, P, A, Err, PO, AO, EO>,
+  ...args: ParamsArgs<NoInfer<P>>
+): Call<Err, A> => {
+  const params: P | undefined = args[0]
+  const write = (id: Id.Id): Either<ClientError.EncodeError, string> =>
+    E.tryCatch(
+      () => JSON.stringify(RpcRequest.request(method.name, wireParams(method, params), id)),
+      (cause) => ClientError.encodeError(method.name, cause),
+    )
+  const read = reader(method)
+  const run = <TErr>(client: Client<TErr>): TaskEither<ClientError.ClientError<Err, TErr>, A> =>
+    pipe(
+      TE.fromIO(client.nextId),
+      TE.chainW((id) =>
+        pipe(
+          TE.fromEither(write(id)),
+          TE.chainW((body) => send(client, body, [id])),
+          TE.chainEitherKW((reply) => pipe(analyse([id], reply).matched.responses[0] as Answer, E.chainW(read))),
+        ),
+      ),
+    )
+  return Object.assign(run, { _tag: 'Call' as const, method: method.name, write, read })
+}
+
+/**
+ * A notification of `method` with `params`: apply it to a client to send it, or hand it to
+ * {@link batch}. Params are encoded as for {@link call}.
+ *
+ * `Right` once the transport has delivered it and the peer sent nothing back, as the specification
+ * asks. A lone error object with id `null` in reply (a server that could not read the message) gives
+ * `RpcError`, and a body that is not JSON-RPC gives `InvalidResponse`; any other well-formed reply is
+ * tolerated, as some servers send one.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as t from 'io-ts'
+ * import { Client, Method } from 'fp-jsonrpc'
+ *
+ * declare const client: Client.Client
+ * const Log = Method.make({ name: 'log', params: t.type({ line: t.string }) })
+ *
+ * const sent = pipe(client, Client.notify(Log, { line: 'started' }))
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const notify = <Name extends string, P, A, Err, PO, AO, EO>(
+  method: Method.Method<Name, P, A, Err, PO, AO, EO>,
+  ...args: ParamsArgs<NoInfer<P>>
+): Notification => {
+  const params: P | undefined = args[0]
+  const write = (): Either<ClientError.EncodeError, string> =>
+    E.tryCatch(
+      () => JSON.stringify(RpcRequest.notification(method.name, wireParams(method, params))),
+      (cause) => ClientError.encodeError(method.name, cause),
+    )
+  const run = <TErr>(client: Client<TErr>): TaskEither<ClientError.ClientError<never, TErr>, void> =>
+    pipe(
+      TE.fromEither(write()),
+      TE.chainW((body) => send(client, body, [])),
+      TE.chainEitherKW((reply) => analyse([], reply).whole),
+    )
+  return Object.assign(run, { _tag: 'Notification' as const, method: method.name, write })
+}
+
+// -------------------------------------------------------------------------------------
+// combinators
+// -------------------------------------------------------------------------------------
+
+/**
+ * Sends calls and notifications as one batch and answers each, in the order given.
+ *
+ * The outer `Left` is only for a transport failure (then nothing is known of any entry). Everything
+ * else is per entry: each call gets its response, matched by id (`MissingResponse` when none carries
+ * its id, `DuplicateResponse` when several do); a body that is not JSON-RPC gives every entry
+ * `InvalidResponse`; a lone error object with id `null` (a server that could not read the batch)
+ * answers every entry. Notifications get `Right` unless the whole reply is one of these two
+ * failures. An entry that cannot be written gets `EncodeError` and is left out of the message; when
+ * no entry can be written, nothing is sent.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as t from 'io-ts'
+ * import { Client, Method } from 'fp-jsonrpc'
+ *
+ * declare const client: Client.Client
+ * const Add = Method.make({ name: 'add', params: t.type({ a: t.number, b: t.number }), result: t.number })
+ * const Greet = Method.make({ name: 'greet', params: t.type({ name: t.string }), result: t.string })
+ * const Log = Method.make({ name: 'log', params: t.type({ line: t.string }) })
+ *
+ * const results = pipe(
+ *   client,
+ *   Client.batch(Client.call(Add, { a: 1, b: 2 }), Client.call(Greet, { name: 'Ada' }), Client.notify(Log, { line: 'hi' })),
+ * )
+ * // TaskEither<TransportError, [Either<ClientError, number>, Either<ClientError, string>, Either<ClientError, void>]>
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const batch =
+  <Es extends readonly [Entry, ...Array<Entry>]>(...entries: Es) =>
+  <TErr>(client: Client<TErr>): TaskEither<ClientError.TransportError<TErr>, Results<Es, TErr>> =>
+    pipe(
+      TE.fromIO(() => writeAll(entries, client.nextId)),
+      TE.chain((written) =>
+        written.texts.length === 0
+          ? TE.right(settle(written, undefined))
+          : pipe(
+              send(client, `[${written.texts.join(',')}]`, written.ids),
+              TE.map((reply) => settle(written, reply)),
+            ),
+      ),
+      TE.map((results) => results as unknown as Results<Es, TErr>),
+    )
+
+// -------------------------------------------------------------------------------------
+// utils
+// -------------------------------------------------------------------------------------
+
+/**
+ * Reads one response text strictly: one JSON object that is a well-formed JSON-RPC 2.0 response.
+ * Anything else is an `InvalidResponse` whose `reason` says what is wrong.
+ *
+ * @example
+ * import { Client } from 'fp-jsonrpc'
+ *
+ * Client.parseResponse('{"jsonrpc":"2.0","result":19,"id":1}')
+ * // right({ jsonrpc: '2.0', result: 19, id: 1 })
+ * Client.parseResponse('{"jsonrpc":"2.0","result":19,"error":{"code":1,"message":"x"},"id":1}')
+ * // left({ _tag: 'InvalidResponse', reason: 'has both result and error', body: ... })
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const parseResponse = (body: string): Either<ClientError.InvalidResponse, RpcResponse.RpcResponse> => {
+  const parsed = parseJson(body)
+  if (parsed._tag === 'Left') return parsed
+  if (Array.isArray(parsed.right)) return E.left(ClientError.invalidResponse('expected one response object, got an array', body))
+  return pipe(
+    RpcResponse.validate(parsed.right),
+    E.mapLeft((reason) => ClientError.invalidResponse(reason, body)),
+  )
+}
+
+/**
+ * Matches a reply (`undefined` when there was no body) to the ids sent, and reports what did not
+ * match. Total: whatever came back, every sent id gets an entry.
+ *
+ * - An array is matched element by element, by id. A malformed element whose id is readable and
+ *   sent makes that id's entry `InvalidResponse`.
+ * - A lone error object with id `null` answers every id (the server could not read the message).
+ *   Any other lone object is read as an array of one.
+ * - No body, or an empty array, leaves every id missing; a body that is not JSON-RPC makes every
+ *   entry `InvalidResponse`.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const matchResponses =
+  (ids: ReadonlyArray<Id.Id>) =>
+  (reply: string | undefined): Matched =>
+    analyse(ids, reply).matched
+
+// -------------------------------------------------------------------------------------
+// internal
+// -------------------------------------------------------------------------------------
+
+type Answer = Matched['responses'][number]
+
+type Whole = Either<ClientError.InvalidResponse | ClientError.RpcError, void>
+
+interface Analysis {
+  readonly matched: Matched
+  /** How the reply reads as a whole, which is what notifications get. */
+  readonly whole: Whole
+}
+
+const hasOwn = Object.prototype.hasOwnProperty
+
+const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u)
+
+const wireParams = (method: Method.AnyMethod, params: unknown): RpcRequest.Params | undefined => {
+  if (params === undefined) return undefined
+  const encoded: unknown = method.params.encode(params)
+  if (method.sendParamsBy === 'position' && method.paramOrder !== undefined && isRecord(encoded)) {
+    const values = method.paramOrder.map((name) => (hasOwn.call(encoded, name) ? encoded[name] : undefined))
+    let n = values.length
+    while (n > 0 && values[n - 1] === undefined) n--
+    return values.slice(0, n)
+  }
+  return encoded as RpcRequest.Params | undefined
+}
+
+const reportResult = (errors: t.Errors): ReadonlyArray<string> =>
+  Params.issuesOf(errors, undefined, false).map((issue) =>
+    ParamReporter.formatIssue({ ...issue, path: ['result', ...issue.path.slice(1)] }),
+  )
+
+const reader =
+  <A, Err>(method: { readonly result: t.Decoder<unknown, A>; readonly error: t.Decoder<unknown, Err> | undefined }) =>
+  (response: RpcResponse.RpcResponse): Either<ClientError.ClientError<Err, never>, A> => {
+    if (RpcResponse.isSuccess(response)) {
+      return pipe(
+        method.result.decode(response.result),
+        E.mapLeft((errors) => ClientError.resultDecodeError(response.result, reportResult(errors))),
+      )
+    }
+    const error = (response as RpcResponse.Failure).error
+    const declared = method.error === undefined ? undefined : method.error.decode(error)
+    return E.left(declared !== undefined && E.isRight(declared) ? ClientError.applicationError(declared.right) : ClientError.rpcError(error))
+  }
+
+const send = <TErr>(client: Client<TErr>, body: string, ids: ReadonlyArray<string | number>): TaskEither<ClientError.TransportError<TErr>, string | undefined> =>
+  pipe(client.transport.send(body, { ids }), TE.mapLeft(ClientError.transportError))
+
+const parseJson = (body: string): Either<ClientError.InvalidResponse, unknown> =>
+  E.tryCatch(
+    () => JSON.parse(body) as unknown,
+    () => ClientError.invalidResponse('the body is not JSON', body),
+  )
+
+/** Why `u` is not a response, as `RpcResponse.isRpcResponse` judges it, or the response. */
+const stringify = (u: unknown): string => {
+  try {
+    return JSON.stringify(u) ?? String(u)
+  } catch {
+    return String(u)
+  }
+}
+
+const readableId = (u: unknown): Either<void, Id.Id> =>
+  isRecord(u) && hasOwn.call(u, 'id') && Id.isId(u['id']) ? E.right(u['id']) : E.left(undefined)
+
+const everyId = (ids: ReadonlyArray<Id.Id>, answer: (id: Id.Id) => Answer, whole: Whole): Analysis => {
+  const responses = ids.map(answer)
+  return {
+    matched: {
+      responses,
+      missing: ids.filter((_, i) => {
+        const r = responses[i] as Answer
+        return E.isLeft(r) && r.left._tag === 'MissingResponse'
+      }),
+      duplicate: [],
+      unknown: [],
+      unmatched: [],
+    },
+    whole,
+  }
+}
+
+// Each element goes to the bucket of its id when that id was sent; the rest are unmatched.
+const matchElements = (ids: ReadonlyArray<Id.Id>, elements: ReadonlyArray<unknown>): Analysis => {
+  const sent = new Set(ids)
+  const buckets = new Map<Id.Id, Array<{ readonly element: unknown; readonly decoded: Either<string, RpcResponse.RpcResponse> }>>()
+  const unknown: Array<Id.Id> = []
+  const unmatched: Array<unknown> = []
+  for (const element of elements) {
+    const decoded = RpcResponse.validate(element)
+    const id = E.isRight(decoded) ? E.right(decoded.right.id) : readableId(element)
+    if (E.isRight(id) && sent.has(id.right)) {
+      const bucket = buckets.get(id.right)
+      if (bucket === undefined) buckets.set(id.right, [{ element, decoded }])
+      else bucket.push({ element, decoded })
+    } else {
+      if (E.isRight(decoded)) unknown.push(decoded.right.id)
+      unmatched.push(element)
+    }
+  }
+  const missing: Array<Id.Id> = []
+  const duplicate: Array<Id.Id> = []
+  const responses = ids.map((id): Answer => {
+    const bucket = buckets.get(id)
+    if (bucket === undefined) {
+      missing.push(id)
+      return E.left(ClientError.missingResponse(id, unmatched))
+    }
+    if (bucket.length > 1) {
+      duplicate.push(id)
+      return E.left(
+        ClientError.duplicateResponse(
+          id,
+          bucket.map((b) => b.element),
+        ),
+      )
+    }
+    const only = bucket[0] as (typeof bucket)[number]
+    return pipe(
+      only.decoded,
+      E.mapLeft((reason) => ClientError.invalidResponse(reason, stringify(only.element))),
+    )
+  })
+  return { matched: { responses, missing, duplicate, unknown, unmatched }, whole: E.right(undefined) }
+}
+
+const analyse = (ids: ReadonlyArray<Id.Id>, reply: string | undefined): Analysis => {
+  if (reply === undefined || reply.trim() === '') return everyId(ids, (id) => E.left(ClientError.missingResponse(id)), E.right(undefined))
+  const parsed = parseJson(reply)
+  if (E.isLeft(parsed)) return everyId(ids, () => parsed, parsed)
+  const u = parsed.right
+  if (Array.isArray(u)) return matchElements(ids, u)
+  const decoded = RpcResponse.validate(u)
+  if (E.isLeft(decoded)) {
+    const invalid = E.left(ClientError.invalidResponse(decoded.left, reply))
+    return everyId(ids, () => invalid, invalid)
+  }
+  const response = decoded.right
+  if (response.id === null && RpcResponse.isFailure(response)) {
+    return everyId(ids, () => E.right(response), E.left(ClientError.rpcError(response.error)))
+  }
+  return matchElements(ids, [u])
+}
+
+interface Written {
+  readonly entries: ReadonlyArray<{ readonly entry: Entry; readonly text: Either<ClientError.EncodeError, string> }>
+  /** The ids of the calls in the message, in order. */
+  readonly ids: ReadonlyArray<string | number>
+  /** The texts that could be written, in order. */
+  readonly texts: ReadonlyArray<string>
+}
+
+const writeAll = (entries: ReadonlyArray<Entry>, nextId: Id.Generator): Written => {
+  const ids: Array<string | number> = []
+  const texts: Array<string> = []
+  const written = entries.map((entry) => {
+    const id = entry._tag === 'Call' ? nextId() : undefined
+    const text = entry._tag === 'Call' ? entry.write(id as string | number) : entry.write()
+    if (E.isRight(text)) {
+      texts.push(text.right)
+      if (id !== undefined) ids.push(id)
+    }
+    return { entry, text }
+  })
+  return { entries: written, ids, texts }
+}
+
+const settle = (written: Written, reply: string | undefined): ReadonlyArray<Either<unknown, unknown>> => {
+  const { matched, whole } = analyse(written.ids, reply)
+  let next = 0
+  return written.entries.map(({ entry, text }) => {
+    if (E.isLeft(text)) return text
+    if (entry._tag === 'Notification') return whole
+    return pipe(matched.responses[next++] as Answer, E.chainW(entry.read))
+  })
+}

@@ -1,0 +1,70 @@
+/**
+ * The client transport: how a client's message text reaches a server and how the answer's text
+ * comes back. This is the seam for custom transports: HTTP, WebSocket and stream transports each fill
+ * in this one interface, and anything else (a worker, a test double, a message queue) can too.
+ *
+ * The boundary is text. A transport moves one message out and at most one message back; it does not
+ * build requests, parse responses or match them to calls (the client does that, see `Client`). Its
+ * own failures (a refused connection, a timeout, a status code it will not read) are its `Left`,
+ * typed as it likes: the client carries them to the caller unchanged inside
+ * `ClientError.TransportError`.
+ *
+ * @since 0.1.0
+ */
+import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * What the client awaits for one message, handed to {@link Transport.send} beside the text so that a
+ * transport need not parse what it sends.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Expected {
+  /**
+   * The ids of the requests in the message, in the order sent. Empty when the message holds only
+   * notifications: then no answer is due, and a transport that reads answers off a shared connection
+   * (WebSocket, stream) must not wait for one.
+   */
+  readonly ids: ReadonlyArray<string | number>
+}
+
+/**
+ * A client transport: `send` takes the message text and gives the answer's text, or `undefined` when
+ * the peer sent no body (as after a notification), or the transport's own error `TErr`.
+ *
+ * Laws a transport keeps:
+ * - `send` starts nothing until its task runs, and each run sends once.
+ * - its task never rejects: every failure is a `Left`.
+ * - it hands back the body as received; judging it is the client's work.
+ *
+ * A transport that does not need {@link Expected} may leave the second parameter out.
+ *
+ * @example
+ * import * as TE from 'fp-ts/lib/TaskEither.js'
+ * import type { Transport } from 'fp-jsonrpc'
+ *
+ * // A transport over `fetch`, in a few lines (errors as text):
+ * const overFetch = (url: string): Transport.Transport<string> => ({
+ *   send: (body) =>
+ *     TE.tryCatch(
+ *       async () => {
+ *         const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+ *         if (!res.ok && res.status !== 204) throw new Error(`HTTP ${res.status}`)
+ *         const text = await res.text()
+ *         return text === '' ? undefined : text
+ *       },
+ *       (e) => String(e),
+ *     ),
+ * })
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Transport<TErr = unknown> {
+  readonly send: (body: string, expected: Expected) => TaskEither<TErr, string | undefined>
+}
