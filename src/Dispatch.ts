@@ -104,6 +104,11 @@ export type ContextArg<B> = unknown extends B ? [context?: B] : [context: B]
 export interface Dispatcher<B> {
   /** A message in, the response text out, or `undefined` when nothing is to be sent. */
   readonly dispatch: (input: string, ...context: ContextArg<B>) => Awaitable<string | undefined>
+  /**
+   * For transports that parse messages themselves (to route responses on a two-way connection):
+   * an already deserialized message in, the response text out. The `deserialize` option is not used.
+   */
+  readonly dispatchValue: (message: unknown, ...context: ContextArg<B>) => Awaitable<string | undefined>
   /** The same, as a `Task`, for FP code that composes tasks. */
   readonly dispatchTask: (input: string, ...context: ContextArg<B>) => Task<string | undefined>
   /** The responses as tagged values: `Right` for a success, `Left` for an error. */
@@ -135,7 +140,7 @@ interface Compiled<C> {
   readonly handler: Handler.AnyHandler<C>
   readonly decodeParams: Params.Decoder
   readonly encodeResult: ((a: unknown) => unknown) | undefined
-  readonly error: t.Any | undefined
+  readonly error: AnyMethod['error']
 }
 
 interface Found<C> {
@@ -215,7 +220,10 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
   if (registry.introspection) {
     for (const entry of Introspection.entriesFor(registry)) {
       if (entries.has(entry.method.name)) throw new TypeError(`method ${entry.method.name} is registered already`)
-      entries.set(entry.method.name, compile(entry.method, entry.handler))
+      // Introspection answers through the registry's middleware too, so that `Registry.use` with an
+      // authentication step also guards the method list.
+      const handler = registry.middleware.reduce((h: Handler.AnyHandler<C>, m) => m(h) as Handler.AnyHandler<C>, entry.handler)
+      entries.set(entry.method.name, compile(entry.method, handler))
     }
   }
   const deserialize = options.deserialize ?? JSON.parse
@@ -224,7 +232,8 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
   const contextOf = options.context
   const postProcess = options.postProcess
   const onDefectHook = options.onDefect
-  const concurrency = Math.max(1, options.batchConcurrency ?? 16)
+  const concurrency = options.batchConcurrency ?? 16
+  if (!(concurrency >= 1)) throw new RangeError(`batchConcurrency must be at least 1, got ${concurrency}`)
 
   // --- the pipeline, before the call: Either steps joined by chain ---------------------------------
 
@@ -287,7 +296,7 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
   }
 
   const fail = (error: unknown, call: Call<C>): Item => {
-    const codec = call.entry.error
+    const codec = call.entry.error as t.Any | undefined
     let wire: unknown = error
     if (codec !== undefined && codec.is(error)) {
       try {
@@ -328,7 +337,7 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
     }
     if (Handler.isThenable(out)) {
       return Promise.resolve(out).then(
-        (a) => succeed(a, call),
+        (a) => (Handler.isEither(a) ? fromEither(a, call) : succeed(a, call)),
         (e) => fromThrown(e, call),
       )
     }
@@ -391,6 +400,8 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
           done++
         }
       }
+      // A completion may leave only synchronous elements, which the loop above just finished.
+      if (done === n) finish?.(out)
     }
     pump()
     return done === n ? out : new Promise<Array<Item>>((resolve) => (finish = resolve))
@@ -441,9 +452,22 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
     return text === '' ? undefined : text + ']'
   }
 
+  // The serializable level promises JSON values, so each response is checked the way `dispatch`
+  // writes it, and one that JSON cannot carry (BigInt, a cycle) becomes Internal error.
+  const serializable = (item: RpcResponse.RpcResponse): RpcResponse.RpcResponse => {
+    const response = post(item)
+    try {
+      if (typeof JSON.stringify(response) === 'string') return response
+      throw new TypeError('the response serialized to nothing')
+    } catch (e) {
+      onDefect(e, undefined)
+      return RpcResponse.failure(INTERNAL_ERROR, item.id)
+    }
+  }
+
   const collect = (items: ReadonlyArray<Item>): ReadonlyArray<RpcResponse.RpcResponse> | undefined => {
     const out: Array<RpcResponse.RpcResponse> = []
-    for (const item of items) if (item !== undefined) out.push(post(item))
+    for (const item of items) if (item !== undefined) out.push(serializable(item))
     return out.length === 0 ? undefined : out
   }
 
@@ -455,15 +479,9 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
     }
   }
 
-  const dispatch = (input: string, base?: B): Awaitable<string | undefined> => {
-    let u: unknown
-    try {
-      u = deserialize(input)
-    } catch {
-      return PARSE_ERROR
-    }
+  const dispatchValue = (u: unknown, base?: B): Awaitable<string | undefined> => {
     if (Array.isArray(u)) {
-      if (u.length === 0) return INVALID_REQUEST
+      if (u.length === 0) return postProcess === undefined ? INVALID_REQUEST : serialize(RpcResponse.failure(INVALID_REQUEST_ERROR, null))
       const items = runBatch(u, base as B)
       return isPromise(items) ? items.then(serializeBatch) : serializeBatch(items)
     }
@@ -471,17 +489,27 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
     return isPromise(item) ? item.then(serializeOne) : serializeOne(item)
   }
 
+  const dispatch = (input: string, base?: B): Awaitable<string | undefined> => {
+    let u: unknown
+    try {
+      u = deserialize(input)
+    } catch {
+      return postProcess === undefined ? PARSE_ERROR : serialize(RpcResponse.failure(RpcError.parseError(), null))
+    }
+    return dispatchValue(u, base)
+  }
+
   const dispatchToSerializable = (input: string, base?: B): Awaitable<Reply<RpcResponse.RpcResponse>> => {
     const parsed = parse(input)
-    if (!parsed.ok) return RpcResponse.failure(RpcError.parseError(), null)
+    if (!parsed.ok) return serializable(RpcResponse.failure(RpcError.parseError(), null))
     const u = parsed.value
     if (Array.isArray(u)) {
-      if (u.length === 0) return RpcResponse.failure(RpcError.invalidRequest(), null)
+      if (u.length === 0) return serializable(RpcResponse.failure(INVALID_REQUEST_ERROR, null))
       const items = runBatch(u, base as B)
       return isPromise(items) ? items.then(collect) : collect(items)
     }
     const item = runOne(u, base as B)
-    const one = (i: Item) => (i === undefined ? undefined : post(i))
+    const one = (i: Item) => (i === undefined ? undefined : serializable(i))
     return isPromise(item) ? item.then(one) : one(item)
   }
 
@@ -499,6 +527,7 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
 
   return {
     dispatch,
+    dispatchValue,
     dispatchTask: (input, base?) => () => Promise.resolve(dispatch(input, base as B)),
     dispatchToResponse,
     dispatchToSerializable,

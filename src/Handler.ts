@@ -6,9 +6,9 @@
  * imperative libraries, a plain value or a `Promise` is lifted, and {@link RpcError.raise} may throw a
  * chosen error. Anything else thrown or rejected becomes `Internal error` on the wire.
  *
- * How a returned value is read: a function is a `TaskEither`; a thenable is a `Promise` of the
- * result; an object whose `_tag` is `"Left"` or `"Right"` is an `Either`; anything else is the
- * result itself (`undefined` is answered as `null`).
+ * How a returned value is read: a function is a `TaskEither`; an object whose `_tag` is `"Left"`
+ * or `"Right"` is an `Either`; a thenable is a `Promise` of either of those (so `async` handlers may
+ * return `E.right(x)`); anything else is the result itself (`undefined` is answered as `null`).
  *
  * @since 0.1.0
  */
@@ -22,7 +22,7 @@ import type { RpcRequest } from './RpcRequest.js'
  * @category model
  * @since 0.1.0
  */
-export type Result<E, A> = A | Promise<A> | Either<E, A> | TaskEither<E, A>
+export type Result<E, A> = A | Promise<A> | Either<E, A> | Promise<Either<E, A>> | TaskEither<E, A>
 
 /**
  * @category model

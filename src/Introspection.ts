@@ -57,10 +57,21 @@ export const signatureOf = (method: Method.AnyMethod): ReadonlyArray<ReadonlyArr
 }
 
 const propsOf = (codec: t.Any): Readonly<Record<string, unknown>> => {
-  if (codec instanceof t.InterfaceType || codec instanceof t.PartialType || codec instanceof t.StrictType) return codec.props as Record<string, unknown>
-  if (codec instanceof t.ExactType || codec instanceof t.RefinementType || codec instanceof t.ReadonlyType) return propsOf(codec.type as t.Any)
-  if (codec instanceof t.IntersectionType) return Object.assign({}, ...(codec.types as ReadonlyArray<t.Any>).map(propsOf))
-  return {}
+  const c = codec as { readonly _tag?: string; readonly props?: Record<string, unknown>; readonly type?: t.Any; readonly types?: ReadonlyArray<t.Any> }
+  switch (c._tag) {
+    case 'InterfaceType':
+    case 'PartialType':
+    case 'StrictType':
+      return c.props as Record<string, unknown>
+    case 'ExactType':
+    case 'RefinementType':
+    case 'ReadonlyType':
+      return propsOf(c.type as t.Any)
+    case 'IntersectionType':
+      return Object.assign({}, ...(c.types as ReadonlyArray<t.Any>).map(propsOf))
+    default:
+      return {}
+  }
 }
 
 /**

@@ -55,20 +55,23 @@ export interface AnyMethod {
   readonly name: string
   readonly params: t.Any
   readonly result: t.Any
-  readonly error: t.Any | undefined
+  /** `t.Type<never, ...>` too: a contract that declares no errors has `E = never`, and no `t.Any` encodes into `never`. */
+  readonly error: t.Any | t.Type<never, unknown, unknown> | undefined
   readonly description: string
   readonly paramOrder: ReadonlyArray<string> | undefined
   readonly sendParamsBy: 'name' | 'position'
 }
 
+// Every parameter is inferred: a codec is contravariant in what it encodes, so matching against
+// `Method<string, infer P, unknown, unknown>` fails for any real contract and gives `never`.
 /** @category type lambdas @since 0.1.0 */
-export type ParamsOf<M> = M extends Method<string, infer P, unknown, unknown> ? P : never
+export type ParamsOf<M> = M extends Method<string, infer P, infer _A, infer _E, infer _PO, infer _AO, infer _EO> ? P : never
 /** @category type lambdas @since 0.1.0 */
-export type ResultOf<M> = M extends Method<string, unknown, infer A, unknown> ? A : never
+export type ResultOf<M> = M extends Method<string, infer _P, infer A, infer _E, infer _PO, infer _AO, infer _EO> ? A : never
 /** @category type lambdas @since 0.1.0 */
-export type ErrorOf<M> = M extends Method<string, unknown, unknown, infer E> ? E : never
+export type ErrorOf<M> = M extends Method<string, infer _P, infer _A, infer E, infer _PO, infer _AO, infer _EO> ? E : never
 /** @category type lambdas @since 0.1.0 */
-export type NameOf<M> = M extends Method<infer N, unknown, unknown, unknown> ? N : never
+export type NameOf<M> = M extends Method<infer N, infer _P, infer _A, infer _E, infer _PO, infer _AO, infer _EO> ? N : never
 
 // -------------------------------------------------------------------------------------
 // constructors
@@ -118,6 +121,8 @@ export function make<Name extends string, P = {}, A = unknown, E = never, PO = {
   if (spec.paramOrder !== undefined && new Set(spec.paramOrder).size !== spec.paramOrder.length) {
     throw new TypeError(`method ${spec.name}: paramOrder names a parameter twice`)
   }
+  // Positional params are copied into an object under these names; `__proto__` would set its prototype.
+  if (paramOrder?.includes('__proto__')) throw new TypeError(`method ${spec.name}: a parameter cannot be named __proto__`)
   const sendParamsBy = spec.sendParamsBy ?? 'name'
   return {
     _tag: 'Method',
@@ -144,19 +149,28 @@ export function make<Name extends string, P = {}, A = unknown, E = never, PO = {
  * @since 0.1.0
  */
 export const namesOf = (codec: t.Any): ReadonlyArray<string> | undefined => {
-  if (codec instanceof t.InterfaceType || codec instanceof t.PartialType) return Object.keys(codec.props as object)
-  if (codec instanceof t.StrictType) return Object.keys(codec.props as object)
-  if (codec instanceof t.ExactType || codec instanceof t.RefinementType || codec instanceof t.ReadonlyType) {
-    return namesOf(codec.type as t.Any)
-  }
-  if (codec instanceof t.IntersectionType) {
-    const names: Array<string> = []
-    for (const member of codec.types as ReadonlyArray<t.Any>) {
-      const own = namesOf(member)
-      if (own === undefined) return undefined
-      for (const n of own) if (!names.includes(n)) names.push(n)
+  // Told apart by `_tag` rather than `instanceof`, so a codec from a second copy of io-ts (a bundle
+  // that mixes its ESM and CommonJS builds) is read the same.
+  const c = codec as { readonly _tag?: string; readonly props?: object; readonly type?: t.Any; readonly types?: ReadonlyArray<t.Any> }
+  switch (c._tag) {
+    case 'InterfaceType':
+    case 'PartialType':
+    case 'StrictType':
+      return Object.keys(c.props as object)
+    case 'ExactType':
+    case 'RefinementType':
+    case 'ReadonlyType':
+      return namesOf(c.type as t.Any)
+    case 'IntersectionType': {
+      const names: Array<string> = []
+      for (const member of c.types as ReadonlyArray<t.Any>) {
+        const own = namesOf(member)
+        if (own === undefined) return undefined
+        for (const n of own) if (!names.includes(n)) names.push(n)
+      }
+      return names
     }
-    return names
+    default:
+      return undefined
   }
-  return undefined
 }

@@ -40,6 +40,13 @@ export interface Registry<C> {
   readonly entries: ReadonlyMap<string, Entry<C>>
   /** Whether the dispatcher answers `system.listMethods`, `system.methodHelp` and `system.methodSignature`. */
   readonly introspection: boolean
+  /**
+   * The middleware given to {@link use}, first applied first. The methods present at each `use` are
+   * wrapped then; the introspection methods, made by the dispatcher, are wrapped by all of them.
+   */
+  // Each element's context types differ; they compose in order, which a tuple type cannot follow here.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly middleware: ReadonlyArray<Middleware<any, any>>
 }
 
 // -------------------------------------------------------------------------------------
@@ -52,7 +59,7 @@ export interface Registry<C> {
  * @category constructors
  * @since 0.1.0
  */
-export const empty: Registry<unknown> = { _tag: 'Registry', entries: new Map(), introspection: false }
+export const empty: Registry<unknown> = { _tag: 'Registry', entries: new Map(), introspection: false, middleware: [] }
 
 const checkName = (name: string, entries: ReadonlyMap<string, unknown>): void => {
   if (typeof name !== 'string' || name.length === 0) throw new TypeError('a method needs a non-empty name')
@@ -64,7 +71,7 @@ const withEntry = <C>(self: Registry<C>, entry: Entry<C>): Registry<C> => {
   checkName(entry.method.name, self.entries)
   const entries = new Map(self.entries)
   entries.set(entry.method.name, entry)
-  return { _tag: 'Registry', entries, introspection: self.introspection }
+  return { ...self, entries }
 }
 
 // -------------------------------------------------------------------------------------
@@ -102,7 +109,9 @@ export const concat =
   <C>(self: Registry<C>): Registry<C & C2> => {
     let out = self as Registry<C & C2>
     for (const entry of that.entries.values()) out = withEntry(out, entry)
-    return { ...out, introspection: self.introspection || that.introspection }
+    // `that`'s methods keep the middleware `that` wrapped them in; the introspection methods take
+    // only this registry's, whose contexts are the ones the dispatcher will pass.
+    return { ...out, introspection: self.introspection || that.introspection, middleware: self.middleware }
   }
 
 /**
@@ -116,7 +125,7 @@ export const use =
   (self: Registry<COut>): Registry<CIn> => {
     const entries = new Map<string, Entry<CIn>>()
     for (const [name, entry] of self.entries) entries.set(name, { method: entry.method, handler: middleware(entry.handler) as Handler.AnyHandler<CIn> })
-    return { _tag: 'Registry', entries, introspection: self.introspection }
+    return { _tag: 'Registry', entries, introspection: self.introspection, middleware: [...self.middleware, middleware] }
   }
 
 /**

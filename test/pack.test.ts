@@ -1,0 +1,211 @@
+/**
+ * The package as a user gets it: `npm pack` (whose `prepack` runs the build), the tarball installed
+ * into scratch projects of both module types, then loaded by Node through `import` and `require`
+ * and type-checked by TypeScript under nodenext resolution.
+ *
+ * No network: fp-ts, io-ts and typescript are installed from this project's own node_modules
+ * (npm links local directories), and the tarball has no dependencies of its own, only peers.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const timeout = 120_000
+
+const SUBTRACT_REQUEST = '{"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": 1}'
+const SUBTRACT_RESPONSE = '{"jsonrpc":"2.0","result":19,"id":1}'
+
+/** Runs a command and returns its stdout; on failure, throws with everything it printed. */
+const run = (command: string, args: ReadonlyArray<string>, cwd: string): string => {
+  try {
+    return execFileSync(command, args, {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, npm_config_update_notifier: 'false', npm_config_audit: 'false', npm_config_fund: 'false' },
+      maxBuffer: 64 * 1024 * 1024,
+    })
+  } catch (e) {
+    const { stdout, stderr, message } = e as { stdout?: string; stderr?: string; message: string }
+    throw new Error(`${command} ${args.join(' ')} (in ${cwd}) failed: ${message}\n--- stdout\n${stdout ?? ''}\n--- stderr\n${stderr ?? ''}`)
+  }
+}
+
+const dependency = (name: string): string => {
+  const dir = join(root, 'node_modules', name)
+  if (!existsSync(join(dir, 'package.json'))) throw new Error(`${name} is not installed in ${root}/node_modules: run npm ci`)
+  return dir
+}
+
+// -------------------------------------------------------------------------------------
+// the consumers
+// -------------------------------------------------------------------------------------
+
+const esmConsumer = `import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import * as t from 'io-ts'
+import { Dispatch, Method, Registry } from 'fp-jsonrpc'
+
+const Subtract = Method.make({
+  name: 'subtract',
+  params: t.type({ minuend: t.number, subtrahend: t.number }),
+  result: t.number,
+})
+const server = Dispatch.make(pipe(Registry.empty, Registry.add(Subtract, ({ minuend, subtrahend }) => E.right(minuend - subtrahend))))
+console.log(await server.dispatch(${JSON.stringify(SUBTRACT_REQUEST)}))
+console.log(import.meta.resolve('fp-jsonrpc'))
+`
+
+const cjsConsumer = `const E = require('fp-ts/lib/Either.js')
+const { pipe } = require('fp-ts/lib/function.js')
+const t = require('io-ts')
+const { Dispatch, Method, Registry } = require('fp-jsonrpc')
+
+const Subtract = Method.make({
+  name: 'subtract',
+  params: t.type({ minuend: t.number, subtrahend: t.number }),
+  result: t.number,
+})
+const server = Dispatch.make(pipe(Registry.empty, Registry.add(Subtract, ({ minuend, subtrahend }) => E.right(minuend - subtrahend))))
+console.log(server.dispatch(${JSON.stringify(SUBTRACT_REQUEST)}))
+console.log(require.resolve('fp-jsonrpc'))
+`
+
+// Type-checked, never run. The @ts-expect-error line makes the check able to fail: were the
+// package's types missing or \`any\`, the directive would be unused, which is itself an error.
+const tsConsumer = `import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import * as t from 'io-ts'
+import { Dispatch, Method, Registry, RpcError } from 'fp-jsonrpc'
+
+const Subtract = Method.make({
+  name: 'subtract',
+  params: t.type({ minuend: t.number, subtrahend: t.number }),
+  result: t.number,
+})
+
+const subtract = (params: { readonly minuend: number; readonly subtrahend: number }): E.Either<RpcError.RpcError, number> =>
+  params.subtrahend === 0 && params.minuend === 0 ? E.left(RpcError.make(1, 'nothing to do')) : E.right(params.minuend - params.subtrahend)
+
+const registry = pipe(Registry.empty, Registry.add(Subtract, subtract))
+const server = Dispatch.make(registry)
+export const answer: string | undefined | Promise<string | undefined> = server.dispatch(${JSON.stringify(SUBTRACT_REQUEST)})
+
+export const refused = () =>
+  pipe(
+    Registry.empty,
+    // @ts-expect-error the contract's minuend is a number, so a handler that takes a string is refused
+    Registry.add(Subtract, (params: { readonly minuend: string; readonly subtrahend: number }) => E.right(params.minuend.length)),
+  )
+`
+
+// Which declaration file the consumer's 'fp-jsonrpc' became, and whether TypeScript reads it as
+// CommonJS or as an ES module.
+const typesProbe = `const ts = require('typescript')
+const host = { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\\n')) } }
+const config = ts.getParsedCommandLineOfConfigFile('tsconfig.json', undefined, host)
+const program = ts.createProgram(config.fileNames, config.options)
+const index = program.getSourceFiles().find((f) => /\\/node_modules\\/fp-jsonrpc\\/dist\\/[^/]+\\/index\\.d\\.ts$/.test(f.fileName))
+const format = index === undefined ? undefined : index.impliedNodeFormat === ts.ModuleKind.CommonJS ? 'commonjs' : index.impliedNodeFormat === ts.ModuleKind.ESNext ? 'module' : String(index.impliedNodeFormat)
+console.log(JSON.stringify({ file: index && index.fileName.replace(/^.*\\/node_modules\\/fp-jsonrpc\\//, ''), format }))
+`
+
+const tsconfig = {
+  compilerOptions: {
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    target: 'es2022',
+    // No DOM: the declarations must not lean on types a Node-only consumer lacks.
+    lib: ['es2022'],
+    types: [],
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    skipLibCheck: false,
+    noEmit: true,
+  },
+  files: ['consumer.ts'],
+}
+
+// -------------------------------------------------------------------------------------
+// specification
+// -------------------------------------------------------------------------------------
+
+describe('the packed package', () => {
+  let work = ''
+  let tarball = ''
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'fp-jsonrpc-pack-'))
+    run('npm', ['pack', '--pack-destination', work, '--loglevel', 'warn'], root)
+    const found = readdirSync(work).filter((f) => f.endsWith('.tgz'))
+    expect(found).toHaveLength(1)
+    tarball = join(work, found[0] as string)
+  }, timeout)
+
+  afterAll(() => {
+    if (work !== '') rmSync(work, { recursive: true, force: true })
+  })
+
+  test('holds both builds with their declarations, and nothing of the repository besides', () => {
+    const files = run('tar', ['-tzf', tarball], work).split('\n').filter((f) => f.length > 0)
+    for (const f of [
+      'package/package.json',
+      'package/dist/esm/index.js',
+      'package/dist/esm/index.d.ts',
+      'package/dist/cjs/index.js',
+      'package/dist/cjs/index.d.ts',
+      'package/dist/cjs/package.json',
+      'package/src/index.ts',
+    ]) {
+      expect(files).toContain(f)
+    }
+    expect(files.filter((f) => /^package\/(test|bench|examples|scripts|\.ci|node_modules)\//.test(f))).toEqual([])
+    for (const js of files.filter((f) => /^package\/dist\/.*\.js$/.test(f))) expect(files).toContain(js.replace(/\.js$/, '.d.ts'))
+    expect(JSON.parse(run('tar', ['-xzOf', tarball, 'package/dist/cjs/package.json'], work))).toEqual({ type: 'commonjs' })
+  })
+
+  describe.each(['module', 'commonjs'] as const)('installed in a "type": "%s" project', (type) => {
+    let dir = ''
+
+    beforeAll(() => {
+      dir = join(work, type)
+      mkdirSync(dir)
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `scratch-${type}`, private: true, type }, null, 2))
+      run(
+        'npm',
+        ['install', '--offline', '--no-audit', '--no-fund', '--loglevel', 'error', tarball, dependency('fp-ts'), dependency('io-ts'), dependency('typescript')],
+        dir,
+      )
+      writeFileSync(join(dir, 'consumer.mjs'), esmConsumer)
+      writeFileSync(join(dir, 'consumer.cjs'), cjsConsumer)
+      writeFileSync(join(dir, 'consumer.ts'), tsConsumer)
+      writeFileSync(join(dir, 'probe.cjs'), typesProbe)
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2))
+    }, timeout)
+
+    test('an ES module imports it (dist/esm) and answers the subtract example', () => {
+      const [response, resolved] = run(process.execPath, ['consumer.mjs'], dir).trim().split('\n')
+      expect(response).toBe(SUBTRACT_RESPONSE)
+      expect(resolved).toMatch(/\/node_modules\/fp-jsonrpc\/dist\/esm\/index\.js$/)
+    })
+
+    test('a CommonJS module requires it (dist/cjs) and answers the subtract example', () => {
+      const [response, resolved] = run(process.execPath, ['consumer.cjs'], dir).trim().split('\n')
+      expect(response).toBe(SUBTRACT_RESPONSE)
+      expect(resolved).toMatch(/\/node_modules\/fp-jsonrpc\/dist\/cjs\/index\.js$/)
+    })
+
+    test('a strict nodenext consumer type-checks with the installed typescript, and a mistyped handler is an error', () => {
+      run(process.execPath, [join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], dir)
+    })
+
+    test(`TypeScript reads the ${type === 'module' ? 'import' : 'require'} declarations, as ${type === 'module' ? 'an ES module' : 'CommonJS'}`, () => {
+      const probe = JSON.parse(run(process.execPath, ['probe.cjs'], dir)) as { file?: string; format?: string }
+      expect(probe).toEqual(type === 'module' ? { file: 'dist/esm/index.d.ts', format: 'module' } : { file: 'dist/cjs/index.d.ts', format: 'commonjs' })
+    })
+  })
+})
