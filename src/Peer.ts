@@ -1,0 +1,213 @@
+/**
+ * A peer: one end of a two-way JSON-RPC connection (a WebSocket, a TCP socket, a child process's
+ * stdio), where either side may call the other. Incoming requests and notifications go to a
+ * dispatcher; incoming responses settle the calls this side made. Transports that carry messages
+ * both ways are thin adapters over a peer: they feed it what they read and give it a way to write.
+ *
+ * The boundary: a peer knows messages, not bytes. Framing (newline-delimited, Content-Length, one
+ * message per WebSocket frame) stays in the transport. A peer owns the pending calls: their
+ * matching by id, their timeouts, and failing them all when the connection closes.
+ *
+ * @since 0.1.0
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { Either } from 'fp-ts/lib/Either.js'
+import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
+import * as Dispatch from './Dispatch.js'
+import * as Registry from './Registry.js'
+import type { Transport } from './Transport.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * Why a call made through a peer failed before any answer came.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type PeerError =
+  | { readonly _tag: 'Closed' }
+  | { readonly _tag: 'Timeout'; readonly ms: number }
+  | { readonly _tag: 'WriteFailed'; readonly cause: unknown }
+  | { readonly _tag: 'DuplicateId'; readonly id: string | number }
+
+/**
+ * @category model
+ * @since 0.1.0
+ */
+export interface Options<B> {
+  /** Sends one message to the other side. May throw; the call it was for then fails with `WriteFailed`. */
+  readonly write: (text: string) => void
+  /** Answers what the other side calls. Without one, every request is answered Method not found. */
+  readonly dispatcher?: Dispatch.Dispatcher<B>
+  /** The context each incoming message is dispatched with. */
+  readonly context?: B
+  /** How long a call waits for its answer, in milliseconds (30 000 by default; `Infinity` for ever). */
+  readonly timeoutMs?: number
+  /** Sees responses that match no pending call (late, unknown or duplicated ids). Ignored by default. */
+  readonly onUnmatched?: (message: unknown) => void
+}
+
+/**
+ * @category model
+ * @since 0.1.0
+ */
+export interface Peer {
+  /** The client transport of this side: give it to `Client.make` to call the other side. */
+  readonly transport: Transport<PeerError>
+  /** Hands one incoming message (its text) to the peer. Settles once any answer it owes is written. */
+  readonly receive: (text: string) => Promise<void>
+  /** Fails every pending call with `Closed` and refuses new ones. Idempotent. */
+  readonly close: () => void
+  /** How many calls await an answer. */
+  readonly pending: () => number
+}
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+const noMethods = Dispatch.make(Registry.empty)
+
+const hasOwn = Object.prototype.hasOwnProperty
+
+const isResponseObject = (u: unknown): boolean =>
+  typeof u === 'object' && u !== null && !Array.isArray(u) && !hasOwn.call(u, 'method') && (hasOwn.call(u, 'result') || hasOwn.call(u, 'error'))
+
+// A message is for this side's pending calls when it is a response or a non-empty array of them;
+// anything else (requests, notifications, and garbage, which the dispatcher answers) is for the
+// dispatcher.
+const isResponseMessage = (u: unknown): boolean =>
+  Array.isArray(u) ? u.length > 0 && u.every(isResponseObject) : isResponseObject(u)
+
+const idsOf = (u: unknown): ReadonlyArray<unknown> =>
+  (Array.isArray(u) ? u : [u]).map((r) => (r as { id?: unknown }).id)
+
+interface Waiter {
+  readonly ids: ReadonlyArray<string | number>
+  readonly settle: (answer: Either<PeerError, string | undefined>) => void
+}
+
+/**
+ * Makes a peer. It holds mutable state (the pending calls), so each connection makes its own.
+ *
+ * @example
+ * import { Client, Dispatch, Peer, Registry } from 'fp-jsonrpc'
+ *
+ * // Two peers wired back to back, as a socket would connect them:
+ * const a: Peer.Peer = Peer.make({ write: (text) => void b.receive(text) })
+ * const b: Peer.Peer = Peer.make({ write: (text) => void a.receive(text), dispatcher: Dispatch.make(Registry.empty) })
+ * const client = Client.make(a.transport)
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const make = <B>(options: Options<B>): Peer => {
+  const dispatcher = (options.dispatcher ?? noMethods) as Dispatch.Dispatcher<B>
+  const context = options.context as B
+  const timeoutMs = options.timeoutMs ?? 30_000
+  const waiting = new Map<string | number, Waiter>()
+  let closed = false
+
+  const release = (waiter: Waiter): void => {
+    for (const id of waiter.ids) if (waiting.get(id) === waiter) waiting.delete(id)
+  }
+
+  const write = (text: string): Either<unknown, void> => {
+    try {
+      options.write(text)
+      return E.right(undefined)
+    } catch (cause) {
+      return E.left(cause)
+    }
+  }
+
+  const settleResponses = (u: unknown, text: string): void => {
+    const ids = idsOf(u)
+    let waiter: Waiter | undefined
+    for (const id of ids) {
+      waiter = (typeof id === 'string' || typeof id === 'number') ? waiting.get(id) : undefined
+      if (waiter !== undefined) break
+    }
+    // An error answering a message the other side could not read carries id null; with exactly
+    // one call pending it can only be that call's.
+    if (waiter === undefined && ids.every((id) => id === null) && waiting.size > 0) {
+      const distinct = new Set(waiting.values())
+      if (distinct.size === 1) waiter = distinct.values().next().value
+    }
+    if (waiter === undefined) {
+      try {
+        options.onUnmatched?.(u)
+      } catch {
+        // An observer's failure must not break the connection.
+      }
+      return
+    }
+    release(waiter)
+    waiter.settle(E.right(text))
+  }
+
+  const receive = async (text: string): Promise<void> => {
+    let u: unknown
+    try {
+      u = JSON.parse(text)
+    } catch {
+      // Not JSON: the dispatcher gives the Parse error answer.
+      const answer = await dispatcher.dispatch(text, ...([context] as Dispatch.ContextArg<B>))
+      if (answer !== undefined && !closed) write(answer)
+      return
+    }
+    if (isResponseMessage(u)) return settleResponses(u, text)
+    const answer = await dispatcher.dispatchValue(u, ...([context] as Dispatch.ContextArg<B>))
+    if (answer !== undefined && !closed) write(answer)
+  }
+
+  const send =
+    (body: string, expected: { readonly ids: ReadonlyArray<string | number> }): TaskEither<PeerError, string | undefined> =>
+    () =>
+      new Promise((resolve) => {
+        if (closed) return resolve(E.left({ _tag: 'Closed' }))
+        if (expected.ids.length === 0) {
+          const written = write(body)
+          return resolve(E.isLeft(written) ? E.left({ _tag: 'WriteFailed', cause: written.left }) : E.right(undefined))
+        }
+        for (const id of expected.ids) if (waiting.has(id)) return resolve(E.left({ _tag: 'DuplicateId', id }))
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const waiter: Waiter = {
+          ids: expected.ids,
+          settle: (answer) => {
+            if (timer !== undefined) clearTimeout(timer)
+            resolve(answer)
+          },
+        }
+        for (const id of expected.ids) waiting.set(id, waiter)
+        if (Number.isFinite(timeoutMs)) {
+          timer = setTimeout(() => {
+            release(waiter)
+            resolve(E.left({ _tag: 'Timeout', ms: timeoutMs }))
+          }, timeoutMs)
+        }
+        const written = write(body)
+        if (E.isLeft(written)) {
+          release(waiter)
+          waiter.settle(E.left({ _tag: 'WriteFailed', cause: written.left }))
+        }
+      })
+
+  const close = (): void => {
+    if (closed) return
+    closed = true
+    const waiters = new Set(waiting.values())
+    waiting.clear()
+    for (const waiter of waiters) waiter.settle(E.left({ _tag: 'Closed' }))
+  }
+
+  return {
+    transport: { send },
+    receive,
+    close,
+    pending: () => new Set(waiting.values()).size,
+  }
+}

@@ -1,0 +1,135 @@
+import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import * as t from 'io-ts'
+import { describe, expect, it } from 'vitest'
+import { Client, Dispatch, Method, Peer as _, Registry } from '../src/index.js'
+
+const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number })
+const Whoami = Method.make({ name: 'whoami', result: t.string })
+const Slow = Method.make({ name: 'slow', params: t.type({ ms: t.number }), result: t.number })
+const Tick = Method.make({ name: 'tick', params: t.type({ n: t.number }) })
+
+/** Two peers connected back to back, each with its own methods, as a socket would join them. */
+const pair = (options: { readonly timeoutMs?: number } = {}) => {
+  const ticks: Array<number> = []
+  const serverSide = Dispatch.make(
+    pipe(
+      Registry.empty,
+      Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend)),
+      Registry.add(Slow, ({ ms }) => new Promise<number>((r) => setTimeout(() => r(ms), ms))),
+      Registry.add(Whoami, () => 'server'),
+    ),
+  )
+  const clientSide = Dispatch.make(
+    pipe(
+      Registry.empty,
+      Registry.add(Whoami, () => 'client'),
+      Registry.add(Tick, ({ n }) => {
+        ticks.push(n)
+      }),
+    ),
+  )
+  const wire: Array<string> = []
+  const a: _.Peer = _.make({ write: (text) => (wire.push(`a> ${text}`), void b.receive(text)), dispatcher: clientSide, ...options })
+  const b: _.Peer = _.make({ write: (text) => (wire.push(`b> ${text}`), void a.receive(text)), dispatcher: serverSide, ...options })
+  return { a, b, ticks, wire }
+}
+
+describe('calls in both directions over one connection', () => {
+  it('a calls b and b calls a, each answered by the other side', async () => {
+    const { a, b } = pair()
+    expect(await pipe(Client.make(a.transport), Client.call(Subtract, { minuend: 42, subtrahend: 23 }))()).toEqual(E.right(19))
+    expect(await pipe(Client.make(a.transport), Client.call(Whoami))()).toEqual(E.right('server'))
+    expect(await pipe(Client.make(b.transport), Client.call(Whoami))()).toEqual(E.right('client'))
+  })
+
+  it('matches answers that arrive out of order to their calls', async () => {
+    const { a } = pair()
+    const client = Client.make(a.transport)
+    const [slow, fast] = await Promise.all([pipe(client, Client.call(Slow, { ms: 30 }))(), pipe(client, Client.call(Slow, { ms: 1 }))()])
+    expect(slow).toEqual(E.right(30))
+    expect(fast).toEqual(E.right(1))
+    expect(a.pending()).toBe(0)
+  })
+
+  it('carries a batch and its answer as one message each way', async () => {
+    const { a, wire } = pair()
+    const out = await pipe(Client.make(a.transport), Client.batch(Client.call(Subtract, { minuend: 3, subtrahend: 1 }), Client.call(Whoami)))()
+    expect(out).toEqual(E.right([E.right(2), E.right('server')]))
+    expect(wire.filter((w) => w.startsWith('a> ['))).toHaveLength(1)
+    expect(wire.filter((w) => w.startsWith('b> ['))).toHaveLength(1)
+  })
+
+  it('sends notifications without waiting, and the other side runs them', async () => {
+    const { a, b, ticks } = pair()
+    expect(await pipe(Client.make(b.transport), Client.notify(Tick, { n: 7 }))()).toEqual(E.right(undefined))
+    await new Promise((r) => setImmediate(r))
+    expect(ticks).toEqual([7])
+    expect(a.pending()).toBe(0)
+  })
+})
+
+describe('pending calls', () => {
+  it('time out with a typed error and leave nothing pending', async () => {
+    const { a } = pair({ timeoutMs: 10 })
+    const out = await pipe(Client.make(a.transport), Client.call(Slow, { ms: 200 }))()
+    expect(out).toEqual(E.left({ _tag: 'TransportError', error: { _tag: 'Timeout', ms: 10 } }))
+    expect(a.pending()).toBe(0)
+  })
+
+  it('all fail with Closed when the connection closes, and new calls fail at once', async () => {
+    const { a } = pair()
+    const client = Client.make(a.transport)
+    const calls = Promise.all([pipe(client, Client.call(Slow, { ms: 200 }))(), pipe(client, Client.call(Slow, { ms: 300 }))()])
+    await new Promise((r) => setImmediate(r))
+    expect(a.pending()).toBe(2)
+    a.close()
+    expect(await calls).toEqual([
+      E.left({ _tag: 'TransportError', error: { _tag: 'Closed' } }),
+      E.left({ _tag: 'TransportError', error: { _tag: 'Closed' } }),
+    ])
+    expect(await pipe(client, Client.call(Whoami))()).toEqual(E.left({ _tag: 'TransportError', error: { _tag: 'Closed' } }))
+  })
+
+  it('fail with WriteFailed when the write throws', async () => {
+    const peer = _.make({
+      write: () => {
+        throw new Error('socket gone')
+      },
+    })
+    const out = await pipe(Client.make(peer.transport), Client.call(Whoami))()
+    expect(E.isLeft(out) && out.left._tag === 'TransportError' && (out.left.error as _.PeerError)._tag).toBe('WriteFailed')
+    expect(peer.pending()).toBe(0)
+  })
+
+  it('refuse an id that is already pending', async () => {
+    const peer = _.make({ write: () => undefined, timeoutMs: 50 })
+    const first = peer.transport.send('{"jsonrpc":"2.0","method":"x","id":1}', { ids: [1] })()
+    const second = await peer.transport.send('{"jsonrpc":"2.0","method":"x","id":1}', { ids: [1] })()
+    expect(second).toEqual(E.left({ _tag: 'DuplicateId', id: 1 }))
+    expect(await first).toEqual(E.left({ _tag: 'Timeout', ms: 50 }))
+  })
+})
+
+describe('incoming messages', () => {
+  it('answers garbage with the spec error and ignores responses that match no call', async () => {
+    const written: Array<string> = []
+    const unmatched: Array<unknown> = []
+    const peer = _.make({ write: (text) => void written.push(text), onUnmatched: (m) => void unmatched.push(m) })
+    await peer.receive('{"jsonrpc":"2.0","method"')
+    await peer.receive('{"jsonrpc":"2.0","method":"nope","id":3}')
+    await peer.receive('{"jsonrpc":"2.0","result":1,"id":99}')
+    expect(written).toEqual([
+      '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}',
+      '{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":3}',
+    ])
+    expect(unmatched).toEqual([{ jsonrpc: '2.0', result: 1, id: 99 }])
+  })
+
+  it('gives an error with id null to the one pending call', async () => {
+    const peer = _.make({ write: () => undefined })
+    const call = peer.transport.send('{"jsonrpc":"2.0","method":"x","id":1}', { ids: [1] })()
+    await peer.receive('{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}')
+    expect(await call).toEqual(E.right('{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}'))
+  })
+})
