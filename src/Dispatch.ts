@@ -185,6 +185,9 @@ const INVALID_REQUEST = JSON.stringify(RpcResponse.failure(RpcError.invalidReque
 const INTERNAL_ERROR = RpcError.internalError()
 const METHOD_NOT_FOUND = RpcError.methodNotFound()
 const INVALID_REQUEST_ERROR = RpcError.invalidRequest()
+const INVALID_REQUEST_TEXT = JSON.stringify(INVALID_REQUEST_ERROR)
+const METHOD_NOT_FOUND_TEXT = JSON.stringify(METHOD_NOT_FOUND)
+const INTERNAL_ERROR_TEXT = JSON.stringify(INTERNAL_ERROR)
 
 const compile = <C>(method: AnyMethod, handler: Handler.AnyHandler<C>): Compiled<C> => ({
   method,
@@ -432,7 +435,9 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
         const result = JSON.stringify((response as RpcResponse.Success).result)
         if (result !== undefined) text = '{"jsonrpc":"2.0","result":' + result + ',"id":' + idText(response.id) + '}'
       } else {
-        const error = JSON.stringify((response as RpcResponse.Failure).error)
+        const e = (response as RpcResponse.Failure).error
+        // The spec's own errors are shared constants: their text is written once, here.
+        const error = e === INVALID_REQUEST_ERROR ? INVALID_REQUEST_TEXT : e === METHOD_NOT_FOUND ? METHOD_NOT_FOUND_TEXT : e === INTERNAL_ERROR ? INTERNAL_ERROR_TEXT : JSON.stringify(e)
         if (error !== undefined) text = '{"jsonrpc":"2.0","error":' + error + ',"id":' + idText(response.id) + '}'
       }
       if (text !== undefined) return text
