@@ -28,7 +28,7 @@ import * as ParamReporter from './ParamReporter.js'
 import * as Params from './Params.js'
 import * as RpcRequest from './RpcRequest.js'
 import * as RpcResponse from './RpcResponse.js'
-import type { Transport } from './Transport.js'
+import type { CallOptions as TransportCallOptions, Transport } from './Transport.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -126,6 +126,28 @@ export type Results<Es extends ReadonlyArray<Entry>, TErr> = {
 export type ParamsArgs<P> = {} extends P ? [params?: P] : [params: P]
 
 /**
+ * What one exchange may ask of the transport: an `AbortSignal` and a timeout in milliseconds (see
+ * {@link Transport.CallOptions}). {@link call}, {@link notify} and {@link batch} take it as their last
+ * argument and hand it to the transport each time they run.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type CallOptions = TransportCallOptions
+
+/**
+ * The arguments of {@link call} and {@link notify} after the contract: its params (optional when
+ * every param is), then optionally {@link CallOptions}. With optional params and options, pass
+ * `undefined` for the params: `Client.call(Ping, undefined, { timeoutMs: 1000 })`.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type CallArgs<P> = {} extends P
+  ? [params?: P | undefined, options?: CallOptions]
+  : [params: P, options?: CallOptions]
+
+/**
  * How the responses to a batch matched the ids sent (see {@link matchResponses}).
  *
  * @category model
@@ -181,7 +203,9 @@ export const make = <TErr>(transport: Transport<TErr>, options: Options = {}): C
  * Params are encoded with the contract's `params` codec and sent as that object, or, when the
  * contract says `sendParamsBy: 'position'`, as an array of its values in `paramOrder` (trailing
  * absent ones left out; an absent one before a present one is sent as `null`, as JSON has no holes).
- * Each run takes a fresh id.
+ * Each run takes a fresh id. The optional last argument, {@link CallOptions} (`signal`, `timeoutMs`),
+ * goes to the transport with each run; it is not used when the call is an entry of {@link batch},
+ * which takes its own.
  *
  * The answer: `Right` with the result decoded by the contract's `result` codec; otherwise
  * `ApplicationError` for an error the contract's `error` codec decodes, `RpcError` for any other
@@ -205,14 +229,18 @@ export const make = <TErr>(transport: Transport<TErr>, options: Options = {}): C
  *   TE.mapLeft(ClientError.format),
  * )
  *
+ * // Per call: give up after 2 s, or when the caller's signal aborts.
+ * const bounded = (signal: AbortSignal) => pipe(client, Client.call(Subtract, { minuend: 42, subtrahend: 23 }, { signal, timeoutMs: 2000 }))
+ *
  * @category constructors
  * @since 0.1.0
  */
 export const call = <Name extends string, P, A, Err, PO, AO, EO>(
   method: Method.Method<Name, P, A, Err, PO, AO, EO>,
-  ...args: ParamsArgs<NoInfer<P>>
+  ...args: CallArgs<NoInfer<P>>
 ): Call<Err, A> => {
   const params: P | undefined = args[0]
+  const options: CallOptions | undefined = args[1]
   const write = (id: Id.Id): Either<ClientError.EncodeError, string> =>
     E.tryCatch(
       () => JSON.stringify(RpcRequest.request(method.name, wireParams(method, params), id)),
@@ -225,7 +253,7 @@ export const call = <Name extends string, P, A, Err, PO, AO, EO>(
       TE.chainW((id) =>
         pipe(
           TE.fromEither(write(id)),
-          TE.chainW((body) => send(client, body, [id])),
+          TE.chainW((body) => send(client, body, [id], options)),
           TE.chainEitherKW((reply) => pipe(analyse([id], reply).matched.responses[0] as Answer, E.chainW(read))),
         ),
       ),
@@ -236,6 +264,8 @@ export const call = <Name extends string, P, A, Err, PO, AO, EO>(
 /**
  * A notification of `method` with `params`: apply it to a client to send it, or hand it to
  * {@link batch}. Params are encoded as for {@link call}.
+ *
+ * The optional last argument, {@link CallOptions}, goes to the transport as for {@link call}.
  *
  * `Right` once the transport has delivered it and the peer sent nothing back, as the specification
  * asks. A lone error object with id `null` in reply (a server that could not read the message) gives
@@ -257,9 +287,10 @@ export const call = <Name extends string, P, A, Err, PO, AO, EO>(
  */
 export const notify = <Name extends string, P, A, Err, PO, AO, EO>(
   method: Method.Method<Name, P, A, Err, PO, AO, EO>,
-  ...args: ParamsArgs<NoInfer<P>>
+  ...args: CallArgs<NoInfer<P>>
 ): Notification => {
   const params: P | undefined = args[0]
+  const options: CallOptions | undefined = args[1]
   const write = (): Either<ClientError.EncodeError, string> =>
     E.tryCatch(
       () => JSON.stringify(RpcRequest.notification(method.name, wireParams(method, params))),
@@ -268,7 +299,7 @@ export const notify = <Name extends string, P, A, Err, PO, AO, EO>(
   const run = <TErr>(client: Client<TErr>): TaskEither<ClientError.ClientError<never, TErr>, void> =>
     pipe(
       TE.fromEither(write()),
-      TE.chainW((body) => send(client, body, [])),
+      TE.chainW((body) => send(client, body, [], options)),
       TE.chainEitherKW((reply) => analyse([], reply).whole),
     )
   return Object.assign(run, { _tag: 'Notification' as const, method: method.name, write })
@@ -289,6 +320,9 @@ export const notify = <Name extends string, P, A, Err, PO, AO, EO>(
  * failures. An entry that cannot be written gets `EncodeError` and is left out of the message; when
  * no entry can be written, nothing is sent.
  *
+ * A {@link CallOptions} object after the entries (`signal`, `timeoutMs`) applies to the whole
+ * exchange; the options the entries were made with are not used here.
+ *
  * @example
  * import { pipe } from 'fp-ts/lib/function.js'
  * import * as t from 'io-ts'
@@ -305,24 +339,37 @@ export const notify = <Name extends string, P, A, Err, PO, AO, EO>(
  * )
  * // TaskEither<TransportError, [Either<ClientError, number>, Either<ClientError, string>, Either<ClientError, void>]>
  *
+ * const within1s = pipe(client, Client.batch(Client.call(Add, { a: 1, b: 2 }), { timeoutMs: 1000 }))
+ *
  * @category combinators
  * @since 0.1.0
  */
-export const batch =
-  <Es extends readonly [Entry, ...Array<Entry>]>(...entries: Es) =>
-  <TErr>(client: Client<TErr>): TaskEither<ClientError.TransportError<TErr>, Results<Es, TErr>> =>
+export function batch<Es extends readonly [Entry, ...Array<Entry>]>(
+  ...entries: Es
+): <TErr>(client: Client<TErr>) => TaskEither<ClientError.TransportError<TErr>, Results<Es, TErr>>
+export function batch<Es extends readonly [Entry, ...Array<Entry>]>(
+  ...args: [...entries: Es, options: CallOptions]
+): <TErr>(client: Client<TErr>) => TaskEither<ClientError.TransportError<TErr>, Results<Es, TErr>>
+export function batch(
+  ...args: ReadonlyArray<Entry | CallOptions>
+): <TErr>(client: Client<TErr>) => TaskEither<ClientError.TransportError<TErr>, ReadonlyArray<Either<unknown, unknown>>> {
+  // Entries are functions and options a plain object, so a trailing object is the options.
+  const last = args[args.length - 1]
+  const options = typeof last === 'function' ? undefined : last
+  const entries = (options === undefined ? args : args.slice(0, -1)) as ReadonlyArray<Entry>
+  return (client) =>
     pipe(
       TE.fromIO(() => writeAll(entries, client.nextId)),
       TE.chain((written) =>
         written.texts.length === 0
           ? TE.right(settle(written, undefined))
           : pipe(
-              send(client, `[${written.texts.join(',')}]`, written.ids),
+              send(client, `[${written.texts.join(',')}]`, written.ids, options),
               TE.map((reply) => settle(written, reply)),
             ),
       ),
-      TE.map((results) => results as unknown as Results<Es, TErr>),
     )
+}
 
 // -------------------------------------------------------------------------------------
 // utils
@@ -421,8 +468,13 @@ const reader =
     return E.left(declared !== undefined && E.isRight(declared) ? ClientError.applicationError(declared.right) : ClientError.rpcError(error))
   }
 
-const send = <TErr>(client: Client<TErr>, body: string, ids: ReadonlyArray<string | number>): TaskEither<ClientError.TransportError<TErr>, string | undefined> =>
-  pipe(client.transport.send(body, { ids }), TE.mapLeft(ClientError.transportError))
+const send = <TErr>(
+  client: Client<TErr>,
+  body: string,
+  ids: ReadonlyArray<string | number>,
+  options: CallOptions | undefined,
+): TaskEither<ClientError.TransportError<TErr>, string | undefined> =>
+  pipe(client.transport.send(body, options === undefined ? { ids } : { ...options, ids }), TE.mapLeft(ClientError.transportError))
 
 const parseJson = (body: string): Either<ClientError.InvalidResponse, unknown> =>
   E.tryCatch(

@@ -24,13 +24,47 @@ import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
  * @category model
  * @since 0.1.0
  */
-export interface Expected {
+export interface Expected extends CallOptions {
   /**
    * The ids of the requests in the message, in the order sent. Empty when the message holds only
    * notifications: then no answer is due, and a transport that reads answers off a shared connection
    * (WebSocket, stream) must not wait for one.
    */
   readonly ids: ReadonlyArray<string | number>
+}
+
+/**
+ * What a caller may ask of one exchange (`Client.call`, `Client.notify` and `Client.batch` take it as
+ * their last argument), handed to the transport inside {@link Expected}.
+ *
+ * Both members are requests to the transport, which says in its own documentation whether it honours
+ * them: the fetch transport (`fp-jsonrpc/fetch`) honours both; the in-memory transport ignores them.
+ * A transport that honours them fails the exchange with its own typed error (a `Timeout`, an
+ * `Aborted`) and never rejects.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface CallOptions {
+  /** Gives up on the exchange once this signal aborts (at once, if it already has). */
+  readonly signal?: AbortSignalLike
+  /** Gives up on the exchange after this many milliseconds, instead of the transport's default. */
+  readonly timeoutMs?: number
+}
+
+/**
+ * The part of the standard `AbortSignal` a transport reads; every `AbortSignal` (of browsers, Node,
+ * Deno, Bun and workers) is one. It is declared here, structurally, so that the package's types need
+ * neither the DOM library nor Node's.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean
+  readonly reason?: unknown
+  addEventListener(type: 'abort', listener: () => void, options?: { readonly once?: boolean }): void
+  removeEventListener(type: 'abort', listener: () => void): void
 }
 
 /**

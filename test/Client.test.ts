@@ -529,6 +529,71 @@ describe('ClientError', () => {
   })
 })
 
+describe('per-call options: signal and timeoutMs reach the transport', () => {
+  const signal = new AbortController().signal
+
+  it('a call hands its options to the transport with the ids, each time it runs', async () => {
+    const f = fake((body) => success(19, JSON.parse(body).id))
+    const run = pipe(f.client, _.call(Subtract, { minuend: 42, subtrahend: 23 }, { signal, timeoutMs: 250 }))
+    expect(await run()).toEqual(E.right(19))
+    expect(await run()).toEqual(E.right(19))
+    expect(f.sent.map((s) => s.expected)).toEqual([
+      { ids: [1], signal, timeoutMs: 250 },
+      { ids: [2], signal, timeoutMs: 250 },
+    ])
+    expect(f.sent[0]?.expected.signal).toBe(signal)
+  })
+
+  it('a call without params takes options after an undefined params argument', async () => {
+    const f = answering(success('pong', 1))
+    expect(await pipe(f.client, _.call(Ping, undefined, { timeoutMs: 5 }))()).toEqual(E.right('pong'))
+    expect(f.sent).toEqual([{ body: '{"jsonrpc":"2.0","method":"ping","id":1}', expected: { ids: [1], timeoutMs: 5 } }])
+  })
+
+  it('a notification hands its options to the transport, with no ids', async () => {
+    const f = answering(undefined)
+    expect(await pipe(f.client, _.notify(Log, { line: 'a' }, { signal }))()).toEqual(E.right(undefined))
+    expect(f.sent.map((s) => s.expected)).toEqual([{ ids: [], signal }])
+  })
+
+  it('a batch takes options after its entries; the options of its entries are not used', async () => {
+    const f = answering(`[${success(19, 1)}]`)
+    const out = await pipe(f.client, _.batch(_.call(Subtract, { minuend: 42, subtrahend: 23 }, { timeoutMs: 1 }), _.notify(Log, { line: 'a' }), { timeoutMs: 9 }))()
+    expect(out).toEqual(E.right([E.right(19), E.right(undefined)]))
+    expect(f.sent).toHaveLength(1)
+    expect(f.sent[0]?.expected).toEqual({ ids: [1], timeoutMs: 9 })
+    expect(JSON.parse(f.sent[0]?.body ?? '')).toHaveLength(2)
+  })
+
+  it('without options, the transport gets the ids alone', async () => {
+    const f = answering(`[${success(19, 1)}]`)
+    await pipe(f.client, _.batch(_.call(Subtract, { minuend: 42, subtrahend: 23 })))()
+    expect(f.sent[0]?.expected).toEqual({ ids: [1] })
+  })
+
+  it('a transport failure under options is still the TransportError', async () => {
+    expect(await pipe(_.make(failing), _.call(Ping, undefined, { signal }))()).toEqual(E.left(ClientError.transportError('ECONNREFUSED')))
+  })
+
+  it('types: options do not change what a call, a notification or a batch answers', () => {
+    expectTypeOf(pipe(client(), _.call(Withdraw, { amount: 1 }, { timeoutMs: 1 }))).toEqualTypeOf<
+      TE.TaskEither<ClientError.ClientError<{ code: 1001; message: string; data: { balance: number } }, never>, { balance: number }>
+    >()
+    expectTypeOf(pipe(_.make(failing), _.batch(_.call(Ping), _.notify(Log, { line: 'a' }), { signal }))).toEqualTypeOf<
+      TE.TaskEither<
+        ClientError.TransportError<string>,
+        readonly [E.Either<ClientError.ClientError<never, string>, 'pong'>, E.Either<ClientError.ClientError<never, string>, void>]
+      >
+    >()
+    // @ts-expect-error timeoutMs is a number
+    _.call(Ping, undefined, { timeoutMs: '1' })
+    // @ts-expect-error a batch needs an entry before its options
+    _.batch({ timeoutMs: 1 })
+  })
+
+  const client = () => answering(undefined).client
+})
+
 describe('types', () => {
   const client = answering(undefined).client
 

@@ -1,0 +1,13 @@
+/**
+ * fp-jsonrpc over the Fetch API, runtime-neutral (no `node:` module): {@link handler} serves a
+ * dispatcher as a `(request: Request) => Promise<Response>` function for Hono, Bun, Deno and workers,
+ * and {@link transport} is the client transport that `POST`s each message with `fetch`. Both follow
+ * the HTTP wire rules of the `Rules` module, which the node:http adapter (`fp-jsonrpc/http`) shares.
+ *
+ * @since 0.1.0
+ */
+export { handler } from './handler.js'
+export type { Handler, Options as HandlerOptions, OptionsWithContext as HandlerOptionsWithContext } from './handler.js'
+export { formatError, transport } from './transport.js'
+export type { Fetch, HttpError, Options as TransportOptions } from './transport.js'
+export * as Rules from './rules.js'

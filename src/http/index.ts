@@ -1,0 +1,13 @@
+/// <reference types="node" />
+/**
+ * fp-jsonrpc over node:http: {@link listener} serves a dispatcher as a request listener (for
+ * `http.createServer`, and express or connect as middleware), and {@link serve} starts a server with
+ * it and stops it gracefully. The wire rules are those of the Fetch handler (`fp-jsonrpc/fetch`),
+ * from the same module. The client transport is `fp-jsonrpc/fetch`'s `transport`, as Node has `fetch`.
+ *
+ * @since 0.1.0
+ */
+export { listener } from './listener.js'
+export type { Listener, Options as ListenerOptions, OptionsWithContext as ListenerOptionsWithContext } from './listener.js'
+export { serve } from './serve.js'
+export type { Server, ServeOptions } from './serve.js'
