@@ -1,0 +1,310 @@
+/**
+ * The WebSocket client: {@link connect} opens a socket to a server and gives a connection whose
+ * `client` makes typed calls over it. Answers are matched to calls by id (a {@link Peer.Peer} does
+ * it), so any number of calls may be in flight on one socket. With a `dispatcher`, the connection
+ * also serves what the server calls: notifications of a subscription, or requests.
+ *
+ * When the socket closes, every call awaiting an answer fails with `Closed`. With `reconnect`, a
+ * socket the client did not close is replaced by a new one, and later calls go over it; see
+ * {@link Reconnect} for exactly what happens meanwhile.
+ *
+ * @since 0.1.0
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { Either } from 'fp-ts/lib/Either.js'
+import type { Task } from 'fp-ts/lib/Task.js'
+import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
+import { WebSocket } from 'ws'
+import * as Client from '../Client.js'
+import type * as Dispatch from '../Dispatch.js'
+import type * as Peer from '../Peer.js'
+import type { Expected, Transport } from '../Transport.js'
+import { bind, closeInfo, CloseCode, report } from './socket.js'
+import type { Bound, CloseInfo, PeerOptions } from './socket.js'
+import type { OptionsArg } from './server.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * Why {@link connect} gave no connection.
+ *
+ * - `ConnectFailed`: no WebSocket was opened: an invalid URL, a refused or reset TCP connection, a
+ *   TLS failure, a handshake that timed out or was malformed. `cause` is the error `ws` gave.
+ * - `UpgradeRefused`: the server answered the upgrade with an HTTP status instead of 101 (404 for a
+ *   wrong path, 401 from an authenticating server, ...).
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type ConnectError =
+  | { readonly _tag: 'ConnectFailed'; readonly cause: unknown }
+  | { readonly _tag: 'UpgradeRefused'; readonly status: number }
+
+/**
+ * Reconnection after a socket drops. When a socket the client did not close (with `close()`) closes,
+ * for whatever reason, the client makes up to `retries` attempts to open a new one, waiting `delayMs`
+ * before each:
+ *
+ * - calls awaiting an answer on the old socket fail with `Closed` at once (their answer is lost);
+ * - calls made during the attempts wait for their outcome, then go over the new socket, or fail with
+ *   `Closed` when every attempt failed (their `timeoutMs` starts when they are sent);
+ * - once an attempt succeeds, `onReconnect` runs (to subscribe again, say), and the next drop gets
+ *   `retries` attempts again;
+ * - when every attempt fails, the connection is closed for good: `closed` settles and every call
+ *   fails with `Closed`.
+ *
+ * The first socket, the one {@link connect} opens, is not retried: its failure is connect's `Left`.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Reconnect {
+  readonly retries: number
+  readonly delayMs: number
+}
+
+/**
+ * The `context` option: the context the server's calls to this client are dispatched with. Required
+ * when the dispatcher needs one.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type ClientContextOption<B> = unknown extends B ? { readonly context?: B } : { readonly context: B }
+
+/**
+ * What {@link connect} takes besides the URL. Every member is optional unless the dispatcher needs
+ * a context.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type ConnectOptions<B> = ClientContextOption<B> & {
+  /** Answers the server's requests and runs its notifications. Without one, requests answer Method not found. */
+  readonly dispatcher?: Dispatch.Dispatcher<B>
+  /** How long a call waits for its answer once sent, in ms; on timeout it fails with `Timeout` and is forgotten. 30 000 by default. */
+  readonly timeoutMs?: number
+  /** Reconnect after a drop; without it, a drop closes the connection for good. */
+  readonly reconnect?: Reconnect
+  /** Runs each time a new socket replaces a dropped one. */
+  readonly onReconnect?: () => void
+  /** Headers of the upgrade request (`authorization`, say). */
+  readonly headers?: Readonly<Record<string, string>>
+  /** How long the opening handshake may take, in ms, for the first socket and each reconnection. 10 000 by default. */
+  readonly handshakeTimeoutMs?: number
+  /** Sees socket errors and failed reconnection attempts (as {@link ConnectError}). Nothing by default. */
+  readonly onError?: (error: unknown) => void
+}
+
+/**
+ * An open connection to a server.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface ClientConnection {
+  /** The transport over the connection, for `Client.make` with options of your own. */
+  readonly transport: Transport<Peer.PeerError>
+  /** A client over {@link transport}, ready for `Client.call`, `Client.notify` and `Client.batch`. */
+  readonly client: Client.Client<Peer.PeerError>
+  /**
+   * Closes the connection with 1000 Normal Closure and stops reconnecting; calls awaiting an answer
+   * fail with `Closed` at once, later ones too. Settles once the socket has closed. Idempotent.
+   */
+  readonly close: Task<void>
+  /** How many calls await an answer on the current socket. */
+  readonly pending: () => number
+  /** Settles when the connection is closed for good, with how its last socket closed. Never rejects. */
+  readonly closed: Promise<CloseInfo>
+}
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+type State =
+  | { readonly _tag: 'Open'; readonly socket: WebSocket; readonly bound: Bound }
+  | { readonly _tag: 'Reconnecting'; readonly next: Promise<Bound | undefined> }
+  | { readonly _tag: 'Closed' }
+
+interface Options<B> {
+  readonly dispatcher?: Dispatch.Dispatcher<B>
+  readonly context?: B
+  readonly timeoutMs?: number
+  readonly reconnect?: Reconnect
+  readonly onReconnect?: () => void
+  readonly headers?: Readonly<Record<string, string>>
+  readonly handshakeTimeoutMs?: number
+  readonly onError?: (error: unknown) => void
+}
+
+const CLOSED: Either<Peer.PeerError, never> = E.left({ _tag: 'Closed' })
+
+interface Opening<A> {
+  /** The socket being opened, to abort it; `undefined` when the URL was refused at once. */
+  readonly socket: WebSocket | undefined
+  readonly opened: Promise<Either<ConnectError, A>>
+}
+
+// `ready` runs within the 'open' event: ws may emit a message that came with the handshake's answer
+// before any Promise callback runs, so the socket must have its listeners by then.
+const open = <A>(url: string | URL, options: Options<unknown>, ready: (socket: WebSocket) => A): Opening<A> => {
+  let socket: WebSocket
+  try {
+    socket = new WebSocket(url, {
+      handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
+      ...(options.headers === undefined ? {} : { headers: { ...options.headers } }),
+    })
+  } catch (cause) {
+    return { socket: undefined, opened: Promise.resolve(E.left({ _tag: 'ConnectFailed', cause })) }
+  }
+  const opened = new Promise<Either<ConnectError, A>>((resolve) => {
+    // The first outcome counts; this 'error' listener stays, so that a later error never goes unheard.
+    socket.on('error', (cause) => resolve(E.left({ _tag: 'ConnectFailed', cause })))
+    socket.once('unexpected-response', (_request, response) => {
+      resolve(E.left({ _tag: 'UpgradeRefused', status: response.statusCode ?? 0 }))
+      socket.terminate()
+    })
+    socket.once('open', () => resolve(E.right(ready(socket))))
+  })
+  return { socket, opened }
+}
+
+/**
+ * Opens a WebSocket to `url` (`ws://` or `wss://`) and gives the connection once the handshake is
+ * done, or why it could not be opened. Nothing happens until the task runs; each run opens a new
+ * connection.
+ *
+ * Every call made through the connection's `client` is matched to its answer by id, fails with
+ * `Timeout` after `timeoutMs`, and with `Closed` when the socket closes first: all as
+ * `ClientError.TransportError` whose `error` is a {@link Peer.PeerError}.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as TE from 'fp-ts/lib/TaskEither.js'
+ * import * as t from 'io-ts'
+ * import { Client, Method } from 'fp-jsonrpc'
+ * import * as Ws from 'fp-jsonrpc/ws'
+ *
+ * const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number })
+ *
+ * const program = pipe(
+ *   Ws.connect('ws://127.0.0.1:8080/rpc', { timeoutMs: 5_000 }),
+ *   TE.chainW((connection) => pipe(connection.client, Client.call(Subtract, { minuend: 42, subtrahend: 23 }))),
+ * )
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const connect =
+  <B = unknown>(url: string | URL, ...args: OptionsArg<ConnectOptions<B>, B>): TaskEither<ConnectError, ClientConnection> =>
+  async () => {
+    const options = (args[0] ?? {}) as Options<B>
+    return open(url, options as Options<unknown>, (socket) => start(url, socket, options)).opened
+  }
+
+const start = <B>(url: string | URL, firstSocket: WebSocket, options: Options<B>): ClientConnection => {
+  const peerOptions: PeerOptions<B> = {
+    ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
+    ...(options.context === undefined ? {} : { context: options.context }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  }
+  const retries = options.reconnect?.retries ?? 0
+  const delayMs = options.reconnect?.delayMs ?? 0
+
+  let state: State = { _tag: 'Closed' }
+  let closing = false
+  // What close() must interrupt while reconnecting: the delay before an attempt, or the attempt.
+  let cancelDelay: (() => void) | undefined
+  let attempt: WebSocket | undefined
+  let settleClosed: (info: CloseInfo) => void = () => undefined
+  const closed = new Promise<CloseInfo>((resolve) => (settleClosed = resolve))
+
+  const finish = (info: CloseInfo): void => {
+    state = { _tag: 'Closed' }
+    settleClosed(info)
+  }
+
+  const use = (socket: WebSocket): Bound => {
+    const bound = bind(socket, peerOptions, options.onError)
+    state = { _tag: 'Open', socket, bound }
+    socket.on('close', (code, reason) => {
+      const info = closeInfo(code, reason)
+      if (closing || retries <= 0) finish(info)
+      else void reconnect(info)
+    })
+    return bound
+  }
+
+  const wait = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      cancelDelay = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+
+  const reconnect = async (last: CloseInfo): Promise<void> => {
+    let settleNext: (bound: Bound | undefined) => void = () => undefined
+    state = { _tag: 'Reconnecting', next: new Promise((resolve) => (settleNext = resolve)) }
+    for (let i = 0; i < retries; i++) {
+      await wait(delayMs)
+      cancelDelay = undefined
+      if (closing) break
+      const opening = open(url, options as Options<unknown>, use)
+      attempt = opening.socket
+      const result = await opening.opened
+      attempt = undefined
+      // A close() that came while the socket opened has closed it (or aborted the attempt).
+      if (closing) break
+      if (E.isRight(result)) {
+        settleNext(result.right)
+        try {
+          options.onReconnect?.()
+        } catch (e) {
+          report(options.onError, e)
+        }
+        return
+      }
+      report(options.onError, result.left)
+    }
+    settleNext(undefined)
+    finish(last)
+  }
+
+  const send =
+    (body: string, expected: Expected): TaskEither<Peer.PeerError, string | undefined> =>
+    () => {
+      const now = state
+      switch (now._tag) {
+        case 'Open':
+          return now.bound.transport.send(body, expected)()
+        case 'Reconnecting':
+          return now.next.then((bound) => (bound === undefined ? CLOSED : bound.transport.send(body, expected)()))
+        case 'Closed':
+          return Promise.resolve(CLOSED)
+      }
+    }
+
+  const close = async (): Promise<void> => {
+    if (!closing) {
+      closing = true
+      cancelDelay?.()
+      attempt?.terminate()
+      const now = state
+      if (now._tag === 'Open') {
+        now.bound.peer.close()
+        now.socket.close(CloseCode.Normal)
+      }
+    }
+    await closed
+  }
+
+  use(firstSocket)
+  const transport: Transport<Peer.PeerError> = { send }
+  const pending = (): number => (state._tag === 'Open' ? state.bound.peer.pending() : 0)
+  return { transport, client: Client.make(transport), close, pending, closed }
+}

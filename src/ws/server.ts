@@ -1,0 +1,328 @@
+/**
+ * The WebSocket server: serves a dispatcher on every connection of a `ws` WebSocketServer
+ * ({@link attach}), or on the upgrades of one path of a node `http`/`https` server
+ * ({@link attachToHttp}), so HTTP and WebSocket JSON-RPC can share a port.
+ *
+ * Each connection is a {@link Peer.Peer}: requests and notifications from the client go to the
+ * dispatcher, and the server calls the client back through the connection's own `client`
+ * (notifications for a subscription, or requests to methods the client registered). One text frame
+ * is one message; a binary frame is read as UTF-8 text. Bad input never closes the connection: it is
+ * answered as the specification says (Parse error, Invalid Request, ...), by the dispatcher.
+ *
+ * The boundary: this module owns no listening socket. It attaches to a server the caller made and
+ * listens on, and {@link Server.close} detaches from it and closes the connections it took, leaving
+ * the server itself to the caller.
+ *
+ * @since 0.1.0
+ */
+import type { IncomingMessage, Server as HttpServer } from 'node:http'
+import type { Duplex } from 'node:stream'
+import * as E from 'fp-ts/lib/Either.js'
+import type { Either } from 'fp-ts/lib/Either.js'
+import type { Task } from 'fp-ts/lib/Task.js'
+import type { WebSocket } from 'ws'
+import { WebSocketServer } from 'ws'
+import * as Client from '../Client.js'
+import type * as Dispatch from '../Dispatch.js'
+import type * as Peer from '../Peer.js'
+import type { Expected, Transport } from '../Transport.js'
+import { bind, closeInfo, CloseCode, report } from './socket.js'
+import type { Bound, CloseInfo } from './socket.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * One client connected to the server, as the server sees it. Made for each connection before the
+ * `context` function runs, so the context (and through it every handler) can hold it.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface ServerConnection {
+  /** The HTTP upgrade request that opened the connection (headers, URL, remote address). */
+  readonly request: IncomingMessage
+  /** The `ws` socket, for what this module does not cover (`socket.close(code, reason)`, ping). */
+  readonly socket: WebSocket
+  /** The transport to the client over this connection: calls wait for the client's answer. */
+  readonly transport: Transport<Peer.PeerError>
+  /**
+   * A client of the connected client: `pipe(connection.client, Client.notify(Tick, { n }))` sends it
+   * a notification, `Client.call` calls a method it serves. Calls fail with `Closed` once the
+   * connection has closed.
+   */
+  readonly client: Client.Client<Peer.PeerError>
+  /** How many calls from the server await the client's answer. */
+  readonly pending: () => number
+  /** Settles when the connection has closed, with the close frame's code and reason. Never rejects. */
+  readonly closed: Promise<CloseInfo>
+}
+
+/**
+ * The `context` option: made once per connection, it is the context every message of that
+ * connection is dispatched with. Required when the dispatcher needs a context.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type ContextOption<B> = unknown extends B
+  ? { readonly context?: (request: IncomingMessage, socket: WebSocket, connection: ServerConnection) => B }
+  : { readonly context: (request: IncomingMessage, socket: WebSocket, connection: ServerConnection) => B }
+
+/**
+ * What {@link attach} takes besides the WebSocketServer and the dispatcher.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type ServerOptions<B> = ContextOption<B> & {
+  /** Sees each new connection once it is ready to serve (to keep it, or call the client at once). */
+  readonly onConnection?: (connection: ServerConnection) => void
+  /** How long a call from the server to a client waits for its answer, in ms (Peer's default, 30 000). */
+  readonly timeoutMs?: number
+  /**
+   * Sees what goes wrong that no peer is told about: socket errors, a `context` function or an
+   * `onConnection` callback that threw. Nothing of it is sent to the client.
+   */
+  readonly onError?: (error: unknown) => void
+}
+
+/**
+ * What {@link attachToHttp} takes: the options of {@link attach}, and the path to serve.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type HttpOptions<B> = ServerOptions<B> & {
+  /** The path taken, compared exactly with the request's path (its query string aside): `/rpc`. */
+  readonly path: string
+  /** The largest message accepted, in bytes; a larger one closes the connection with 1009. ws's default, 100 MiB. */
+  readonly maxPayload?: number
+}
+
+/**
+ * The options argument: optional when the dispatcher needs no context.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type OptionsArg<O, B> = unknown extends B ? [options?: O] : [options: O]
+
+/**
+ * A dispatcher attached to a server.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Server {
+  /** The connections open now, in the order they opened (to broadcast to, say). */
+  readonly connections: () => ReadonlyArray<ServerConnection>
+  /**
+   * Stops taking connections and closes the open ones with 1001 Going Away; settles once all have
+   * closed (a client that does not answer the close frame is cut off after ws's 30 s close
+   * timeout). Their pending calls fail with `Closed`. The WebSocketServer or HTTP server stays open:
+   * it is the caller's.
+   */
+  readonly close: Task<void>
+}
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+const CLOSED: Either<Peer.PeerError, never> = E.left({ _tag: 'Closed' })
+
+interface Options<B> {
+  readonly context?: (request: IncomingMessage, socket: WebSocket, connection: ServerConnection) => B
+  readonly onConnection?: (connection: ServerConnection) => void
+  readonly timeoutMs?: number
+  readonly onError?: (error: unknown) => void
+}
+
+/** What both attach functions share: the connections taken, and how each is served. */
+const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, detach: () => void) => {
+  const live = new Set<ServerConnection>()
+  let closing = false
+
+  const serve = (socket: WebSocket, request: IncomingMessage): void => {
+    if (closing) {
+      socket.on('error', (e) => report(options.onError, e))
+      socket.close(CloseCode.GoingAway)
+      return
+    }
+    // The connection exists before its peer, so that the context function can hold it; its
+    // transport finds the peer when a call runs, by which time the peer is made.
+    let bound: Bound | undefined
+    const transport: Transport<Peer.PeerError> = {
+      send: (body: string, expected: Expected) => () => (bound === undefined ? Promise.resolve(CLOSED) : bound.transport.send(body, expected)()),
+    }
+    let settle: (info: CloseInfo) => void = () => undefined
+    const connection: ServerConnection = {
+      request,
+      socket,
+      transport,
+      client: Client.make(transport),
+      pending: () => bound?.peer.pending() ?? 0,
+      closed: new Promise<CloseInfo>((resolve) => (settle = resolve)),
+    }
+    socket.on('close', (code, reason) => {
+      live.delete(connection)
+      settle(closeInfo(code, reason))
+    })
+    let context: B | undefined
+    try {
+      context = options.context?.(request, socket, connection)
+    } catch (e) {
+      // No context, nothing to serve with. The cause stays here: the client only sees 1011.
+      socket.on('error', (err) => report(options.onError, err))
+      report(options.onError, e)
+      socket.close(CloseCode.InternalError)
+      return
+    }
+    bound = bind(
+      socket,
+      {
+        dispatcher,
+        ...(context === undefined ? {} : { context }),
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      },
+      options.onError,
+    )
+    live.add(connection)
+    if (options.onConnection !== undefined) {
+      try {
+        options.onConnection(connection)
+      } catch (e) {
+        report(options.onError, e)
+      }
+    }
+  }
+
+  const server: Server = {
+    connections: () => [...live],
+    close: async () => {
+      if (!closing) {
+        closing = true
+        detach()
+      }
+      await Promise.all(
+        [...live].map((connection) => {
+          connection.socket.close(CloseCode.GoingAway)
+          return connection.closed
+        }),
+      )
+    },
+  }
+  return { serve, server }
+}
+
+/**
+ * Serves `dispatcher` on every connection `wss` accepts from now on (it listens to its `connection`
+ * event). Use it when the WebSocketServer is yours to configure: its own port, `verifyClient`,
+ * `maxPayload`, compression.
+ *
+ * Each connection gets its own peer, so its own pending calls. With a `context` function, its value
+ * for the connection is the context of every message on it.
+ *
+ * @example
+ * import { WebSocketServer } from 'ws'
+ * import * as E from 'fp-ts/lib/Either.js'
+import type { Either } from 'fp-ts/lib/Either.js'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as t from 'io-ts'
+ * import { Dispatch, Method, Registry } from 'fp-jsonrpc'
+ * import * as Ws from 'fp-jsonrpc/ws'
+ *
+ * const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number })
+ * const dispatcher = Dispatch.make(pipe(Registry.empty, Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend))))
+ *
+ * const server = Ws.attach(new WebSocketServer({ host: '127.0.0.1', port: 8080 }), dispatcher)
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const attach = <B>(wss: WebSocketServer, dispatcher: Dispatch.Dispatcher<B>, ...args: OptionsArg<ServerOptions<B>, B>): Server => {
+  const options = (args[0] ?? {}) as Options<B>
+  const listener = (socket: WebSocket, request: IncomingMessage): void => serve(socket, request)
+  const { serve, server } = makeServer(dispatcher, options, () => wss.off('connection', listener))
+  wss.on('connection', listener)
+  return server
+}
+
+interface Routes {
+  readonly paths: Map<string, (request: IncomingMessage, socket: Duplex, head: Buffer) => void>
+  readonly listener: (request: IncomingMessage, socket: Duplex, head: Buffer) => void
+}
+
+// One 'upgrade' listener per HTTP server, whatever the number of paths attached, so that it can tell
+// when no one else will answer an upgrade.
+const routesByServer = new WeakMap<HttpServer, Routes>()
+
+const pathOf = (url: string | undefined): string => {
+  const u = url ?? '/'
+  const query = u.indexOf('?')
+  return query === -1 ? u : u.slice(0, query)
+}
+
+const refuse = (socket: Duplex, status: 404): void => {
+  socket.on('error', () => undefined)
+  socket.once('finish', () => socket.destroy())
+  socket.end(`HTTP/1.1 ${status} Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+}
+
+const routesOf = (http: HttpServer): Routes => {
+  const existing = routesByServer.get(http)
+  if (existing !== undefined) return existing
+  const paths: Routes['paths'] = new Map()
+  const listener: Routes['listener'] = (request, socket, head) => {
+    const route = paths.get(pathOf(request.url))
+    if (route !== undefined) return route(request, socket, head)
+    // Another listener may take this upgrade; when there is none, it would hang for ever.
+    if (http.listenerCount('upgrade') === 1) refuse(socket, 404)
+  }
+  const routes: Routes = { paths, listener }
+  routesByServer.set(http, routes)
+  http.on('upgrade', listener)
+  return routes
+}
+
+/**
+ * Serves `dispatcher` on the WebSocket upgrades of `options.path` on a node `http` or `https`
+ * server, which may serve plain HTTP requests (HTTP JSON-RPC, say) on the same port.
+ *
+ * Upgrades on other paths are left to the server's other `upgrade` listeners; when there are none,
+ * they are answered `404 Not Found` and their socket closed. Several paths of one server may each
+ * have their own dispatcher; attaching a path twice throws a `TypeError`.
+ *
+ * @example
+ * import { createServer } from 'node:http'
+ * import { Dispatch, Registry } from 'fp-jsonrpc'
+ * import * as Ws from 'fp-jsonrpc/ws'
+ *
+ * const http = createServer((_req, res) => res.end('ok')).listen(8080, '127.0.0.1')
+ * const server = Ws.attachToHttp(http, Dispatch.make(Registry.empty), { path: '/rpc' })
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const attachToHttp = <B>(http: HttpServer, dispatcher: Dispatch.Dispatcher<B>, options: HttpOptions<B>): Server => {
+  const routes = routesOf(http)
+  const path = options.path
+  if (routes.paths.has(path)) throw new TypeError(`a WebSocket dispatcher is attached to ${path} already`)
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    ...(options.maxPayload === undefined ? {} : { maxPayload: options.maxPayload }),
+  })
+  const { serve, server } = makeServer(dispatcher, options as Options<B>, () => {
+    routes.paths.delete(path)
+    if (routes.paths.size === 0) {
+      http.off('upgrade', routes.listener)
+      routesByServer.delete(http)
+    }
+    wss.close()
+  })
+  routes.paths.set(path, (request, socket, head) => wss.handleUpgrade(request, socket, head, (ws) => serve(ws, request)))
+  return server
+}

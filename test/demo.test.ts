@@ -1,0 +1,82 @@
+/**
+ * The demo service (`npm start`) as a user meets it: started, called as the README shows (the curl
+ * bodies, the typed client over HTTP and WebSocket), and stopped with SIGTERM.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs')
+
+let child: ChildProcess
+let output = ''
+let rpcUrl = ''
+
+beforeAll(async () => {
+  child = spawn(process.execPath, [tsx, join(root, 'examples', 'demo.ts')], { cwd: root, env: { ...process.env, PORT: '0' } })
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
+  const started = Date.now()
+  while (!/HTTP:\s+(\S+)/.test(output)) {
+    if (Date.now() - started > 20_000) throw new Error(`the demo did not start:\n${output}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  rpcUrl = (/HTTP:\s+(\S+)/.exec(output) as RegExpExecArray)[1] as string
+})
+
+afterAll(() => {
+  if (child.exitCode === null) child.kill('SIGKILL')
+})
+
+const post = async (body: string) => {
+  const res = await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+  return { status: res.status, text: await res.text() }
+}
+
+describe('npm start: the demo service', () => {
+  it('prints its HTTP and WebSocket URLs on localhost', () => {
+    expect(rpcUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/rpc$/)
+    expect(output).toMatch(/WebSocket: ws:\/\/127\.0\.0\.1:\d+\/ws/)
+  })
+
+  it('answers what the README sends with curl', async () => {
+    expect(await post('{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":1}')).toEqual({ status: 200, text: '{"jsonrpc":"2.0","result":19,"id":1}' })
+    expect(await post('{"jsonrpc":"2.0","method":"subtract","params":{"minuend":42,"subtrahend":23},"id":2}')).toEqual({
+      status: 200,
+      text: '{"jsonrpc":"2.0","result":19,"id":2}',
+    })
+    expect(await post('{"jsonrpc":"2.0","method":"withdraw","params":{"amount":500},"id":3}')).toEqual({
+      status: 200,
+      text: '{"jsonrpc":"2.0","error":{"code":1001,"message":"Insufficient funds","data":{"balance":100}},"id":3}',
+    })
+    expect(await post('{"jsonrpc":"2.0","method":"log","params":{"line":"hi"}}')).toEqual({ status: 204, text: '' })
+    expect(await post('{"jsonrpc":"2.0","method":"sleep","params":{"ms":20},"id":4}')).toEqual({ status: 200, text: '{"jsonrpc":"2.0","result":{"slept":20},"id":4}' })
+  })
+
+  it('serves the typed demo client over HTTP and WebSocket', async () => {
+    const base = rpcUrl.replace(/\/rpc$/, '')
+    const stdout = await new Promise<string>((done, fail) =>
+      execFile(process.execPath, [tsx, join(root, 'examples', 'demo', 'client.ts'), base], { cwd: root }, (error, out) => (error ? fail(error) : done(out))),
+    )
+    expect(stdout.trim().split('\n')).toEqual([
+      'subtract: 19',
+      'sum: 10',
+      'withdraw: refused, balance 100',
+      'log: undefined',
+      'batch: [{"_tag":"Right","right":-1},{"_tag":"Right","right":30}]',
+      'subscribe: "subscribed"',
+      'tick 1',
+      'tick 2',
+      'tick 3',
+    ])
+  })
+
+  it('stops gracefully on SIGTERM', async () => {
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)))
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(output).toContain('stopped')
+  })
+})
