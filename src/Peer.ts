@@ -15,7 +15,7 @@ import type { Either } from 'fp-ts/lib/Either.js'
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import * as Dispatch from './Dispatch.js'
 import * as Registry from './Registry.js'
-import type { Transport } from './Transport.js'
+import type { Expected, Transport } from './Transport.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -32,6 +32,7 @@ export type PeerError =
   | { readonly _tag: 'Timeout'; readonly ms: number }
   | { readonly _tag: 'WriteFailed'; readonly cause: unknown }
   | { readonly _tag: 'DuplicateId'; readonly id: string | number }
+  | { readonly _tag: 'Aborted'; readonly reason: unknown }
 
 /**
  * @category model
@@ -44,7 +45,11 @@ export interface Options<B> {
   readonly dispatcher?: Dispatch.Dispatcher<B>
   /** The context each incoming message is dispatched with. */
   readonly context?: B
-  /** How long a call waits for its answer, in milliseconds (30 000 by default; `Infinity` for ever). */
+  /**
+   * How long a call waits for its answer, in milliseconds (30 000 by default; `Infinity` for ever).
+   * A call's own `timeoutMs` (see `Transport.CallOptions`) replaces it; a call's `signal` ends the
+   * wait with `Aborted`. Either way the pending entry is removed, and a late answer is unmatched.
+   */
   readonly timeoutMs?: number
   /** Sees responses that match no pending call (late, unknown or duplicated ids). Ignored by default. */
   readonly onUnmatched?: (message: unknown) => void
@@ -165,30 +170,41 @@ export const make = <B>(options: Options<B>): Peer => {
   }
 
   const send =
-    (body: string, expected: { readonly ids: ReadonlyArray<string | number> }): TaskEither<PeerError, string | undefined> =>
+    (body: string, expected: Expected): TaskEither<PeerError, string | undefined> =>
     () =>
       new Promise((resolve) => {
         if (closed) return resolve(E.left({ _tag: 'Closed' }))
+        const signal = expected.signal
+        if (signal?.aborted === true) return resolve(E.left({ _tag: 'Aborted', reason: signal.reason }))
         if (expected.ids.length === 0) {
           const written = write(body)
           return resolve(E.isLeft(written) ? E.left({ _tag: 'WriteFailed', cause: written.left }) : E.right(undefined))
         }
         for (const id of expected.ids) if (waiting.has(id)) return resolve(E.left({ _tag: 'DuplicateId', id }))
         let timer: ReturnType<typeof setTimeout> | undefined
+        const onAbort = (): void => {
+          release(waiter)
+          waiter.settle(E.left({ _tag: 'Aborted', reason: signal?.reason }))
+        }
         const waiter: Waiter = {
           ids: expected.ids,
           settle: (answer) => {
             if (timer !== undefined) clearTimeout(timer)
+            signal?.removeEventListener('abort', onAbort)
             resolve(answer)
           },
         }
         for (const id of expected.ids) waiting.set(id, waiter)
-        if (Number.isFinite(timeoutMs)) {
+        // A call's own timeout replaces the peer's; below 0 (or NaN) it counts as 0.
+        const ms = expected.timeoutMs === undefined ? timeoutMs : Math.max(0, expected.timeoutMs || 0)
+        // setTimeout fires at once for delays beyond 2^31 - 1 ms, so longer ones set no timer.
+        if (ms <= 2_147_483_647) {
           timer = setTimeout(() => {
             release(waiter)
-            resolve(E.left({ _tag: 'Timeout', ms: timeoutMs }))
-          }, timeoutMs)
+            waiter.settle(E.left({ _tag: 'Timeout', ms }))
+          }, ms)
         }
+        signal?.addEventListener('abort', onAbort, { once: true })
         const written = write(body)
         if (E.isLeft(written)) {
           release(waiter)

@@ -133,3 +133,31 @@ describe('incoming messages', () => {
     expect(await call).toEqual(E.right('{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}'))
   })
 })
+
+describe('per-call options', () => {
+  it("a call's own timeoutMs replaces the peer's", async () => {
+    const { a } = pair({ timeoutMs: 10_000 })
+    const out = await pipe(Client.make(a.transport), Client.call(Slow, { ms: 200 }, { timeoutMs: 10 }))()
+    expect(out).toEqual(E.left({ _tag: 'TransportError', error: { _tag: 'Timeout', ms: 10 } }))
+    expect(a.pending()).toBe(0)
+  })
+
+  it('an aborted signal ends the wait with Aborted and removes the pending call', async () => {
+    const { a } = pair()
+    const controller = new AbortController()
+    const call = pipe(Client.make(a.transport), Client.call(Slow, { ms: 200 }, { signal: controller.signal }))()
+    await new Promise((r) => setImmediate(r))
+    expect(a.pending()).toBe(1)
+    controller.abort('user gave up')
+    expect(await call).toEqual(E.left({ _tag: 'TransportError', error: { _tag: 'Aborted', reason: 'user gave up' } }))
+    expect(a.pending()).toBe(0)
+  })
+
+  it('a signal aborted before the call sends nothing', async () => {
+    const written: Array<string> = []
+    const peer = _.make({ write: (text) => void written.push(text) })
+    const out = await peer.transport.send('{"jsonrpc":"2.0","method":"x","id":1}', { ids: [1], signal: AbortSignal.abort('no') })()
+    expect(out).toEqual(E.left({ _tag: 'Aborted', reason: 'no' }))
+    expect(written).toEqual([])
+  })
+})
