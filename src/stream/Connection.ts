@@ -1,0 +1,277 @@
+/// <reference types="node" preserve="true" />
+/**
+ * A connection: JSON-RPC both ways over a pair of Node streams, one read and one written (a TCP
+ * socket twice, a process's stdin and stdout, a child's stdout and stdin). Either side may call the
+ * other on the same connection.
+ *
+ * The boundary: this module is the thin adapter between bytes and a {@link Peer.Peer}, which does
+ * everything else (dispatching what the other side sends, matching answers to this side's calls,
+ * timeouts). Bytes read go through the framing's decoder into `peer.receive`; what the peer writes
+ * goes through the framing's encoder into the writable stream. The TCP and stdio adapters
+ * (`listen`, `connect`, `serveStdio`, `spawn`) only open streams and hand them to {@link attach}.
+ *
+ * Lifecycle:
+ * - The other side ends its stream: the last bytes are decoded, the answers still being computed
+ *   are written, this side's pending calls fail with `Closed` (no answer can come any more), and
+ *   the writable stream is ended.
+ * - {@link Connection.close}: the same, started from this side. Messages that arrive after it are
+ *   not read. It resolves once this side has ended its stream and the other side has ended its own
+ *   (or one second later at most: the read side is then destroyed).
+ * - {@link Connection.destroy}, a stream error, or the read side closing before it ended: at once,
+ *   pending calls fail with `Closed`, nothing more is written, and both streams are destroyed.
+ * - The write side closing first (a child that exited) does not stop reading: answers already on
+ *   their way are still read, and the connection closes when the read side ends.
+ *
+ * Writes are buffered by the writable stream (there is no back-pressure on the peer), and the
+ * writes made in one tick are sent together (`cork`), so that many calls in flight cost few
+ * system calls.
+ *
+ * @since 0.1.0
+ */
+import { Buffer } from 'node:buffer'
+import { finished } from 'node:stream'
+import type { Readable, Writable } from 'node:stream'
+import * as Client from '../Client.js'
+import type * as Dispatch from '../Dispatch.js'
+import * as Peer from '../Peer.js'
+import type { Transport } from '../Transport.js'
+import type * as Framing from './Framing.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * What {@link attach} takes besides the streams.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface AttachOptions<B> {
+  /** How messages are cut out of the bytes and written into them: `Framing.ndjson` or `Framing.contentLength`. */
+  readonly framing: Framing.Framing
+  /** Answers what the other side calls. Without one, every request is answered Method not found. */
+  readonly dispatcher?: Dispatch.Dispatcher<B>
+  /**
+   * Makes the context the other side's messages are dispatched with, once, as the connection opens.
+   * It gets the connection's own client, so that handlers can call back the side that called them.
+   */
+  readonly context?: (link: Link) => B
+  /**
+   * How long a call waits for its answer, in milliseconds (30 000 by default; `Infinity` for ever).
+   * A call's own `timeoutMs` replaces it, and a call's `signal` ends the wait (see `Peer`).
+   */
+  readonly timeoutMs?: number
+  /**
+   * Sees the bytes the decoder cannot frame. They are not answered: with no frame there is no
+   * message to answer, and answering garbage could make two mismatched peers answer each other for
+   * ever. Ignored by default; the connection carries on (see `Framing` for what is skipped).
+   */
+  readonly onFramingError?: (error: Framing.FramingError) => void
+  /** Sees responses that match no pending call (late, unknown or duplicated ids). Ignored by default. */
+  readonly onUnmatched?: (message: unknown) => void
+}
+
+/**
+ * What a connection offers the {@link AttachOptions.context} function as it opens.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Link {
+  /** Calls the other side, on this same connection: the connection's {@link Connection.client}. */
+  readonly client: Client.Client<Peer.PeerError>
+}
+
+/**
+ * One open connection.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Connection {
+  /** The peer behind the connection: `peer.pending()` counts this side's calls awaiting an answer. */
+  readonly peer: Peer.Peer
+  /** Calls the other side: give it to `Client.call`, `Client.notify`, `Client.batch`. */
+  readonly client: Client.Client<Peer.PeerError>
+  /**
+   * Closes gracefully: stops reading, lets the answers in flight be written, fails this side's
+   * pending calls with `Closed`, ends the stream. Idempotent; resolves with {@link Connection.closed}.
+   */
+  readonly close: () => Promise<void>
+  /** Closes at once: pending calls fail with `Closed`, answers in flight are dropped. Idempotent. */
+  readonly destroy: () => void
+  /** Resolves once the connection is closed, whichever side closed it and however. */
+  readonly closed: Promise<void>
+}
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+// How long a closing connection waits for the other side to end its stream after ending its own.
+const CLOSE_GRACE_MS = 1000
+
+const noop = (): void => undefined
+
+/**
+ * Runs JSON-RPC over `readable` and `writable` (they may be the same duplex stream, a socket).
+ * Reading starts at once.
+ *
+ * @example
+ * import { PassThrough } from 'node:stream'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as t from 'io-ts'
+ * import { Client, Dispatch, Method, Registry } from 'fp-jsonrpc'
+ * import { Framing, attach } from 'fp-jsonrpc/stream'
+ *
+ * const Echo = Method.make({ name: 'echo', params: t.type({ text: t.string }), result: t.string })
+ * const aToB = new PassThrough()
+ * const bToA = new PassThrough()
+ * const a = attach(bToA, aToB, { framing: Framing.ndjson })
+ * attach(aToB, bToA, { framing: Framing.ndjson, dispatcher: Dispatch.make(pipe(Registry.empty, Registry.add(Echo, ({ text }) => text))) })
+ *
+ * await pipe(a.client, Client.call(Echo, { text: 'hi' }))() // E.right('hi')
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const attach = <B>(readable: Readable, writable: Writable, options: AttachOptions<B>): Connection => {
+  // One duplex stream (a socket) or two.
+  const duplex = (readable as unknown) === writable
+  const decoder = options.framing.makeDecoder()
+  const encode = options.framing.encode
+  const onFramingError = options.onFramingError
+  const inFlight = new Set<Promise<void>>()
+  let state: 'open' | 'closing' | 'closed' = 'open'
+  let readEnded = false
+  let writeGone = false
+  let corked = false
+  let resolveClosed: () => void = noop
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve))
+
+  const uncork = (): void => {
+    corked = false
+    writable.uncork()
+  }
+
+  const write = (text: string): void => {
+    if (writeGone || writable.writableEnded || writable.destroyed) throw new Error('the stream is closed')
+    if (!corked) {
+      corked = true
+      writable.cork()
+      process.nextTick(uncork)
+    }
+    writable.write(encode(text))
+  }
+
+  // The client is made before the peer, so that the context (which may hold it) can be given to
+  // the peer. Its transport forwards to the peer's, looked up when a task runs: by then it exists.
+  let made: Peer.Peer | undefined
+  const transport: Transport<Peer.PeerError> = {
+    send:
+      (...args) =>
+      () =>
+        (made as Peer.Peer).transport.send(...args)(),
+  }
+  const client = Client.make(transport)
+  const context = options.context?.({ client })
+  const peerOptions: { -readonly [K in keyof Peer.Options<B>]: Peer.Options<B>[K] } = { write }
+  if (options.dispatcher !== undefined) peerOptions.dispatcher = options.dispatcher
+  if (context !== undefined) peerOptions.context = context
+  if (options.timeoutMs !== undefined) peerOptions.timeoutMs = options.timeoutMs
+  if (options.onUnmatched !== undefined) peerOptions.onUnmatched = options.onUnmatched
+  const peer = Peer.make(peerOptions)
+  made = peer
+
+  const receive = (text: string): void => {
+    const done: Promise<void> = peer.receive(text).then(
+      () => void inFlight.delete(done),
+      () => void inFlight.delete(done),
+    )
+    inFlight.add(done)
+  }
+
+  const report = (e: Framing.FramingError): void => {
+    try {
+      onFramingError?.(e)
+    } catch {
+      // An observer's failure must not break the connection.
+    }
+  }
+
+  const handle = (events: ReadonlyArray<Framing.Event>): void => {
+    for (const event of events) {
+      if (event._tag === 'Message') receive(event.text)
+      else report(event.error)
+    }
+  }
+
+  const onData = (chunk: Uint8Array | string): void => {
+    if (state !== 'open') return
+    handle(decoder.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk))
+  }
+
+  const destroy = (): void => {
+    if (state === 'closed') return
+    state = 'closed'
+    peer.close()
+    readable.off('data', onData)
+    readable.destroy()
+    if (!duplex) writable.destroy()
+    resolveClosed()
+  }
+
+  const readSideDone = (): Promise<void> =>
+    readEnded || readable.destroyed
+      ? Promise.resolve()
+      : new Promise((resolve) => {
+          const timer = setTimeout(resolve, CLOSE_GRACE_MS)
+          const done = (): void => {
+            clearTimeout(timer)
+            resolve()
+          }
+          readable.once('end', done)
+          readable.once('close', done)
+          readable.once('error', done)
+        })
+
+  const shutdown = (): Promise<void> => {
+    if (state !== 'open') return closed
+    state = 'closing'
+    void (async () => {
+      while (inFlight.size > 0) await Promise.all(inFlight)
+      peer.close()
+      if (!writeGone && !writable.writableEnded && !writable.destroyed) {
+        await new Promise<void>((resolve) => {
+          finished(writable, { readable: false }, () => resolve())
+          writable.end()
+        })
+      }
+      await readSideDone()
+      destroy()
+    })()
+    return closed
+  }
+
+  readable.on('data', onData)
+  readable.once('end', () => {
+    readEnded = true
+    if (state === 'open') handle(decoder.end())
+    void shutdown()
+  })
+  // Listeners for 'error' stay for good: an error emitted with none would crash the process.
+  readable.on('error', destroy)
+  readable.once('close', () => {
+    if (!readEnded) destroy()
+  })
+  if (!duplex) {
+    const gone = (): void => {
+      writeGone = true
+    }
+    writable.on('error', gone)
+    writable.once('close', gone)
+  }
+
+  return { peer, client, close: shutdown, destroy, closed }
+}
