@@ -7,17 +7,23 @@
  *
  * Then run examples/http-client.ts against it.
  */
+import * as E from 'fp-ts/lib/Either.js'
 import { serve } from 'fp-jsonrpc/http'
 import { dispatcher, requestInfo } from './http-methods.js'
 
-const server = await serve({
+const started = await serve({
   dispatcher,
   host: '127.0.0.1',
   port: Number(process.env['PORT'] ?? 8080),
   path: '/rpc',
   context: (req) => requestInfo((name) => req.headers[name]?.toString()),
   onError: (cause) => console.error('http:', cause),
-})
+})()
+if (E.isLeft(started)) {
+  console.error('could not listen:', started.left.cause)
+  process.exit(1)
+}
+const server = started.right
 console.log(`listening on ${server.url}`)
 
 const stop = (signal: NodeJS.Signals): void => {

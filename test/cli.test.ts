@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as _ from '../src/cli.js'
 import { Dispatch, Method, Registry, RpcError } from '../src/index.js'
 import { serve, type Server } from '../src/http/index.js'
+import { listening } from './fixtures/listening.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -18,7 +19,8 @@ const logged: Array<string> = []
 
 let server: Server
 beforeAll(async () => {
-  server = await serve({
+  server = await listening(
+    serve({
     dispatcher: Dispatch.make(
       pipe(
         Registry.empty,
@@ -27,7 +29,8 @@ beforeAll(async () => {
         Registry.add(Log, ({ line }) => void logged.push(line)),
       ),
     ),
-  })
+  }),
+  )
 })
 afterAll(() => server.close())
 

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, ClientError, Dispatch, Method, Registry, RpcError } from '../src/index.js'
 import * as _ from '../src/fetch/index.js'
 import * as Http from '../src/http/index.js'
+import { listening } from './fixtures/listening.js'
 
 // -------------------------------------------------------------------------------------
 // contracts and the server
@@ -90,14 +91,16 @@ const brokenRoutes: Record<string, (res: ServerResponse) => void> = {
 }
 
 beforeAll(async () => {
-  server = await Http.serve({
+  server = await listening(
+    Http.serve({
     dispatcher,
     path: '/rpc',
     context: (req) => {
       requests++
       return req
     },
-  })
+  }),
+  )
   const bare = createServer((req, res) => {
     req.resume()
     const route = brokenRoutes[req.url ?? '']
@@ -344,7 +347,7 @@ describe('what a proxy or a broken server answers', () => {
   })
 
   it('a refused connection is a NetworkError', async () => {
-    const gone = await Http.serve({ dispatcher, context: (req) => req })
+    const gone = await listening(Http.serve({ dispatcher, context: (req) => req }))
     await gone.close()
     const error = transportErrorOf(await pipe(Client.make(_.transport({ url: gone.url })), Client.call(WhoAmI))())
     expect(error._tag).toBe('NetworkError')

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Dispatch, Method, Registry, RpcError } from '../src/index.js'
 import * as _ from '../src/http/index.js'
 import * as SpecMethods from './fixtures/spec-methods.js'
+import { listening } from './fixtures/listening.js'
 
 // -------------------------------------------------------------------------------------
 // helpers
@@ -338,7 +339,7 @@ describe('express', () => {
 
 describe('serve', () => {
   it('listens on 127.0.0.1, a free port, path /, and says where', async () => {
-    const server = await _.serve({ dispatcher })
+    const server = await listening(_.serve({ dispatcher }))
     try {
       expect(server.address.host).toBe('127.0.0.1')
       expect(server.address.port).toBeGreaterThan(0)
@@ -351,7 +352,7 @@ describe('serve', () => {
   })
 
   it('serves the path it is given', async () => {
-    const server = await _.serve({ dispatcher, path: '/rpc' })
+    const server = await listening(_.serve({ dispatcher, path: '/rpc' }))
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/rpc$/)
       expect((await post(server.url, ECHO)).status).toBe(200)
@@ -362,9 +363,9 @@ describe('serve', () => {
   })
 
   it('rejects when it cannot listen (a port in use)', async () => {
-    const first = await _.serve({ dispatcher })
+    const first = await listening(_.serve({ dispatcher }))
     try {
-      await expect(_.serve({ dispatcher, port: first.address.port })).rejects.toMatchObject({ code: 'EADDRINUSE' })
+      expect(await _.serve({ dispatcher, port: first.address.port })()).toMatchObject({ _tag: 'Left', left: { _tag: 'ListenError', cause: { code: 'EADDRINUSE' } } })
     } finally {
       await first.close()
     }
@@ -378,7 +379,7 @@ describe('serve', () => {
       ),
       { context: (_request, user: string) => ({ user }) },
     )
-    const server = await _.serve({ dispatcher: withUser, context: (req) => String(req.headers['x-user']) })
+    const server = await listening(_.serve({ dispatcher: withUser, context: (req) => String(req.headers['x-user']) }))
     try {
       expect((await post(server.url, '{"jsonrpc":"2.0","method":"whoami","id":1}', { headers: { 'x-user': 'ada' } })).body).toBe(
         '{"jsonrpc":"2.0","result":"ada","id":1}',
@@ -428,7 +429,7 @@ describe('serve: graceful close', () => {
 
   it('a call in flight gets its answer; close resolves after it; new connections are refused', async () => {
     const { slow, started, release } = gated()
-    const server = await _.serve({ dispatcher: slow })
+    const server = await listening(_.serve({ dispatcher: slow }))
     const answer = post(server.url, '{"jsonrpc":"2.0","method":"slow","id":1}')
     await started
     let closed = false
@@ -448,7 +449,7 @@ describe('serve: graceful close', () => {
   })
 
   it('idle keep-alive connections do not hold close up', async () => {
-    const server = await _.serve({ dispatcher })
+    const server = await listening(_.serve({ dispatcher }))
     const agent = new Agent({ keepAlive: true })
     try {
       const status = await new Promise<number | undefined>((resolve, reject) => {

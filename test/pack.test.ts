@@ -103,6 +103,72 @@ export const refused = () =>
   )
 `
 
+// The transports' entry points, from the installed package: a round trip over HTTP on loopback
+// (serve + the fetch transport), and the WebSocket and stream modules loaded.
+const subpathsEsm = `import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import * as t from 'io-ts'
+import { Client, Dispatch, Method, Registry } from 'fp-jsonrpc'
+import { transport } from 'fp-jsonrpc/fetch'
+import { serve } from 'fp-jsonrpc/http'
+import * as Ws from 'fp-jsonrpc/ws'
+import * as Stream from 'fp-jsonrpc/stream'
+
+const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number })
+const dispatcher = Dispatch.make(pipe(Registry.empty, Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend))))
+const started = await serve({ dispatcher })()
+if (E.isLeft(started)) throw new Error('serve failed')
+const server = started.right
+const answer = await pipe(Client.make(transport({ url: server.url })), Client.call(Subtract, { minuend: 42, subtrahend: 23 }))()
+await server.close()
+console.log(JSON.stringify(answer))
+console.log([typeof Ws.attachToHttp, typeof Ws.connect, typeof Stream.listen, typeof Stream.Framing.contentLength.encode].join(','))
+`
+
+const subpathsCjs = `const { Client } = require('fp-jsonrpc')
+const http = require('fp-jsonrpc/http')
+const fetchTransport = require('fp-jsonrpc/fetch')
+const Ws = require('fp-jsonrpc/ws')
+const Stream = require('fp-jsonrpc/stream')
+console.log([typeof Client.make, typeof http.serve, typeof fetchTransport.transport, typeof Ws.connect, typeof Stream.spawn].join(','))
+`
+
+// A consumer of every entry point, type-checked with Node's types (the transports' declarations
+// use node:http, net and ws types).
+const transportsConsumer = `import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import * as t from 'io-ts'
+import { Client, Dispatch, Method, Registry } from 'fp-jsonrpc'
+import { handler, transport } from 'fp-jsonrpc/fetch'
+import { listener, serve } from 'fp-jsonrpc/http'
+import * as Ws from 'fp-jsonrpc/ws'
+import * as Stream from 'fp-jsonrpc/stream'
+
+const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number })
+const dispatcher = Dispatch.make(pipe(Registry.empty, Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend))))
+export const fetchHandler: (request: Request) => Promise<Response> = handler(dispatcher)
+export const nodeListener = listener(dispatcher)
+export const started = serve({ dispatcher, port: 0 })
+export const wsConnect = Ws.connect('ws://127.0.0.1:1/')
+export const tcp = Stream.listen({ dispatcher, framing: Stream.Framing.ndjson })
+export const call = pipe(Client.make(transport({ url: 'http://127.0.0.1:1/' })), Client.call(Subtract, { minuend: 1, subtrahend: 2 }))
+`
+
+const transportsTsconfig = {
+  compilerOptions: {
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    target: 'es2022',
+    lib: ['es2022'],
+    types: ['node'],
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    skipLibCheck: false,
+    noEmit: true,
+  },
+  files: ['transports.ts'],
+}
+
 // Which declaration file the consumer's 'fp-jsonrpc' became, and whether TypeScript reads it as
 // CommonJS or as an ES module.
 const typesProbe = `const ts = require('typescript')
@@ -177,7 +243,22 @@ describe('the packed package', () => {
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `scratch-${type}`, private: true, type }, null, 2))
       run(
         'npm',
-        ['install', '--offline', '--no-audit', '--no-fund', '--loglevel', 'error', tarball, dependency('fp-ts'), dependency('io-ts'), dependency('typescript')],
+        [
+          'install',
+          '--offline',
+          '--no-audit',
+          '--no-fund',
+          '--loglevel',
+          'error',
+          tarball,
+          dependency('fp-ts'),
+          dependency('io-ts'),
+          dependency('typescript'),
+          dependency('ws'),
+          dependency('@types/ws'),
+          dependency('@types/node'),
+          dependency('undici-types'),
+        ],
         dir,
       )
       writeFileSync(join(dir, 'consumer.mjs'), esmConsumer)
@@ -185,7 +266,25 @@ describe('the packed package', () => {
       writeFileSync(join(dir, 'consumer.ts'), tsConsumer)
       writeFileSync(join(dir, 'probe.cjs'), typesProbe)
       writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2))
+      writeFileSync(join(dir, 'subpaths.mjs'), subpathsEsm)
+      writeFileSync(join(dir, 'subpaths.cjs'), subpathsCjs)
+      writeFileSync(join(dir, 'transports.ts'), transportsConsumer)
+      writeFileSync(join(dir, 'tsconfig.transports.json'), JSON.stringify(transportsTsconfig, null, 2))
     }, timeout)
+
+    test('the transports\' entry points load from ESM, and a call goes over HTTP on loopback', () => {
+      const [answer, kinds] = run(process.execPath, ['subpaths.mjs'], dir).trim().split('\n')
+      expect(JSON.parse(answer as string)).toEqual({ _tag: 'Right', right: 19 })
+      expect(kinds).toBe('function,function,function,function')
+    })
+
+    test('the transports\' entry points load from CommonJS', () => {
+      expect(run(process.execPath, ['subpaths.cjs'], dir).trim()).toBe('function,function,function,function,function')
+    })
+
+    test('a consumer of every entry point type-checks with Node\'s types', () => {
+      run(process.execPath, [join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.transports.json'], dir)
+    })
 
     test('an ES module imports it (dist/esm) and answers the subtract example', () => {
       const [response, resolved] = run(process.execPath, ['consumer.mjs'], dir).trim().split('\n')

@@ -51,7 +51,12 @@ const registry = pipe(
 const dispatcher = Dispatch.make(registry, { onDefect: (cause) => console.error('defect:', cause) })
 
 const port = Number(process.env['PORT'] ?? 8080)
-const http = await serve({ dispatcher, host: '127.0.0.1', port, path: '/rpc', context: (): Context => ({}) })
+const started = await serve({ dispatcher, host: '127.0.0.1', port, path: '/rpc', context: (): Context => ({}) })()
+if (E.isLeft(started)) {
+  console.error(`could not listen on port ${port}:`, started.left.cause)
+  process.exit(1)
+}
+const http = started.right
 const ws = Ws.attachToHttp(http.server, dispatcher, {
   path: '/ws',
   context: (_request, _socket: WebSocket, connection): Context => ({ connection }),

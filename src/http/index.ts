@@ -1,4 +1,4 @@
-/// <reference types="node" />
+/// <reference types="node" preserve="true" />
 /**
  * fp-jsonrpc over node:http: {@link listener} serves a dispatcher as a request listener (for
  * `http.createServer`, and express or connect as middleware), and {@link serve} starts a server with
@@ -10,4 +10,4 @@
 export { listener } from './listener.js'
 export type { Listener, Options as ListenerOptions, OptionsWithContext as ListenerOptionsWithContext } from './listener.js'
 export { serve } from './serve.js'
-export type { Server, ServeOptions } from './serve.js'
+export type { ListenError, Server, ServeOptions } from './serve.js'

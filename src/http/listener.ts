@@ -1,4 +1,4 @@
-/// <reference types="node" />
+/// <reference types="node" preserve="true" />
 /**
  * The node:http server adapter: a dispatcher as a request listener, for `http.createServer`,
  * `https.createServer`, and express or connect as middleware. It only translates: the request's

@@ -1,4 +1,4 @@
-/// <reference types="node" />
+/// <reference types="node" preserve="true" />
 /**
  * A ready-made HTTP server for a dispatcher: {@link serve} starts a node:http server on a host and
  * port (the loopback interface and a free port by default) with the {@link listener} on one path, and
@@ -9,6 +9,8 @@
  */
 import { createServer, type IncomingMessage, type Server as NodeServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import * as E from 'fp-ts/lib/Either.js'
+import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import type { Dispatcher } from '../Dispatch.js'
 import { listener, type Options as ListenerOptions } from './listener.js'
 
@@ -40,6 +42,17 @@ export type ServeOptions<B> = {
  * @category model
  * @since 0.1.0
  */
+/**
+ * Why {@link serve} could not listen; `cause` is what node:http reported.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface ListenError {
+  readonly _tag: 'ListenError'
+  readonly cause: unknown
+}
+
 export interface Server {
   /** The URL to `POST` to, such as `http://127.0.0.1:49152/`. */
   readonly url: string
@@ -60,21 +73,28 @@ export interface Server {
 // -------------------------------------------------------------------------------------
 
 /**
- * Starts an HTTP server that serves `dispatcher` on `path`, and resolves once it listens (it rejects
- * when it cannot listen, as for a port in use).
+ * Starts an HTTP server that serves `dispatcher` on `path` when the task runs; `Right` once it
+ * listens, `ListenError` when it cannot (a port in use, an address not of this machine). Like
+ * `Stream.listen` and `Ws.connect`, nothing starts until the task is run.
  *
  * @example
+ * import * as E from 'fp-ts/lib/Either.js'
  * import { Dispatch, Registry } from 'fp-jsonrpc'
  * import { serve } from 'fp-jsonrpc/http'
  *
- * const server = await serve({ dispatcher: Dispatch.make(Registry.empty), port: 8080, path: '/rpc' })
- * console.log(`listening on ${server.url}`) // http://127.0.0.1:8080/rpc
- * process.once('SIGTERM', () => void server.close())
+ * const started = await serve({ dispatcher: Dispatch.make(Registry.empty), port: 8080, path: '/rpc' })()
+ * if (E.isRight(started)) {
+ *   const server = started.right
+ *   console.log(`listening on ${server.url}`) // http://127.0.0.1:8080/rpc
+ *   process.once('SIGTERM', () => void server.close())
+ * }
  *
  * @category constructors
  * @since 0.1.0
  */
-export const serve = <B>(options: ServeOptions<B>): Promise<Server> => {
+export const serve =
+  <B>(options: ServeOptions<B>): TaskEither<ListenError, Server> =>
+  () => {
   const { dispatcher, host = '127.0.0.1', port = 0, path = '/', context, onError } = options as ServeOptions<B> & {
     readonly context?: (req: IncomingMessage) => B
   }
@@ -108,18 +128,26 @@ export const serve = <B>(options: ServeOptions<B>): Promise<Server> => {
     return closing
   }
 
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => {
-      server.off('error', reject)
-      const address = server.address() as AddressInfo
-      const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
-      resolve({
-        url: `http://${shown}:${address.port}${path}`,
-        address: { host: address.address, port: address.port },
-        close,
-        server,
+  return new Promise((resolve) => {
+    const refused = (cause: unknown): void => resolve(E.left({ _tag: 'ListenError', cause }))
+    server.once('error', refused)
+    try {
+      server.listen(port, host, () => {
+        server.off('error', refused)
+        const address = server.address() as AddressInfo
+        const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
+        resolve(
+          E.right({
+            url: `http://${shown}:${address.port}${path}`,
+            address: { host: address.address, port: address.port },
+            close,
+            server,
+          }),
+        )
       })
-    })
+    } catch (cause) {
+      // listen throws at once for arguments it refuses (a port out of range, say).
+      refused(cause)
+    }
   })
 }

@@ -1,4 +1,4 @@
-/// <reference types="node" />
+/// <reference types="node" preserve="true" />
 /**
  * Framing: how whole messages are cut out of a byte stream, and how a message is written into one.
  * Two framings are provided, newline-delimited JSON ({@link ndjson}) and the Language Server
