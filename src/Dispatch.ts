@@ -74,6 +74,27 @@ export interface Options {
   readonly reportParams?: (issues: ReadonlyArray<Params.ParamIssue>) => unknown
   /** How many asynchronous handlers of one batch run at once. 16 by default. */
   readonly batchConcurrency?: number
+  /**
+   * The most requests one batch may hold: 100 by default (`Infinity` for no limit). A longer batch
+   * runs none of its elements and is answered with one Invalid Request error object (not an array),
+   * id `null`, whose `data` says the limit.
+   */
+  readonly maxBatchLength?: number
+  /**
+   * How deeply a request's params may nest arrays and objects (the params array or object itself is
+   * level 1): 64 by default (`Infinity` for no limit). Deeper params are answered Invalid params
+   * before the params codec or the handler sees them, so neither meets a value deep enough to
+   * exhaust the stack. Params are the only part of a message that reaches code of the application:
+   * invalid elements are answered without being looked into, and members the specification does
+   * not define are never read.
+   */
+  readonly maxDepth?: number
+  /**
+   * How long an asynchronous handler may take, in milliseconds: 30 000 by default (`Infinity` for no
+   * limit). Past it the call is answered `-32001 Request timed out`, its `control.signal` aborts, and
+   * whatever the handler answers later is dropped: one answer per id, never a second.
+   */
+  readonly timeoutMs?: number
 }
 
 /**
@@ -149,8 +170,20 @@ interface Found<C> {
   readonly entry: Compiled<C>
 }
 
-interface Call<C> extends Found<C> {
-  readonly params: unknown
+// A call on its way to its handler, and the handler's `control`: the signal is made on first read,
+// since an AbortController costs microseconds and most handlers never look at it.
+class Call<C> implements Found<C>, Handler.Control {
+  controller: AbortController | undefined = undefined
+  constructor(
+    readonly request: RpcRequest.RpcRequest,
+    readonly id: Id | undefined,
+    readonly entry: Compiled<C>,
+    readonly params: unknown,
+  ) {}
+  get signal(): AbortSignal {
+    if (this.controller === undefined) this.controller = new AbortController()
+    return this.controller.signal
+  }
 }
 
 type Item = RpcResponse.RpcResponse | undefined
@@ -172,6 +205,34 @@ export const chain =
 // String(id) for numbers and null, and JSON.stringify for strings.
 const idText = (id: Id): string => (typeof id === 'string' ? JSON.stringify(id) : String(id))
 
+// Whether a parsed JSON value nests arrays and objects more than `max` levels deep. The recursion
+// stops at `max` levels; should a huge `max` still exhaust the stack, the value is deep enough to
+// refuse.
+const deeperThan = (u: unknown, max: number): boolean => {
+  try {
+    return deeper(u, max)
+  } catch {
+    return true
+  }
+}
+
+const deeper = (u: unknown, levels: number): boolean => {
+  if (typeof u !== 'object' || u === null) return false
+  if (levels === 0) return true
+  if (Array.isArray(u)) {
+    for (let i = 0; i < u.length; i++) {
+      const v: unknown = u[i]
+      if (typeof v === 'object' && v !== null && deeper(v, levels - 1)) return true
+    }
+    return false
+  }
+  for (const k in u) {
+    const v: unknown = (u as Record<string, unknown>)[k]
+    if (typeof v === 'object' && v !== null && deeper(v, levels - 1)) return true
+  }
+  return false
+}
+
 const isPromise = (u: unknown): u is Promise<unknown> => u instanceof Promise
 
 const hasOwn = Object.prototype.hasOwnProperty
@@ -185,6 +246,8 @@ const INVALID_REQUEST = JSON.stringify(RpcResponse.failure(RpcError.invalidReque
 const INTERNAL_ERROR = RpcError.internalError()
 const METHOD_NOT_FOUND = RpcError.methodNotFound()
 const INVALID_REQUEST_ERROR = RpcError.invalidRequest()
+const TIMEOUT = RpcError.timeout()
+const { ErrorCode } = RpcError
 const INVALID_REQUEST_TEXT = JSON.stringify(INVALID_REQUEST_ERROR)
 const METHOD_NOT_FOUND_TEXT = JSON.stringify(METHOD_NOT_FOUND)
 const INTERNAL_ERROR_TEXT = JSON.stringify(INTERNAL_ERROR)
@@ -237,6 +300,85 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
   const onDefectHook = options.onDefect
   const concurrency = options.batchConcurrency ?? 16
   if (!(concurrency >= 1)) throw new RangeError(`batchConcurrency must be at least 1, got ${concurrency}`)
+  const maxBatchLength = options.maxBatchLength ?? 100
+  if (!(maxBatchLength >= 1)) throw new RangeError(`maxBatchLength must be at least 1, got ${maxBatchLength}`)
+  const maxDepth = options.maxDepth ?? 64
+  if (!(maxDepth >= 1)) throw new RangeError(`maxDepth must be at least 1, got ${maxDepth}`)
+  const timeoutMs = options.timeoutMs ?? 30_000
+  if (!(timeoutMs >= 0)) throw new RangeError(`timeoutMs must be 0 or more, got ${timeoutMs}`)
+  const batchTooLong = RpcError.make(ErrorCode.InvalidRequest, 'Invalid Request', `a batch holds at most ${maxBatchLength} requests`)
+  const tooDeep = RpcError.invalidParams([`params: nested deeper than ${maxDepth} levels`])
+
+  // --- deadlines of asynchronous calls ----------------------------------------------------------
+  // Every call has the same timeout, so deadlines come in the order calls start: one queue, one
+  // armed timer for its head. Finished calls leave their entry behind; the queue drops them from the
+  // head as they finish and compacts when they make up most of it, so it stays about as long as the
+  // number of calls in flight.
+
+  interface Deadline {
+    readonly at: number
+    readonly call: Call<C>
+    settle: ((item: Item) => void) | undefined
+  }
+  let deadlines: Array<Deadline> = []
+  let head = 0
+  let finished = 0
+  let timer: ReturnType<typeof setTimeout> | undefined
+
+  const expire = (): void => {
+    timer = undefined
+    const now = Date.now()
+    while (head < deadlines.length) {
+      const d = deadlines[head] as Deadline
+      if (d.settle !== undefined) {
+        if (d.at > now) break
+        const settleIt = d.settle
+        d.settle = undefined
+        d.call.controller?.abort(new Error('the call timed out'))
+        settleIt(d.call.id === undefined ? undefined : RpcResponse.failure(TIMEOUT, d.call.id))
+      } else finished--
+      head++
+    }
+    trim()
+  }
+
+  const trim = (): void => {
+    while (head < deadlines.length && (deadlines[head] as Deadline).settle === undefined) {
+      head++
+      finished--
+    }
+    if (head === deadlines.length) {
+      deadlines = []
+      head = 0
+      finished = 0
+    } else if (finished > 1024 && finished * 2 > deadlines.length - head) {
+      deadlines = deadlines.slice(head).filter((d) => d.settle !== undefined)
+      head = 0
+      finished = 0
+    }
+    if (timer === undefined && head < deadlines.length) {
+      const wait = Math.max(0, (deadlines[head] as Deadline).at - Date.now())
+      timer = setTimeout(expire, wait)
+      // A pending deadline must not keep a process alive that has nothing else to do.
+      ;(timer as { unref?: () => void }).unref?.()
+    }
+  }
+
+  const withDeadline = (work: Promise<Item>, call: Call<C>): Promise<Item> => {
+    if (timeoutMs === Infinity) return work
+    return new Promise<Item>((resolve) => {
+      const d: Deadline = { at: Date.now() + timeoutMs, call, settle: resolve }
+      deadlines.push(d)
+      if (timer === undefined) trim()
+      work.then((item) => {
+        if (d.settle === undefined) return // timed out: this late answer is dropped
+        d.settle = undefined
+        finished++
+        resolve(item)
+        if ((deadlines[head] as Deadline | undefined) === d) trim()
+      })
+    })
+  }
 
   // --- the pipeline, before the call: Either steps joined by chain ---------------------------------
 
@@ -257,9 +399,11 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
   }
 
   const validateParams = (found: Found<C>): Either<Rejection, Call<C>> => {
-    const decoded = found.entry.decodeParams(found.request.params)
+    const params = found.request.params
+    if (params !== undefined && deeperThan(params, maxDepth)) return left({ id: found.id, error: tooDeep })
+    const decoded = found.entry.decodeParams(params)
     return decoded._tag === 'Right'
-      ? right({ request: found.request, id: found.id, entry: found.entry, params: decoded.right })
+      ? right(new Call(found.request, found.id, found.entry, decoded.right))
       : left({ id: found.id, error: RpcError.invalidParams(reportParams(decoded.left)) })
   }
 
@@ -332,16 +476,22 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
         return fromThrown(e, call)
       }
       return Handler.isThenable(started)
-        ? Promise.resolve(started).then(
-            (e) => fromEither(e, call),
-            (e) => fromThrown(e, call),
+        ? withDeadline(
+            Promise.resolve(started).then(
+              (e) => fromEither(e, call),
+              (e) => fromThrown(e, call),
+            ),
+            call,
           )
         : fromEither(started, call)
     }
     if (Handler.isThenable(out)) {
-      return Promise.resolve(out).then(
-        (a) => (Handler.isEither(a) ? fromEither(a, call) : succeed(a, call)),
-        (e) => fromThrown(e, call),
+      return withDeadline(
+        Promise.resolve(out).then(
+          (a) => (Handler.isEither(a) ? fromEither(a, call) : succeed(a, call)),
+          (e) => fromThrown(e, call),
+        ),
+        call,
       )
     }
     return Handler.isEither(out) ? fromEither(out, call) : succeed(out, call)
@@ -351,7 +501,7 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
     let out: unknown
     try {
       const context = contextOf === undefined ? (base as unknown as C) : contextOf(call.request, base)
-      out = call.entry.handler(call.params, context, call.request)
+      out = call.entry.handler(call.params, context, call.request, call)
     } catch (e) {
       return fromThrown(e, call)
     }
@@ -484,9 +634,21 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
     }
   }
 
-  const dispatchValue = (u: unknown, base?: B): Awaitable<string | undefined> => {
+  // Whether the message as a whole is refused before any of it runs.
+  const refusal = (u: unknown): RpcError.RpcError | undefined => {
     if (Array.isArray(u)) {
-      if (u.length === 0) return postProcess === undefined ? INVALID_REQUEST : serialize(RpcResponse.failure(INVALID_REQUEST_ERROR, null))
+      if (u.length === 0) return INVALID_REQUEST_ERROR
+      if (u.length > maxBatchLength) return batchTooLong
+    }
+    return undefined
+  }
+
+  const dispatchValue = (u: unknown, base?: B): Awaitable<string | undefined> => {
+    const refused = refusal(u)
+    if (refused !== undefined) {
+      return refused === INVALID_REQUEST_ERROR && postProcess === undefined ? INVALID_REQUEST : serialize(RpcResponse.failure(refused, null))
+    }
+    if (Array.isArray(u)) {
       const items = runBatch(u, base as B)
       return isPromise(items) ? items.then(serializeBatch) : serializeBatch(items)
     }
@@ -508,8 +670,9 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
     const parsed = parse(input)
     if (!parsed.ok) return serializable(RpcResponse.failure(RpcError.parseError(), null))
     const u = parsed.value
+    const refused = refusal(u)
+    if (refused !== undefined) return serializable(RpcResponse.failure(refused, null))
     if (Array.isArray(u)) {
-      if (u.length === 0) return serializable(RpcResponse.failure(INVALID_REQUEST_ERROR, null))
       const items = runBatch(u, base as B)
       return isPromise(items) ? items.then(collect) : collect(items)
     }

@@ -28,7 +28,36 @@ export type Result<E, A> = A | Promise<A> | Either<E, A> | Promise<Either<E, A>>
  * @category model
  * @since 0.1.0
  */
-export type Handler<P, A, E, C> = (params: P, context: C, request: RpcRequest) => Result<E | RpcError.RpcError, A>
+export type Handler<P, A, E, C> = (params: P, context: C, request: RpcRequest, control: Control) => Result<E | RpcError.RpcError, A>
+
+/**
+ * What a handler may ask of the dispatcher about its own call.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Control {
+  /**
+   * Aborts when the call is given up: its timeout passed and `Request timed out` was answered. An
+   * asynchronous handler can stop its work then; whatever it answers later is dropped. Made on first
+   * read, so a handler that never reads it costs nothing.
+   */
+  readonly signal: AbortSignalLike
+}
+
+/**
+ * The part of `AbortSignal` a handler reads (declared structurally, so that the package's types need
+ * neither the DOM library nor Node's; a real `AbortSignal` is what it gets).
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean
+  readonly reason?: unknown
+  addEventListener(type: 'abort', listener: () => void, options?: { readonly once?: boolean }): void
+  removeEventListener(type: 'abort', listener: () => void): void
+}
 
 /**
  * The handler type a contract asks for.
@@ -47,7 +76,7 @@ export type For<M, C = unknown> = Handler<Method.ParamsOf<M>, Method.ResultOf<M>
 // `any` in params: the registry pairs each handler with the contract whose codec produced its params,
 // a link TypeScript cannot express for a heterogeneous collection.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyHandler<C> = (params: any, context: C, request: RpcRequest) => unknown
+export type AnyHandler<C> = (params: any, context: C, request: RpcRequest, control: Control) => unknown
 
 // -------------------------------------------------------------------------------------
 // utils

@@ -73,9 +73,9 @@ const idOf = (request: RpcRequest): Id | undefined => ('id' in request ? request
 export const authenticate =
   <CIn, COut>(check: (context: CIn, request: RpcRequest) => Either<RpcError.RpcError, COut>): Middleware<CIn, COut> =>
   (handler) =>
-  (params, context, request) => {
+  (params, context, request, control) => {
     const refined = check(context, request)
-    return refined._tag === 'Left' ? refined : handler(params, refined.right, request)
+    return refined._tag === 'Left' ? refined : handler(params, refined.right, request, control)
   }
 
 /**
@@ -87,10 +87,10 @@ export const authenticate =
 export const timing =
   (report: (method: string, durationMs: number) => void, now: () => number = () => performance.now()): Transparent =>
   (handler) =>
-  (params, context, request) => {
+  (params, context, request, control) => {
     const start = now()
     return Handler.onSettled(
-      () => handler(params, context, request),
+      () => handler(params, context, request, control),
       () => report(request.method, now() - start),
     )
   }
@@ -107,13 +107,13 @@ export const logging =
     now: () => number = () => performance.now(),
   ): Transparent =>
   (handler) =>
-  (params, context, request) => {
+  (params, context, request, control) => {
     const id = idOf(request)
     const tag = id === undefined ? 'notification' : `id ${JSON.stringify(id)}`
     log(`-> ${request.method} (${tag})`, undefined)
     const start = now()
     return Handler.onSettled(
-      () => handler(params, context, request),
+      () => handler(params, context, request, control),
       (ok) => {
         const durationMs = now() - start
         log(`<- ${request.method} (${tag}) ${ok ? 'ok' : 'error'} in ${durationMs.toFixed(2)} ms`, {

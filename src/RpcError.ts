@@ -41,6 +41,9 @@ export const ErrorCode = {
   InternalError: -32603,
   ServerErrorMin: -32099,
   ServerErrorMax: -32000,
+  /** This library's own server errors, in the implementation-defined range. */
+  Timeout: -32001,
+  ServerBusy: -32002,
 } as const
 
 // -------------------------------------------------------------------------------------
@@ -80,6 +83,22 @@ export const invalidParams = <D = never>(data?: D): RpcError<D> => make(ErrorCod
  * @since 0.1.0
  */
 export const internalError = (): RpcError<never> => ({ code: ErrorCode.InternalError, message: 'Internal error' })
+
+/**
+ * `-32001 Request timed out`: the handler did not answer within the dispatcher's `timeoutMs`.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const timeout = (): RpcError<never> => ({ code: ErrorCode.Timeout, message: 'Request timed out' })
+
+/**
+ * `-32002 Server busy`: the connection has as many calls running and queued as it takes.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const serverBusy = (): RpcError<never> => ({ code: ErrorCode.ServerBusy, message: 'Server busy' })
 
 /**
  * An implementation-defined server error. Throws a `RangeError` when `code` is outside
