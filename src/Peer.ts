@@ -15,6 +15,9 @@ import type { Either } from 'fp-ts/lib/Either.js'
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import * as Dispatch from './Dispatch.js'
 import * as Registry from './Registry.js'
+import * as RpcError from './RpcError.js'
+import * as RpcRequest from './RpcRequest.js'
+import * as RpcResponse from './RpcResponse.js'
 import type { Expected, Transport } from './Transport.js'
 
 // -------------------------------------------------------------------------------------
@@ -53,6 +56,15 @@ export interface Options<B> {
   readonly timeoutMs?: number
   /** Sees responses that match no pending call (late, unknown or duplicated ids). Ignored by default. */
   readonly onUnmatched?: (message: unknown) => void
+  /**
+   * How many incoming messages the dispatcher works on at once: 64 by default. Further ones wait in
+   * a queue of {@link maxQueued}; past that, each request of a message is answered `-32002 Server
+   * busy` at once (its notifications are dropped), so a flooding peer cannot make this side hold
+   * unbounded work.
+   */
+  readonly maxInFlight?: number
+  /** How many incoming messages may wait for a place: 256 by default. */
+  readonly maxQueued?: number
 }
 
 /**
@@ -75,6 +87,8 @@ export interface Peer {
 // -------------------------------------------------------------------------------------
 
 const noMethods = Dispatch.make(Registry.empty)
+
+const SERVER_BUSY = RpcError.serverBusy()
 
 const hasOwn = Object.prototype.hasOwnProperty
 
@@ -113,6 +127,10 @@ export const make = <B>(options: Options<B>): Peer => {
   const dispatcher = (options.dispatcher ?? noMethods) as Dispatch.Dispatcher<B>
   const context = options.context as B
   const timeoutMs = options.timeoutMs ?? 30_000
+  const maxInFlight = options.maxInFlight ?? 64
+  const maxQueued = options.maxQueued ?? 256
+  if (!(maxInFlight >= 1)) throw new RangeError(`maxInFlight must be at least 1, got ${maxInFlight}`)
+  if (!(maxQueued >= 0)) throw new RangeError(`maxQueued must be 0 or more, got ${maxQueued}`)
   const waiting = new Map<string | number, Waiter>()
   let closed = false
 
@@ -154,19 +172,45 @@ export const make = <B>(options: Options<B>): Peer => {
     waiter.settle(E.right(text))
   }
 
+  // Incoming messages at work, and those waiting for a place.
+  let running = 0
+  const waitingForPlace: Array<() => void> = []
+
+  const busy = (u: unknown): string | undefined => {
+    const answers = (Array.isArray(u) ? u : [u])
+      .filter((r) => typeof r === 'object' && r !== null && !Array.isArray(r) && hasOwn.call(r, 'id'))
+      .map((r) => RpcResponse.failure(SERVER_BUSY, RpcRequest.detectId(r)))
+    if (answers.length === 0) return undefined
+    return JSON.stringify(Array.isArray(u) ? answers : answers[0])
+  }
+
   const receive = async (text: string): Promise<void> => {
     let u: unknown
+    let parsed = true
     try {
       u = JSON.parse(text)
     } catch {
-      // Not JSON: the dispatcher gives the Parse error answer.
-      const answer = await dispatcher.dispatch(text, ...([context] as Dispatch.ContextArg<B>))
-      if (answer !== undefined && !closed) write(answer)
-      return
+      parsed = false
     }
-    if (isResponseMessage(u)) return settleResponses(u, text)
-    const answer = await dispatcher.dispatchValue(u, ...([context] as Dispatch.ContextArg<B>))
-    if (answer !== undefined && !closed) write(answer)
+    if (parsed && isResponseMessage(u)) return settleResponses(u, text)
+    if (running >= maxInFlight) {
+      if (waitingForPlace.length >= maxQueued) {
+        const answer = parsed ? busy(u) : undefined
+        if (answer !== undefined && !closed) write(answer)
+        return
+      }
+      await new Promise<void>((resolve) => waitingForPlace.push(resolve))
+    }
+    running++
+    try {
+      // Not JSON: the dispatcher gives the Parse error answer.
+      const args = [context] as Dispatch.ContextArg<B>
+      const answer = await (parsed ? dispatcher.dispatchValue(u, ...args) : dispatcher.dispatch(text, ...args))
+      if (answer !== undefined && !closed) write(answer)
+    } finally {
+      running--
+      waitingForPlace.shift()?.()
+    }
   }
 
   const send =

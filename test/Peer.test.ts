@@ -161,3 +161,58 @@ describe('per-call options', () => {
     expect(written).toEqual([])
   })
 })
+
+describe('incoming work is bounded (maxInFlight, maxQueued)', () => {
+  const Hold = Method.make({ name: 'hold', params: t.type({ n: t.number }), result: t.number })
+  const setup = () => {
+    const releases: Array<() => void> = []
+    const dispatcher = Dispatch.make(
+      pipe(
+        Registry.empty,
+        Registry.add(Hold, ({ n }) => new Promise<number>((resolve) => releases.push(() => resolve(n)))),
+      ),
+    )
+    const written: Array<string> = []
+    const peer = _.make({ write: (text) => void written.push(text), dispatcher, maxInFlight: 2, maxQueued: 1 })
+    return { peer, written, releases }
+  }
+  const hold = (n: number) => `{"jsonrpc":"2.0","method":"hold","params":{"n":${n}},"id":${n}}`
+  const flush = () => new Promise((r) => setImmediate(r))
+
+  it('runs maxInFlight messages, queues maxQueued, and answers Server busy beyond', async () => {
+    const { peer, written, releases } = setup()
+    const received = [1, 2, 3, 4].map((n) => peer.receive(hold(n)))
+    await flush()
+    expect(releases).toHaveLength(2)
+    expect(written).toEqual(['{"jsonrpc":"2.0","error":{"code":-32002,"message":"Server busy"},"id":4}'])
+    releases[0]?.()
+    await flush()
+    expect(releases).toHaveLength(3) // the queued one took the free place
+    releases[1]?.()
+    releases[2]?.()
+    await Promise.all(received)
+    expect(written.slice(1).sort()).toEqual([1, 2, 3].map((n) => `{"jsonrpc":"2.0","result":${n},"id":${n}}`))
+  })
+
+  it('answers each request of a refused batch, and drops its notifications', async () => {
+    const { peer, written, releases } = setup()
+    void peer.receive(hold(1))
+    void peer.receive(hold(2))
+    void peer.receive(hold(3))
+    await flush()
+    await peer.receive(`[${hold(7)},{"jsonrpc":"2.0","method":"hold","params":{"n":8}},${hold(9)}]`)
+    expect(written).toEqual([
+      '[{"jsonrpc":"2.0","error":{"code":-32002,"message":"Server busy"},"id":7},{"jsonrpc":"2.0","error":{"code":-32002,"message":"Server busy"},"id":9}]',
+    ])
+    for (const release of releases) release()
+  })
+
+  it('still routes responses to this side\'s calls while its dispatcher is full', async () => {
+    const { peer, releases } = setup()
+    for (const n of [1, 2, 3]) void peer.receive(hold(n))
+    const call = peer.transport.send('{"jsonrpc":"2.0","method":"x","id":"mine"}', { ids: ['mine'] })()
+    await peer.receive('{"jsonrpc":"2.0","result":"ok","id":"mine"}')
+    expect(await call).toEqual(E.right('{"jsonrpc":"2.0","result":"ok","id":"mine"}'))
+    for (const release of releases) release()
+  })
+})
