@@ -15,7 +15,11 @@ import * as Rules from './rules.js'
 
 /**
  * What {@link handler} takes besides the dispatcher. `Args` are the runtime's arguments after the
- * request (a worker's `env` and `ctx`, Deno's `info`), handed to `context`.
+ * request (a worker's `env` and `ctx`, Deno's `info`), handed to `context` or `authenticate`.
+ *
+ * The dispatcher's base value comes from one of two: `context`, or `authenticate`, whose principal
+ * is then the base value (it reads the request too, so it can carry whatever the handlers need
+ * beside who is calling). Giving both throws a `TypeError`.
  *
  * @category model
  * @since 0.1.0
@@ -23,9 +27,16 @@ import * as Rules from './rules.js'
 export interface Options<B, Args extends ReadonlyArray<unknown> = []> extends Rules.Options {
   /**
    * The dispatcher's base value for one request (see `Dispatch` on context): what the handlers may
-   * know of it, such as a header or a worker's `env`. Required when the dispatcher needs one.
+   * know of it, such as a header or a worker's `env`. Required when the dispatcher needs one, unless
+   * `authenticate` gives it.
    */
   readonly context?: (request: Request, ...args: Args) => B
+  /**
+   * Decides who is calling, before the body is read and before any method is looked up: `Right`
+   * with the principal, which is the dispatcher's base value, or `Left` with a `Rules.Refusal`
+   * (`401` or `403`, and nothing is dispatched). Its exceptions answer `500` and go to `onError`.
+   */
+  readonly authenticate?: (request: Request, ...args: Args) => ReturnType<Rules.Authenticate<Request, B>>
 }
 
 /**
@@ -34,8 +45,21 @@ export interface Options<B, Args extends ReadonlyArray<unknown> = []> extends Ru
  * @category model
  * @since 0.1.0
  */
-export interface OptionsWithContext<B, Args extends ReadonlyArray<unknown> = []> extends Options<B, Args> {
+export interface OptionsWithContext<B, Args extends ReadonlyArray<unknown> = []> extends Omit<Options<B, Args>, 'authenticate'> {
   readonly context: (request: Request, ...args: Args) => B
+  readonly authenticate?: never
+}
+
+/**
+ * {@link Options} with `authenticate` required: the principal it gives is the dispatcher's base
+ * value, so the handlers' context is made from who is calling.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface OptionsWithAuthenticate<P, Args extends ReadonlyArray<unknown> = []> extends Omit<Options<P, Args>, 'context'> {
+  readonly authenticate: (request: Request, ...args: Args) => ReturnType<Rules.Authenticate<Request, P>>
+  readonly context?: never
 }
 
 /**
@@ -51,11 +75,12 @@ export type Handler<Args extends ReadonlyArray<unknown> = []> = (request: Reques
 // -------------------------------------------------------------------------------------
 
 /**
- * Serves a dispatcher as a Fetch API handler. The wire rules: `POST` only (`405` with
- * `Allow: POST` otherwise), a JSON content type only (`415` otherwise), `200` with
- * `application/json` for every JSON-RPC answer (errors and Parse error included), `204` with no body
- * for a message of notifications only, and `404` for any path but `path` when it is set. It never
- * rejects.
+ * Serves a dispatcher as a Fetch API handler. The wire rules (`Rules`): `POST` only (`405` with
+ * `Allow: POST` otherwise), a JSON content type only (`415` otherwise), a body of at most
+ * `maxBodyBytes` (1 MiB by default; `413`), `200` with `application/json` for every JSON-RPC answer
+ * (errors and Parse error included), `204` with no body for a message of notifications only, and
+ * `404` for any path but `path` when it is set. `allowedHosts`, `cors` and `authenticate` are off
+ * unless given. It never rejects.
  *
  * @example
  * import * as t from 'io-ts'
@@ -76,20 +101,28 @@ export type Handler<Args extends ReadonlyArray<unknown> = []> = (request: Reques
  */
 export function handler<Args extends ReadonlyArray<unknown> = []>(dispatcher: Dispatcher<unknown>, options?: Options<unknown, Args>): Handler<Args>
 export function handler<B, Args extends ReadonlyArray<unknown> = []>(dispatcher: Dispatcher<B>, options: OptionsWithContext<B, Args>): Handler<Args>
+export function handler<P, Args extends ReadonlyArray<unknown> = []>(dispatcher: Dispatcher<P>, options: OptionsWithAuthenticate<P, Args>): Handler<Args>
 export function handler<B, Args extends ReadonlyArray<unknown>>(dispatcher: Dispatcher<B>, options: Options<B, Args> = {}): Handler<Args> {
   const respond = Rules.respond(dispatcher, options)
   const path = options.path
   const context = options.context
+  const authenticate = options.authenticate
+  if (context !== undefined && authenticate !== undefined) throw new TypeError('give context or authenticate, not both: the principal is the base value')
   return async (request, ...args) => {
+    const headers = request.headers
     const head: Rules.RequestHead = {
       method: request.method,
       path: path === undefined ? '' : new URL(request.url).pathname,
-      contentType: request.headers.get('content-type'),
+      contentType: headers.get('content-type'),
+      host: options.allowedHosts === undefined || options.allowedHosts === false ? undefined : (headers.get('host') ?? new URL(request.url).host),
+      origin: headers.get('origin'),
+      contentLength: headers.get('content-length'),
     }
-    const answer = await respond(
+    const answer = await respond<B>(
       head,
-      () => readBody(request),
-      () => (context === undefined ? (undefined as B) : context(request, ...args)),
+      (maxBytes) => readBody(request, maxBytes),
+      (principal) => (context === undefined ? principal : context(request, ...args)),
+      authenticate === undefined ? undefined : () => authenticate(request, ...args),
     )
     return new Response(answer.body === '' ? null : answer.body, { status: answer.status, headers: answer.headers })
   }
@@ -99,5 +132,33 @@ export function handler<B, Args extends ReadonlyArray<unknown>>(dispatcher: Disp
 // internal
 // -------------------------------------------------------------------------------------
 
-// All body reading goes through here, so this is where a size limit belongs.
-const readBody = async (request: Request): Promise<Rules.Body> => ({ _tag: 'Text', text: await request.text() })
+// All body reading goes through here: chunk by chunk, up to `maxBytes`; past it the stream is
+// cancelled and nothing more is read.
+const readBody = async (request: Request, maxBytes: number): Promise<Rules.Body> => {
+  if (request.body === null) {
+    // A body already read (by middleware in front) is an error, as `text()` says.
+    if (request.bodyUsed) await request.text()
+    return { _tag: 'Bytes', bytes: new Uint8Array(0) }
+  }
+  const reader = request.body.getReader()
+  const chunks: Array<Uint8Array> = []
+  let size = 0
+  for (;;) {
+    const chunk = await reader.read()
+    if (chunk.done) break
+    size += chunk.value.byteLength
+    if (size > maxBytes) {
+      reader.cancel().catch(() => undefined)
+      return { _tag: 'TooLarge' }
+    }
+    chunks.push(chunk.value)
+  }
+  if (chunks.length === 1) return { _tag: 'Bytes', bytes: chunks[0] as Uint8Array }
+  const bytes = new Uint8Array(size)
+  let at = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, at)
+    at += chunk.byteLength
+  }
+  return { _tag: 'Bytes', bytes }
+}

@@ -9,25 +9,39 @@
  *
  * | the request                                          | the answer                                      |
  * | ---------------------------------------------------- | ----------------------------------------------- |
+ * | a `Host` not in `allowedHosts` (when that is set)    | `403`                                           |
  * | another path than `path` (when one is set)           | `404`                                           |
+ * | a CORS preflight (`OPTIONS` with `Origin`), `cors` set | `204` with the CORS headers, or `403` for an origin not allowed |
  * | a method other than `POST`                           | `405`, with `Allow: POST`                       |
  * | a content type other than JSON (see {@link isJsonMediaType}), or a charset other than UTF-8 | `415` |
+ * | a `Content-Length` above `maxBodyBytes`              | `413`, with `Connection: close`, the body unread |
+ * | `authenticate` refuses                               | `401` (with `WWW-Authenticate`) or `403`; nothing is dispatched |
+ * | a body that grows past `maxBodyBytes` as it is read  | `413`, with `Connection: close`                 |
+ * | a body that is not UTF-8                             | `200`, the JSON-RPC Parse error                 |
  * | a message of notifications only                      | `204`, no body                                  |
  * | anything else, JSON-RPC errors and Parse error included | `200`, `Content-Type: application/json`      |
  *
- * A `404`, `405` or `415` carries a short `text/plain` reason. The JSON content type is what blocks a
- * cross-site form post: a browser sends `application/json` only after a CORS preflight.
+ * A `4xx` or `500` carries a short fixed `text/plain` reason. The JSON content type is what blocks a
+ * cross-site form post: a browser sends `application/json` only after a CORS preflight. Every answer
+ * to an allowed origin carries `Access-Control-Allow-Origin` when `cors` is set; without `cors` no
+ * answer carries a CORS header.
  *
  * @since 0.1.0
  */
+import * as E from 'fp-ts/lib/Either.js'
+import type { Either } from 'fp-ts/lib/Either.js'
 import type { ContextArg, Dispatcher } from '../Dispatch.js'
+import * as RpcError from '../RpcError.js'
+import * as RpcResponse from '../RpcResponse.js'
 
 // -------------------------------------------------------------------------------------
 // model
 // -------------------------------------------------------------------------------------
 
 /**
- * What the rules read of a request before its body.
+ * What the rules read of a request before its body. The members after `contentType` are optional
+ * for adapters written before them; a rule that needs one it is not given refuses (a missing `host`
+ * with `allowedHosts` set is `403`).
  *
  * @category model
  * @since 0.1.0
@@ -39,6 +53,12 @@ export interface RequestHead {
   readonly path: string
   /** The `Content-Type` header, if any. */
   readonly contentType: string | null | undefined
+  /** The `Host` header (`127.0.0.1:8080`); read when {@link Options.allowedHosts} is set. */
+  readonly host?: string | null | undefined
+  /** The `Origin` header; read when {@link Options.cors} is set. */
+  readonly origin?: string | null | undefined
+  /** The `Content-Length` header, checked against {@link Options.maxBodyBytes} before the body is read. */
+  readonly contentLength?: string | null | undefined
 }
 
 /**
@@ -54,13 +74,58 @@ export interface HttpAnswer {
 }
 
 /**
- * A request body as an adapter has it: text to dispatch, or a value a framework already parsed from
- * JSON (express's `req.body`), which is dispatched as it is.
+ * A request body as an adapter has it: text to dispatch; the raw bytes, which the rules decode as
+ * UTF-8 (strictly: bytes that are not UTF-8 are the Parse error); a value a framework already parsed
+ * from JSON (express's `req.body`), which is dispatched as it is; or `TooLarge`, when the adapter
+ * stopped reading at the `maxBytes` it was given.
  *
  * @category model
  * @since 0.1.0
  */
-export type Body = { readonly _tag: 'Text'; readonly text: string } | { readonly _tag: 'Value'; readonly value: unknown }
+export type Body =
+  | { readonly _tag: 'Text'; readonly text: string }
+  | { readonly _tag: 'Bytes'; readonly bytes: Uint8Array }
+  | { readonly _tag: 'Value'; readonly value: unknown }
+  | { readonly _tag: 'TooLarge' }
+
+/**
+ * Why `authenticate` turned a request away: `Unauthenticated` answers `401` with
+ * `WWW-Authenticate: <challenge>` (`Bearer` unless given), `Forbidden` answers `403`. Either way the
+ * peer gets a fixed text and nothing is dispatched.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type Refusal = { readonly _tag: 'Unauthenticated'; readonly challenge?: string } | { readonly _tag: 'Forbidden' }
+
+/**
+ * An authentication hook: the request in, the principal (who is calling) or a {@link Refusal} out,
+ * synchronously or not. It runs before the body is read and before any method is looked up. An
+ * exception, or a rejected Promise, answers `500` and goes to `onError`; it never reaches the peer.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type Authenticate<Req, P> = (req: Req) => Either<Refusal, P> | Promise<Either<Refusal, P>>
+
+/**
+ * CORS, for browsers on other origins. Off unless given.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Cors {
+  /**
+   * The origins allowed (`https://app.example.com`): scheme, host and port are compared, as
+   * browsers serialize them (`https://App.example.com:443` is `https://app.example.com`); `'*'`
+   * allows any origin (answered with `Access-Control-Allow-Origin: *`).
+   */
+  readonly origins: ReadonlyArray<string>
+  /** The request headers a preflight may ask for: `['content-type', 'authorization']` by default. */
+  readonly allowHeaders?: ReadonlyArray<string>
+  /** How long a browser may cache a preflight's answer, in seconds: 600 by default. */
+  readonly maxAgeSeconds?: number
+}
 
 /**
  * What the rules take from an adapter's options.
@@ -73,9 +138,25 @@ export interface Options {
   readonly path?: string
   /**
    * Told of what the adapter answered `400` or `500` for itself: a body that could not be read, a
-   * `context` function that threw. The peer only ever sees the status and a fixed reason.
+   * `context` or `authenticate` function that threw. The peer only ever sees the status and a fixed
+   * reason.
    */
   readonly onError?: (cause: unknown) => void
+  /**
+   * The largest request body read, in bytes: 1 MiB (1 048 576) by default, `Infinity` for no limit.
+   * A `Content-Length` above it is `413` before the body is read; a body without one (chunked) is
+   * read up to it and then `413`. Either answer carries `Connection: close`.
+   */
+  readonly maxBodyBytes?: number
+  /**
+   * The `Host` header values served (DNS-rebinding protection); any other is `403`. An entry with a
+   * port (`localhost:8080`, `[::1]:8080`) matches that host and port, one without (`localhost`) that
+   * host at any port; case is ignored. Unset or `false`: every host is served. (`serve` sets it for
+   * a loopback address by default.)
+   */
+  readonly allowedHosts?: ReadonlyArray<string> | false
+  /** CORS for the origins listed; without it, no answer carries a CORS header and `OPTIONS` is `405`. */
+  readonly cors?: Cors
 }
 
 // -------------------------------------------------------------------------------------
@@ -87,6 +168,14 @@ const text = (status: number, reason: string, headers: Readonly<Record<string, s
   headers: { 'content-type': 'text/plain; charset=utf-8', ...headers },
   body: reason,
 })
+
+/**
+ * The default of {@link Options.maxBodyBytes}: 1 MiB.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const defaultMaxBodyBytes = 1_048_576
 
 /**
  * @category constructors
@@ -118,9 +207,61 @@ export const badRequest: HttpAnswer = text(400, 'Bad Request: the body could not
  */
 export const internalServerError: HttpAnswer = text(500, 'Internal Server Error')
 
+/**
+ * The answer to a body above the limit. `Connection: close`, as the rest of the body is not read:
+ * the connection cannot carry another request.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const payloadTooLarge: HttpAnswer = text(413, 'Payload Too Large', { connection: 'close' })
+
+/**
+ * The answer to a `Host` not allowed, an origin not allowed, or a `Forbidden` refusal.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const forbidden: HttpAnswer = text(403, 'Forbidden')
+
+/**
+ * The answer to an `Unauthenticated` refusal, with its challenge.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const unauthorized = (challenge = 'Bearer'): HttpAnswer => text(401, 'Unauthorized', { 'www-authenticate': challenge })
+
+/**
+ * A refusal: who is calling could not be established (`401`).
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const unauthenticated = (challenge?: string): Refusal =>
+  challenge === undefined ? { _tag: 'Unauthenticated' } : { _tag: 'Unauthenticated', challenge }
+
+/**
+ * A refusal: the caller is known and may not call (`403`).
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const refused: Refusal = { _tag: 'Forbidden' }
+
+/**
+ * The HTTP answer to a {@link Refusal}.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const fromRefusal = (refusal: Refusal): HttpAnswer => (refusal._tag === 'Forbidden' ? forbidden : unauthorized(refusal.challenge))
+
 const NO_CONTENT: HttpAnswer = { status: 204, headers: {}, body: '' }
 
 const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json' }
+
+const PARSE_ERROR: HttpAnswer = { status: 200, headers: JSON_HEADERS, body: JSON.stringify(RpcResponse.failure(RpcError.parseError(), null)) }
 
 /**
  * The dispatcher's reply as an HTTP answer: `200` with the JSON text, or `204` with no body when
@@ -181,21 +322,81 @@ export const acceptsContentType = (header: string | null | undefined): boolean =
   return isJsonMediaType(type) && (charset === undefined || charset === 'utf-8' || charset === 'utf8')
 }
 
+// `host:port` split at the port, `[v6]:port` included; the host lower-cased, the port '' when none.
+const splitHost = (value: string): { readonly name: string; readonly port: string } => {
+  const v = value.trim().toLowerCase()
+  const colon = v.lastIndexOf(':')
+  if (colon === -1 || (v.startsWith('[') && colon < v.indexOf(']'))) return { name: v, port: '' }
+  return { name: v.slice(0, colon), port: v.slice(colon + 1) }
+}
+
 /**
- * Checks a request's head against the rules: `undefined` when it is for the dispatcher, otherwise
- * the answer that refuses it (`404`, `405` or `415`).
+ * Whether a `Host` header value is one of `allowed` (see {@link Options.allowedHosts}): an entry with
+ * a port matches that host and port, an entry without one that host at any port.
  *
  * @category refinements
  * @since 0.1.0
  */
-export const refuse =
-  (options: Options) =>
-  (head: RequestHead): HttpAnswer | undefined => {
+export const isAllowedHost =
+  (allowed: ReadonlyArray<string>) =>
+  (host: string | null | undefined): boolean => {
+    if (host === null || host === undefined || host === '') return false
+    const sent = splitHost(host)
+    return allowed.some((entry) => {
+      const wanted = splitHost(entry)
+      return wanted.name === sent.name && (wanted.port === '' || wanted.port === sent.port)
+    })
+  }
+
+/**
+ * The `Host` values a server bound to a loopback address serves by default: `localhost`,
+ * `127.0.0.1` and `[::1]` with its port (and without one, for port 80). DNS rebinding (a page of
+ * another site whose name now points at 127.0.0.1) sends that site's name as `Host`, so it is `403`.
+ *
+ * @category refinements
+ * @since 0.1.0
+ */
+export const loopbackHosts = (port: number): ReadonlyArray<string> =>
+  ['localhost', '127.0.0.1', '[::1]'].flatMap((name) => (port === 80 ? [`${name}:80`, name] : [`${name}:${port}`]))
+
+/**
+ * Whether an address (as given to `listen`) is a loopback one: `localhost`, `127.x.x.x` or `::1`.
+ *
+ * @category refinements
+ * @since 0.1.0
+ */
+export const isLoopback = (address: string): boolean => {
+  const a = address.toLowerCase().replace(/^\[(.*)\]$/, '$1')
+  return a === 'localhost' || a === '::1' || /^127(\.\d{1,3}){3}$/.test(a) || /^::ffff:127(\.\d{1,3}){3}$/.test(a)
+}
+
+// The declared length, when there is one and it is a number.
+const declaredLength = (header: string | null | undefined): number | undefined =>
+  header !== null && header !== undefined && /^\s*\d+\s*$/.test(header) ? Number(header) : undefined
+
+/**
+ * Checks a request's head against the rules: `undefined` when it is for the dispatcher, otherwise
+ * the answer that refuses it (`403`, `404`, a preflight's `204`, `405`, `415` or `413`). The CORS
+ * header of an allowed origin is not added here (see {@link respond}).
+ *
+ * @category refinements
+ * @since 0.1.0
+ */
+export const refuse = (options: Options) => {
+  const hostAllowed = options.allowedHosts === undefined || options.allowedHosts === false ? undefined : isAllowedHost(options.allowedHosts)
+  const preflight = options.cors === undefined ? undefined : preflightOf(options.cors)
+  const maxBodyBytes = limitOf(options)
+  return (head: RequestHead): HttpAnswer | undefined => {
+    if (hostAllowed !== undefined && !hostAllowed(head.host)) return forbidden
     if (options.path !== undefined && head.path !== options.path) return notFound
+    if (preflight !== undefined && head.method === 'OPTIONS' && head.origin !== null && head.origin !== undefined) return preflight(head.origin)
     if (head.method !== 'POST') return methodNotAllowed
     if (!acceptsContentType(head.contentType)) return unsupportedMediaType
+    const length = declaredLength(head.contentLength)
+    if (length !== undefined && length > maxBodyBytes) return payloadTooLarge
     return undefined
   }
+}
 
 // -------------------------------------------------------------------------------------
 // utils
@@ -219,6 +420,19 @@ export const pathOf = (target: string): string => {
   return end === -1 ? target : target.slice(0, end)
 }
 
+/**
+ * The body limit in force: {@link Options.maxBodyBytes}, or 1 MiB. Throws a `RangeError` for a
+ * negative or `NaN` limit, so a typo does not turn the limit off.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const limitOf = (options: Options): number => {
+  const limit = options.maxBodyBytes ?? defaultMaxBodyBytes
+  if (!(limit >= 0)) throw new RangeError(`maxBodyBytes must be 0 or more, got ${limit}`)
+  return limit
+}
+
 const report = (options: Options, cause: unknown): void => {
   try {
     options.onError?.(cause)
@@ -227,41 +441,148 @@ const report = (options: Options, cause: unknown): void => {
   }
 }
 
+const preflightOf = (cors: Cors) => {
+  const allowOrigin = corsOrigin(cors)
+  const allowHeaders = (cors.allowHeaders ?? ['content-type', 'authorization']).join(', ')
+  const maxAge = String(cors.maxAgeSeconds ?? 600)
+  return (origin: string): HttpAnswer => {
+    const allowed = allowOrigin(origin)
+    if (allowed === undefined) return { ...forbidden, headers: { ...forbidden.headers, vary: 'Origin' } }
+    return {
+      status: 204,
+      headers: {
+        'access-control-allow-origin': allowed,
+        'access-control-allow-methods': 'POST',
+        'access-control-allow-headers': allowHeaders,
+        'access-control-max-age': maxAge,
+        vary: 'Origin',
+      },
+      body: '',
+    }
+  }
+}
+
+// The Access-Control-Allow-Origin value for an origin, or undefined when it is not allowed.
+const corsOrigin = (cors: Cors) => {
+  const any = cors.origins.includes('*')
+  // Configured as browsers serialize an origin (lower case, no default port), which is how they send it.
+  const origins = new Set(cors.origins.map(serializeOrigin))
+  return (origin: string | null | undefined): string | undefined =>
+    any ? '*' : origin !== null && origin !== undefined && origins.has(origin) ? origin : undefined
+}
+
+const serializeOrigin = (origin: string): string => {
+  try {
+    const serialized = new URL(origin).origin
+    return serialized === 'null' ? origin : serialized
+  } catch {
+    return origin
+  }
+}
+
+// An answer as CORS has it: an allowed origin may read it; every answer varies by Origin.
+const withCors = (cors: Cors) => {
+  const allowOrigin = corsOrigin(cors)
+  return (answer: HttpAnswer, origin: string | null | undefined): HttpAnswer => {
+    if (answer.headers['access-control-allow-origin'] !== undefined || answer.headers['vary'] !== undefined) return answer
+    const allowed = allowOrigin(origin)
+    return {
+      ...answer,
+      headers: allowed === undefined ? { ...answer.headers, vary: 'Origin' } : { ...answer.headers, 'access-control-allow-origin': allowed, vary: 'Origin' },
+    }
+  }
+}
+
+// Strict: bytes that are not UTF-8 are an error, never replacement characters. One decoder serves
+// every request: a decode without `stream` keeps no state between calls. A byte order mark is kept,
+// so it is the Parse error, as JSON.parse has it.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+const decodeUtf8 = (bytes: Uint8Array): string | undefined => {
+  try {
+    return utf8.decode(bytes)
+  } catch {
+    return undefined
+  }
+}
+
 /**
- * One HTTP exchange, whole: the head checked ({@link refuse}), the context made, the body read and
+ * One HTTP exchange, whole: the head checked ({@link refuse}), the caller authenticated, the context
+ * made from the principal, the body read (up to `maxBodyBytes`, which `read` is given) and
  * dispatched, the reply turned into an answer ({@link fromReply}). The body is not read when the
- * head is refused. It never rejects: a `context` that throws answers `500`, a body that cannot be
- * read `400`, and both go to `onError`.
+ * head is refused or `authenticate` refuses, and nothing is dispatched. It never rejects: a `context`
+ * or `authenticate` that throws answers `500`, a body that cannot be read `400`, and both go to
+ * `onError`.
+ *
+ * Without `authenticate` the principal is `undefined`.
  *
  * @category utils
  * @since 0.1.0
  */
 export const respond = <B>(dispatcher: Dispatcher<B>, options: Options) => {
   const check = refuse(options)
-  return async (head: RequestHead, read: () => Promise<Body>, context: () => B): Promise<HttpAnswer> => {
-    const refused = check(head)
-    if (refused !== undefined) return refused
+  const maxBodyBytes = limitOf(options)
+  const cors = options.cors === undefined ? undefined : withCors(options.cors)
+  const exchange = async <P>(
+    head: RequestHead,
+    read: (maxBytes: number) => Promise<Body>,
+    context: (principal: P) => B,
+    authenticate?: () => Either<Refusal, P> | Promise<Either<Refusal, P>>,
+  ): Promise<HttpAnswer> => {
+    const refusal = check(head)
+    if (refusal !== undefined) return refusal
+    let principal: P
+    if (authenticate === undefined) principal = undefined as P
+    else {
+      try {
+        const decided = await authenticate()
+        if (E.isLeft(decided)) return fromRefusal(decided.left)
+        principal = decided.right
+      } catch (cause) {
+        report(options, cause)
+        return internalServerError
+      }
+    }
     let base: ContextArg<B>
     try {
-      base = [context()] as ContextArg<B>
+      base = [context(principal)] as ContextArg<B>
     } catch (cause) {
       report(options, cause)
       return internalServerError
     }
     let body: Body
     try {
-      body = await read()
+      body = await read(maxBodyBytes)
     } catch (cause) {
       report(options, cause)
       return badRequest
     }
     try {
-      const reply = body._tag === 'Text' ? dispatcher.dispatch(body.text, ...base) : dispatcher.dispatchValue(body.value, ...base)
-      return fromReply(await reply)
+      switch (body._tag) {
+        case 'TooLarge':
+          return payloadTooLarge
+        case 'Value':
+          return fromReply(await dispatcher.dispatchValue(body.value, ...base))
+        case 'Text':
+          return fromReply(await dispatcher.dispatch(body.text, ...base))
+        case 'Bytes': {
+          if (body.bytes.byteLength > maxBodyBytes) return payloadTooLarge
+          const decoded = decodeUtf8(body.bytes)
+          return decoded === undefined ? PARSE_ERROR : fromReply(await dispatcher.dispatch(decoded, ...base))
+        }
+      }
     } catch (cause) {
       // The dispatcher is total; this guards against one that is not.
       report(options, cause)
       return internalServerError
     }
   }
+  return cors === undefined
+    ? exchange
+    : async <P>(
+        head: RequestHead,
+        read: (maxBytes: number) => Promise<Body>,
+        context: (principal: P) => B,
+        authenticate?: () => Either<Refusal, P> | Promise<Either<Refusal, P>>,
+      ): Promise<HttpAnswer> => cors(await exchange(head, read, context, authenticate), head.origin)
 }

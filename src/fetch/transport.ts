@@ -31,6 +31,7 @@ import { isJsonMediaType, parseContentType } from './rules.js'
  *   `headers` function that threw); `cause` is what was thrown.
  * - `Timeout`: no whole answer within `ms` milliseconds.
  * - `Aborted`: the caller's signal aborted; `reason` is the signal's.
+ * - `TooLarge`: a JSON answer longer than `limit` bytes (`maxResponseBytes`); reading stopped there.
  *
  * @category model
  * @since 0.1.0
@@ -41,6 +42,7 @@ export type HttpError =
   | { readonly _tag: 'NetworkError'; readonly cause: unknown }
   | { readonly _tag: 'Timeout'; readonly ms: number }
   | { readonly _tag: 'Aborted'; readonly reason: unknown }
+  | { readonly _tag: 'TooLarge'; readonly limit: number }
 
 /**
  * The `fetch` the transport calls: the global one by default. Any function of this shape will do (a
@@ -73,11 +75,25 @@ export interface Options {
   readonly timeoutMs?: number
   /** The `fetch` to call; the global one by default. */
   readonly fetch?: Fetch
+  /**
+   * The largest answer read, in bytes: 10 MiB (10 485 760) by default, `Infinity` for no limit. A
+   * longer one (by its `Content-Length`, or as it arrives) fails with `TooLarge`, and the rest is not
+   * downloaded.
+   */
+  readonly maxResponseBytes?: number
 }
 
 // -------------------------------------------------------------------------------------
 // constructors
 // -------------------------------------------------------------------------------------
+
+/**
+ * The default of {@link Options.maxResponseBytes}: 10 MiB.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const defaultMaxResponseBytes = 10_485_760
 
 // setTimeout fires at once for delays beyond 2^31 - 1 ms, so longer ones mean no timer at all.
 const MAX_TIMER = 2_147_483_647
@@ -91,7 +107,11 @@ const MAX_TIMER = 2_147_483_647
  * `timeoutMs` are honoured: either ends the exchange (the request is aborted) with `Aborted` or
  * `Timeout`. Redirects are followed as `fetch` does by default.
  *
- * `make` throws a `RangeError` for a `timeoutMs` that is negative or `NaN`. A call's own `timeoutMs`
+ * An answer is read up to `maxResponseBytes` (10 MiB by default): a longer one is `TooLarge`. The
+ * timeout runs until the whole body is read, so a server that sends its headers and then stalls is a
+ * `Timeout`, never a hang.
+ *
+ * `transport` throws a `RangeError` for a `timeoutMs` or `maxResponseBytes` that is negative or `NaN`. A call's own `timeoutMs`
  * below 0 (or `NaN`) counts as 0.
  *
  * @example
@@ -113,6 +133,8 @@ export const transport = (options: Options): Transport<HttpError> => {
   const url = String(options.url)
   const defaultTimeout = options.timeoutMs ?? 30_000
   if (!(defaultTimeout >= 0)) throw new RangeError(`timeoutMs must be 0 or more, got ${defaultTimeout}`)
+  const maxResponseBytes = options.maxResponseBytes ?? defaultMaxResponseBytes
+  if (!(maxResponseBytes >= 0)) throw new RangeError(`maxResponseBytes must be 0 or more, got ${maxResponseBytes}`)
   const headersOf = options.headers
   const fetchFn: Fetch = options.fetch ?? ((input, init) => fetch(input, init))
 
@@ -140,7 +162,7 @@ export const transport = (options: Options): Transport<HttpError> => {
       const extra = typeof headersOf === 'function' ? headersOf() : headersOf
       if (extra !== undefined) for (const name of Object.keys(extra)) headers.set(name, extra[name] as string)
       const response = await fetchFn(url, { method: 'POST', headers, body, signal: controller.signal })
-      return await read(response)
+      return await read(response, maxResponseBytes)
     } catch (cause) {
       return E.left(stopped ?? { _tag: 'NetworkError', cause })
     } finally {
@@ -182,6 +204,8 @@ export const formatError = (e: HttpError): string => {
       return `no answer within ${e.ms} ms`
     case 'Aborted':
       return `aborted: ${causeText(e.reason)}`
+    case 'TooLarge':
+      return `answer larger than ${e.limit} bytes`
   }
 }
 
@@ -189,18 +213,42 @@ export const formatError = (e: HttpError): string => {
 // internal
 // -------------------------------------------------------------------------------------
 
-const read = async (response: Response): Promise<Either<HttpError, string | undefined>> => {
+const read = async (response: Response, maxBytes: number): Promise<Either<HttpError, string | undefined>> => {
   const { status } = response
   if (status < 200 || status > 299) return E.left({ _tag: 'BadStatus', status, body: await readStart(response) })
   const contentType = response.headers.get('content-type')
   if (contentType !== null && isJsonMediaType(parseContentType(contentType).type)) {
-    const text = await response.text()
-    return E.right(text === '' ? undefined : text)
+    const text = await readUpTo(response, maxBytes)
+    return text === undefined ? E.left({ _tag: 'TooLarge', limit: maxBytes }) : E.right(text === '' ? undefined : text)
   }
   // Not JSON: only an empty body is acceptable (a 204, a 202 with nothing), so no more than the
   // start of it is read.
   const start = await readStart(response)
   return start === '' ? E.right(undefined) : E.left({ _tag: 'NotJson', status, contentType, body: start })
+}
+
+/** The whole body as text, or `undefined` once it is longer than `maxBytes` (the rest is not read). */
+const readUpTo = async (response: Response, maxBytes: number): Promise<string | undefined> => {
+  if (response.body === null) return ''
+  const reader = response.body.getReader()
+  const declared = response.headers.get('content-length')
+  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > maxBytes) {
+    reader.cancel().catch(() => undefined)
+    return undefined
+  }
+  const decoder = new TextDecoder()
+  let text = ''
+  let size = 0
+  for (;;) {
+    const chunk = await reader.read()
+    if (chunk.done) return text + decoder.decode()
+    size += chunk.value.byteLength
+    if (size > maxBytes) {
+      reader.cancel().catch(() => undefined)
+      return undefined
+    }
+    text += decoder.decode(chunk.value, { stream: true })
+  }
 }
 
 const truncate = (text: string): string => (text.length > maxBodyLength ? `${text.slice(0, maxBodyLength - 3)}...` : text)

@@ -18,7 +18,11 @@ import * as Rules from '../fetch/rules.js'
 
 /**
  * What {@link listener} takes besides the dispatcher. `Req` is the request type of the framework in
- * front (express's `Request`, say), which `context` then reads.
+ * front (express's `Request`, say), which `context` or `authenticate` then reads.
+ *
+ * The dispatcher's base value comes from one of two: `context`, or `authenticate`, whose principal
+ * is then the base value (it reads the request too, so it can carry whatever the handlers need
+ * beside who is calling). Giving both throws a `TypeError`.
  *
  * @category model
  * @since 0.1.0
@@ -26,9 +30,16 @@ import * as Rules from '../fetch/rules.js'
 export interface Options<B, Req extends IncomingMessage = IncomingMessage> extends Rules.Options {
   /**
    * The dispatcher's base value for one request (see `Dispatch` on context): what the handlers may
-   * know of it, such as a header. Required when the dispatcher needs one.
+   * know of it, such as a header. Required when the dispatcher needs one, unless `authenticate`
+   * gives it.
    */
   readonly context?: (req: Req) => B
+  /**
+   * Decides who is calling, before the body is read and before any method is looked up: `Right`
+   * with the principal, which is the dispatcher's base value, or `Left` with a `Rules.Refusal`
+   * (`401` or `403`, and nothing is dispatched). Its exceptions answer `500` and go to `onError`.
+   */
+  readonly authenticate?: Rules.Authenticate<Req, B>
 }
 
 /**
@@ -37,8 +48,21 @@ export interface Options<B, Req extends IncomingMessage = IncomingMessage> exten
  * @category model
  * @since 0.1.0
  */
-export interface OptionsWithContext<B, Req extends IncomingMessage = IncomingMessage> extends Options<B, Req> {
+export interface OptionsWithContext<B, Req extends IncomingMessage = IncomingMessage> extends Omit<Options<B, Req>, 'authenticate'> {
   readonly context: (req: Req) => B
+  readonly authenticate?: never
+}
+
+/**
+ * {@link Options} with `authenticate` required: the principal it gives is the dispatcher's base
+ * value, so the handlers' context is made from who is calling.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface OptionsWithAuthenticate<P, Req extends IncomingMessage = IncomingMessage> extends Omit<Options<P, Req>, 'context'> {
+  readonly authenticate: Rules.Authenticate<Req, P>
+  readonly context?: never
 }
 
 /**
@@ -54,10 +78,11 @@ export type Listener<Req extends IncomingMessage = IncomingMessage> = (req: Req,
 // -------------------------------------------------------------------------------------
 
 /**
- * Serves a dispatcher as a node:http request listener, with the wire rules of the Fetch handler:
- * `POST` only (`405` with `Allow: POST`), a JSON content type only (`415`), `200` with
- * `application/json` for every JSON-RPC answer, `204` with no body for notifications only, and `404`
- * for any path but `path` when it is set.
+ * Serves a dispatcher as a node:http request listener, with the wire rules of the Fetch handler
+ * (`Rules`): `POST` only (`405` with `Allow: POST`), a JSON content type only (`415`), a body of at
+ * most `maxBodyBytes` (1 MiB by default; `413`), `200` with `application/json` for every JSON-RPC
+ * answer, `204` with no body for notifications only, and `404` for any path but `path` when it is
+ * set. `allowedHosts`, `cors` and `authenticate` are off unless given.
  *
  * As middleware (called with `next`), a request for another path than `path` goes on to `next`
  * instead of `404`. The body is read from the request stream, unless a body parser in front already
@@ -80,22 +105,29 @@ export type Listener<Req extends IncomingMessage = IncomingMessage> = (req: Req,
  */
 export function listener<Req extends IncomingMessage = IncomingMessage>(dispatcher: Dispatcher<unknown>, options?: Options<unknown, Req>): Listener<Req>
 export function listener<B, Req extends IncomingMessage = IncomingMessage>(dispatcher: Dispatcher<B>, options: OptionsWithContext<B, Req>): Listener<Req>
+export function listener<P, Req extends IncomingMessage = IncomingMessage>(dispatcher: Dispatcher<P>, options: OptionsWithAuthenticate<P, Req>): Listener<Req>
 export function listener<B, Req extends IncomingMessage>(dispatcher: Dispatcher<B>, options: Options<B, Req> = {}): Listener<Req> {
   const respond = Rules.respond(dispatcher, options)
   const path = options.path
   const context = options.context
+  const authenticate = options.authenticate
+  if (context !== undefined && authenticate !== undefined) throw new TypeError('give context or authenticate, not both: the principal is the base value')
   return (req, res, next) => {
     const head: Rules.RequestHead = {
       method: req.method ?? '',
       path: path === undefined ? '' : Rules.pathOf(req.url ?? '/'),
       contentType: req.headers['content-type'],
+      host: req.headers.host,
+      origin: req.headers.origin,
+      contentLength: req.headers['content-length'],
     }
     if (next !== undefined && path !== undefined && head.path !== path) return next()
-    void respond(
+    void respond<B>(
       head,
-      () => bodyOf(req),
-      () => (context === undefined ? (undefined as B) : context(req)),
-    ).then((answer) => write(res, answer, options))
+      (maxBytes) => bodyOf(req, maxBytes),
+      (principal) => (context === undefined ? principal : context(req)),
+      authenticate === undefined ? undefined : () => authenticate(req),
+    ).then((answer) => write(req, res, answer, options))
   }
 }
 
@@ -104,19 +136,33 @@ export function listener<B, Req extends IncomingMessage>(dispatcher: Dispatcher<
 // -------------------------------------------------------------------------------------
 
 /**
- * Reads a request's body to its end, as UTF-8 text. All body reading goes through here, so this is
- * where a size limit belongs. (Not exported from `fp-jsonrpc/http`.)
+ * Reads a request's body to its end as bytes, or up to `maxBytes`: past it, reading stops (the
+ * stream is paused and nothing more is kept) and the result is `TooLarge`. All body reading goes
+ * through here. (Not exported from `fp-jsonrpc/http`.)
  *
  * @category utils
  * @since 0.1.0
  */
-export const readBody = (req: IncomingMessage): Promise<string> =>
+export const readBody = (req: IncomingMessage, maxBytes: number = Infinity): Promise<Rules.Body> =>
   new Promise((resolve, reject) => {
     const chunks: Array<Buffer> = []
-    req.on('data', (chunk: Buffer | string) => {
-      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
-    })
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    let size = 0
+    const onData = (chunk: Buffer | string): void => {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+      size += buffer.byteLength
+      if (size > maxBytes) {
+        // Stop here: the answer (413, Connection: close) ends the connection, unread rest and all.
+        req.off('data', onData)
+        req.pause()
+        chunks.length = 0
+        resolve({ _tag: 'TooLarge' })
+        return
+      }
+      chunks.push(buffer)
+    }
+    req.on('data', onData)
+    req.on('end', () => resolve({ _tag: 'Bytes', bytes: Buffer.concat(chunks, size) }))
+    // Stays attached after a TooLarge, so a reset of the connection later is not an unhandled error.
     req.on('error', reject)
     // A request closed before its end (the client went away) is settled too; after 'end' this is
     // a no-op.
@@ -131,21 +177,24 @@ const EMPTY: Rules.Body = { _tag: 'Text', text: '' }
 
 // What a body parser in front left: it read the stream (so `readableEnded`), and put its result in
 // `req.body`. A parser that read nothing of an empty body (`Content-Length: 0`) may still leave `{}`.
-const bodyOf = async (req: IncomingMessage): Promise<Rules.Body> => {
-  if (!req.readableEnded) return { _tag: 'Text', text: await readBody(req) }
+const bodyOf = async (req: IncomingMessage, maxBytes: number): Promise<Rules.Body> => {
+  if (!req.readableEnded) return readBody(req, maxBytes)
   const parsed = (req as IncomingMessage & { readonly body?: unknown }).body
   if (parsed === undefined || req.headers['content-length'] === '0') return EMPTY
-  if (typeof parsed === 'string') return { _tag: 'Text', text: parsed }
-  if (parsed instanceof Uint8Array) return { _tag: 'Text', text: Buffer.from(parsed.buffer, parsed.byteOffset, parsed.byteLength).toString('utf8') }
+  if (typeof parsed === 'string') return Buffer.byteLength(parsed) > maxBytes ? { _tag: 'TooLarge' } : { _tag: 'Text', text: parsed }
+  if (parsed instanceof Uint8Array) return { _tag: 'Bytes', bytes: parsed }
   return { _tag: 'Value', value: parsed }
 }
 
-const write = (res: ServerResponse, answer: Rules.HttpAnswer, options: Rules.Options): void => {
+const write = (req: IncomingMessage, res: ServerResponse, answer: Rules.HttpAnswer, options: Rules.Options): void => {
   // The peer may have gone, or something else answered: there is no one to write to.
   if (res.headersSent || res.writableEnded || res.destroyed) return
   try {
+    // An answer given before the body was read (a refusal, 413) ends the connection: node would
+    // otherwise read and discard the rest of the body, however long, to keep the connection alive.
+    const headers = req.complete ? answer.headers : { ...answer.headers, connection: 'close' }
     // Content-Length up front, as the answer is whole (a 204 must not carry one).
-    res.writeHead(answer.status, answer.status === 204 ? answer.headers : { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) })
+    res.writeHead(answer.status, answer.status === 204 ? headers : { ...headers, 'content-length': Buffer.byteLength(answer.body) })
     res.end(answer.body)
   } catch (cause) {
     try {

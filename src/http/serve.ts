@@ -12,14 +12,16 @@ import type { AddressInfo } from 'node:net'
 import * as E from 'fp-ts/lib/Either.js'
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import type { Dispatcher } from '../Dispatch.js'
-import { listener, type Options as ListenerOptions } from './listener.js'
+import * as Rules from '../fetch/rules.js'
+import { listener, type Listener, type Options as ListenerOptions } from './listener.js'
 
 // -------------------------------------------------------------------------------------
 // model
 // -------------------------------------------------------------------------------------
 
 /**
- * What {@link serve} takes. `context` is required when the dispatcher needs one.
+ * What {@link serve} takes. `context` (or `authenticate`, whose principal is then the base value) is
+ * required when the dispatcher needs one.
  *
  * @category model
  * @since 0.1.0
@@ -33,15 +35,33 @@ export type ServeOptions<B> = {
   readonly port?: number
   /** The one path served, `/` by default; every other path answers `404`. */
   readonly path?: string
-} & Omit<ListenerOptions<B>, 'path' | 'context'> &
-  (unknown extends B ? { readonly context?: (req: IncomingMessage) => B } : { readonly context: (req: IncomingMessage) => B })
+  /**
+   * The `Host` header values served; any other is `403` (DNS-rebinding protection). By default,
+   * when `host` is a loopback address (`127.0.0.1`, `::1`, `localhost`): `localhost`, `127.0.0.1` and
+   * `[::1]`, each with the port listened on; for any other `host`, every `Host`. `false` turns the
+   * check off. See `Rules.Options.allowedHosts` for the entries' form.
+   */
+  readonly allowedHosts?: ReadonlyArray<string> | false
+  /**
+   * How long a client may take to send a request's headers, in milliseconds, before it is answered
+   * `408` and disconnected (a slow-loris client): 10 000 by default, `Infinity` for no limit.
+   */
+  readonly headersTimeoutMs?: number
+  /**
+   * How long a client may take to send a whole request, headers and body, in milliseconds: 30 000 by
+   * default (or `headersTimeoutMs`, if that is longer), `Infinity` for no limit. It may not be
+   * shorter than `headersTimeoutMs`.
+   */
+  readonly requestTimeoutMs?: number
+  /** How long an idle keep-alive connection is kept open, in milliseconds: 5 000 by default. */
+  readonly keepAliveTimeoutMs?: number
+} & Omit<ListenerOptions<B>, 'path' | 'context' | 'authenticate' | 'allowedHosts'> &
+  (unknown extends B
+    ? { readonly context?: (req: IncomingMessage) => B; readonly authenticate?: Rules.Authenticate<IncomingMessage, B> }
+    :
+        | { readonly context: (req: IncomingMessage) => B; readonly authenticate?: never }
+        | { readonly authenticate: Rules.Authenticate<IncomingMessage, B>; readonly context?: never })
 
-/**
- * A running server.
- *
- * @category model
- * @since 0.1.0
- */
 /**
  * Why {@link serve} could not listen; `cause` is what node:http reported.
  *
@@ -53,6 +73,12 @@ export interface ListenError {
   readonly cause: unknown
 }
 
+/**
+ * A running server.
+ *
+ * @category model
+ * @since 0.1.0
+ */
 export interface Server {
   /** The URL to `POST` to, such as `http://127.0.0.1:49152/`. */
   readonly url: string
@@ -73,9 +99,22 @@ export interface Server {
 // -------------------------------------------------------------------------------------
 
 /**
+ * The defaults of {@link ServeOptions}' timeouts, in milliseconds.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const defaultTimeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 } as const
+
+/**
  * Starts an HTTP server that serves `dispatcher` on `path` when the task runs; `Right` once it
  * listens, `ListenError` when it cannot (a port in use, an address not of this machine). Like
  * `Stream.listen` and `Ws.connect`, nothing starts until the task is run.
+ *
+ * Safe by default: bound to the loopback interface, it serves only `Host: localhost`,
+ * `127.0.0.1` or `[::1]` with its port (`403` otherwise); request bodies above 1 MiB are `413`;
+ * clients that send their headers too slowly are disconnected (see the timeouts). `serve` throws a
+ * `RangeError` for a limit that is negative or `NaN`.
  *
  * @example
  * import * as E from 'fp-ts/lib/Either.js'
@@ -92,62 +131,104 @@ export interface Server {
  * @category constructors
  * @since 0.1.0
  */
-export const serve =
-  <B>(options: ServeOptions<B>): TaskEither<ListenError, Server> =>
-  () => {
-  const { dispatcher, host = '127.0.0.1', port = 0, path = '/', context, onError } = options as ServeOptions<B> & {
-    readonly context?: (req: IncomingMessage) => B
+export const serve = <B>(options: ServeOptions<B>): TaskEither<ListenError, Server> => {
+  const {
+    dispatcher,
+    host = '127.0.0.1',
+    port = 0,
+    path = '/',
+    allowedHosts,
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs,
+    ...rest
+  } = options as ServeOptions<B> & { readonly context?: (req: IncomingMessage) => B; readonly authenticate?: Rules.Authenticate<IncomingMessage, B> }
+  const listenerOptions = { ...rest, path } as ListenerOptions<B>
+  // The implementation signature's options, which the overloads narrow for callers.
+  const make = (hosts: ReadonlyArray<string> | false): Listener =>
+    (listener as (d: Dispatcher<B>, o: ListenerOptions<B>) => Listener)(dispatcher, { ...listenerOptions, allowedHosts: hosts })
+  // Made now, so options it refuses (a negative limit, context with authenticate) throw at once.
+  make(false)
+  const headers = timeoutOf('headersTimeoutMs', headersTimeoutMs ?? defaultTimeouts.headersTimeoutMs)
+  const request = timeoutOf('requestTimeoutMs', requestTimeoutMs ?? Math.max(defaultTimeouts.requestTimeoutMs, Number.isFinite(headersTimeoutMs) ? (headersTimeoutMs as number) : 0))
+  const keepAlive = timeoutOf('keepAliveTimeoutMs', keepAliveTimeoutMs ?? defaultTimeouts.keepAliveTimeoutMs)
+  if (headers > 0 && request > 0 && headers > request) {
+    throw new RangeError(`requestTimeoutMs (${requestTimeoutMs}) must not be shorter than headersTimeoutMs (${headersTimeoutMs})`)
   }
-  const serveRequest = listener(dispatcher, {
-    path,
-    ...(context === undefined ? {} : { context }),
-    ...(onError === undefined ? {} : { onError }),
-  } as ListenerOptions<B> & { readonly context: (req: IncomingMessage) => B })
+  const shortest = Math.min(...[headers, request].filter((ms) => ms > 0), 2_000)
 
-  const inFlight = new Set<ServerResponse>()
-  let closing: Promise<void> | undefined
+  return () => {
+    // Made once the port is known, for the default Host allowlist; nothing is served before that.
+    let serveRequest: Listener = (_req, res) => {
+      res.writeHead(503, { connection: 'close' }).end()
+    }
 
-  const server = createServer((req, res) => {
-    inFlight.add(res)
-    res.once('close', () => {
-      inFlight.delete(res)
-      // Its connection may now be idle: let close() finish without waiting for the keep-alive timeout.
-      if (closing !== undefined) server.closeIdleConnections()
+    const inFlight = new Set<ServerResponse>()
+    let closing: Promise<void> | undefined
+
+    const server = createServer(
+      {
+        headersTimeout: headers,
+        requestTimeout: request,
+        keepAliveTimeout: keepAlive,
+        // How often node looks for requests past their timeouts (30 s by default): often enough that a
+        // timeout is kept to within half of itself.
+        connectionsCheckingInterval: Math.max(10, Math.ceil(shortest / 2)),
+      },
+      (req, res) => {
+        inFlight.add(res)
+        res.once('close', () => {
+          inFlight.delete(res)
+          // Its connection may now be idle: let close() finish without waiting for the keep-alive timeout.
+          if (closing !== undefined) server.closeIdleConnections()
+        })
+        if (closing !== undefined) res.setHeader('connection', 'close')
+        serveRequest(req, res)
+      },
+    )
+
+    const close = (): Promise<void> => {
+      if (closing === undefined) {
+        closing = new Promise((resolve) => server.close(() => resolve()))
+        // Answers still to be written end their connection after them.
+        for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close')
+        server.closeIdleConnections()
+      }
+      return closing
+    }
+
+    return new Promise((resolve) => {
+      const refused = (cause: unknown): void => resolve(E.left({ _tag: 'ListenError', cause }))
+      server.once('error', refused)
+      try {
+        server.listen(port, host, () => {
+          server.off('error', refused)
+          const address = server.address() as AddressInfo
+          serveRequest = make(allowedHosts ?? (Rules.isLoopback(host) ? Rules.loopbackHosts(address.port) : false))
+          const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
+          resolve(
+            E.right({
+              url: `http://${shown}:${address.port}${path}`,
+              address: { host: address.address, port: address.port },
+              close,
+              server,
+            }),
+          )
+        })
+      } catch (cause) {
+        // listen throws at once for arguments it refuses (a port out of range, say).
+        refused(cause)
+      }
     })
-    if (closing !== undefined) res.setHeader('connection', 'close')
-    serveRequest(req, res)
-  })
-
-  const close = (): Promise<void> => {
-    if (closing === undefined) {
-      closing = new Promise((resolve) => server.close(() => resolve()))
-      // Answers still to be written end their connection after them.
-      for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close')
-      server.closeIdleConnections()
-    }
-    return closing
   }
+}
 
-  return new Promise((resolve) => {
-    const refused = (cause: unknown): void => resolve(E.left({ _tag: 'ListenError', cause }))
-    server.once('error', refused)
-    try {
-      server.listen(port, host, () => {
-        server.off('error', refused)
-        const address = server.address() as AddressInfo
-        const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
-        resolve(
-          E.right({
-            url: `http://${shown}:${address.port}${path}`,
-            address: { host: address.address, port: address.port },
-            close,
-            server,
-          }),
-        )
-      })
-    } catch (cause) {
-      // listen throws at once for arguments it refuses (a port out of range, say).
-      refused(cause)
-    }
-  })
+// -------------------------------------------------------------------------------------
+// internal
+// -------------------------------------------------------------------------------------
+
+// A timeout as node:http takes it: milliseconds, 0 for none.
+const timeoutOf = (name: string, ms: number): number => {
+  if (!(ms > 0)) throw new RangeError(`${name} must be more than 0 (Infinity for no limit), got ${ms}`)
+  return ms === Infinity ? 0 : Math.ceil(ms)
 }
