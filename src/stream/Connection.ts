@@ -70,6 +70,21 @@ export interface AttachOptions<B> {
   readonly onFramingError?: (error: Framing.FramingError) => void
   /** Sees responses that match no pending call (late, unknown or duplicated ids). Ignored by default. */
   readonly onUnmatched?: (message: unknown) => void
+  /**
+   * The largest message read, in bytes: a line of `ndjson`, a `Content-Length` body. 1 MiB by
+   * default; `Infinity` for none. A larger one is a `TooLarge` framing error, and its bytes are
+   * dropped as they come, never held (see `Framing`); the connection carries on.
+   */
+  readonly maxMessageBytes?: number
+  /** The largest `Content-Length` header block read, in bytes. 8 KiB by default; `Infinity` for none. */
+  readonly maxHeaderBytes?: number
+  /**
+   * Closes the connection gracefully (as {@link Connection.close}) once no byte has been read or
+   * written for this long, in milliseconds, while no call of this side awaits an answer and no
+   * answer of this side is being computed. `Infinity` (the default here) or `0` never does; `listen`
+   * sets 5 minutes for the connections it accepts.
+   */
+  readonly idleTimeoutMs?: number
 }
 
 /**
@@ -139,7 +154,10 @@ const noop = (): void => undefined
 export const attach = <B>(readable: Readable, writable: Writable, options: AttachOptions<B>): Connection => {
   // One duplex stream (a socket) or two.
   const duplex = (readable as unknown) === writable
-  const decoder = options.framing.makeDecoder()
+  const decoder = options.framing.makeDecoder({
+    ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
+    ...(options.maxHeaderBytes === undefined ? {} : { maxHeaderBytes: options.maxHeaderBytes }),
+  })
   const encode = options.framing.encode
   const onFramingError = options.onFramingError
   const inFlight = new Set<Promise<void>>()
@@ -149,6 +167,31 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
   let corked = false
   let resolveClosed: () => void = noop
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve))
+
+  // The idle timer: activity only records the time, and the timer, when it fires, looks whether the
+  // connection has been idle long enough, or sets itself again for the rest (no timer churn per byte).
+  const idleMs = options.idleTimeoutMs ?? Infinity
+  let lastActive = Date.now()
+  let idleTimer: ReturnType<typeof setTimeout> | undefined
+  const active =
+    idleMs > 0 && idleMs !== Infinity
+      ? (): void => {
+          lastActive = Date.now()
+        }
+      : noop
+  const armIdle = (ms: number): void => {
+    idleTimer = setTimeout(checkIdle, ms)
+    // An idle timer alone must not keep the process alive.
+    idleTimer.unref()
+  }
+  const checkIdle = (): void => {
+    idleTimer = undefined
+    if (state !== 'open') return
+    const busy = inFlight.size > 0 || peer.pending() > 0
+    const left = lastActive + idleMs - Date.now()
+    if (!busy && left <= 0) void shutdown()
+    else armIdle(busy ? idleMs : left)
+  }
 
   const uncork = (): void => {
     corked = false
@@ -163,6 +206,7 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
       process.nextTick(uncork)
     }
     writable.write(encode(text))
+    active()
   }
 
   // The client is made before the peer, so that the context (which may hold it) can be given to
@@ -209,12 +253,14 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
 
   const onData = (chunk: Uint8Array | string): void => {
     if (state !== 'open') return
+    active()
     handle(decoder.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk))
   }
 
   const destroy = (): void => {
     if (state === 'closed') return
     state = 'closed'
+    if (idleTimer !== undefined) clearTimeout(idleTimer)
     peer.close()
     readable.off('data', onData)
     readable.destroy()
@@ -239,6 +285,7 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
   const shutdown = (): Promise<void> => {
     if (state !== 'open') return closed
     state = 'closing'
+    if (idleTimer !== undefined) clearTimeout(idleTimer)
     void (async () => {
       while (inFlight.size > 0) await Promise.all(inFlight)
       peer.close()
@@ -253,6 +300,9 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
     })()
     return closed
   }
+
+  // setTimeout fires at once for delays beyond 2^31 - 1 ms, so longer ones set no timer.
+  if (idleMs > 0 && idleMs <= 2_147_483_647) armIdle(idleMs)
 
   readable.on('data', onData)
   readable.once('end', () => {

@@ -8,7 +8,8 @@
  * the bytes to write; a decoder takes chunks of bytes as they arrive, cut anywhere (in the middle of
  * a header, of a multi-byte character), and gives back events: each complete message's text, in
  * order, or a {@link FramingError} for bytes it cannot frame. A decoder never throws, whatever bytes
- * it is given. Judging the text (is it JSON, is it JSON-RPC) is the dispatcher's and the client's
+ * it is given, and never holds more bytes than its {@link Limits} (1 MiB messages, 8 KiB header
+ * blocks by default). Judging the text (is it JSON, is it JSON-RPC) is the dispatcher's and the client's
  * work, not this module's.
  *
  * The law: for any messages `ms` that a framing can carry, encoding each, joining the bytes and
@@ -32,6 +33,10 @@ import { Buffer, isUtf8 } from 'node:buffer'
  *   most 15 digits), or two headers that disagree (`value` is then both, as `"5, 7"`).
  * - `InvalidUtf8`: a complete frame whose bytes are not UTF-8 (JSON text must be, RFC 8259).
  * - `Truncated`: the stream ended inside a frame; `expected` is the declared length when known.
+ * - `TooLarge`: a message (`part: 'message'`: a line, or a declared `Content-Length`) or a header
+ *   block (`part: 'header'`) over its {@link Limits limit}. `length` is the declared length, or a
+ *   whole line's; `undefined` when the line was cut off before its end came (it was not kept to
+ *   measure it). Its bytes were never buffered beyond the limit.
  *
  * @category model
  * @since 0.1.0
@@ -42,6 +47,27 @@ export type FramingError =
   | { readonly _tag: 'InvalidContentLength'; readonly value: string }
   | { readonly _tag: 'InvalidUtf8'; readonly length: number }
   | { readonly _tag: 'Truncated'; readonly expected: number | undefined; readonly received: number }
+  | { readonly _tag: 'TooLarge'; readonly part: 'message' | 'header'; readonly limit: number; readonly length: number | undefined }
+
+/**
+ * How many bytes a decoder holds at most. A limit of `Infinity` is no limit.
+ *
+ * - `maxMessageBytes`: the largest message, in bytes of UTF-8: a line of newline-delimited JSON
+ *   (its line end aside), or a `Content-Length` body. 1 MiB by default.
+ * - `maxHeaderBytes`: the largest `Content-Length` header block, line ends included. 8 KiB by
+ *   default.
+ *
+ * Whatever bytes it is given, a decoder of this module never holds more than the larger of the two
+ * (and at most 15 bytes more: a line's `\r`, the start of a `Content-Length:` split across chunks)
+ * once `push` returns; during `push` it may refer to the chunk being pushed, never copy it whole.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Limits {
+  readonly maxMessageBytes: number
+  readonly maxHeaderBytes: number
+}
 
 /**
  * What a decoder gives back: one complete message's text, or a framing error.
@@ -66,6 +92,8 @@ export interface Decoder {
   readonly push: (chunk: Uint8Array) => ReadonlyArray<Event>
   /** The stream has ended: gives what the remaining bytes make, and makes the decoder as new. */
   readonly end: () => ReadonlyArray<Event>
+  /** How many bytes it holds, for a frame not yet complete (the decoders of this module tell). */
+  readonly buffered?: () => number
 }
 
 /**
@@ -79,9 +107,21 @@ export interface Framing {
   readonly name: string
   /** The bytes to write for one message. */
   readonly encode: (text: string) => Uint8Array
-  /** A fresh decoder, one per stream. */
-  readonly makeDecoder: () => Decoder
+  /** A fresh decoder, one per stream, with the given limits ({@link defaultLimits} for those not given). */
+  readonly makeDecoder: (limits?: Partial<Limits>) => Decoder
 }
+
+// -------------------------------------------------------------------------------------
+// constants
+// -------------------------------------------------------------------------------------
+
+/**
+ * The limits a decoder has unless told otherwise: messages of 1 MiB, header blocks of 8 KiB.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const defaultLimits: Limits = { maxMessageBytes: 1024 * 1024, maxHeaderBytes: 8 * 1024 }
 
 // -------------------------------------------------------------------------------------
 // internal: the byte queue and the decoding loop shared by both framings
@@ -98,7 +138,12 @@ interface Queue {
   /** Puts bytes back at the front. */
   readonly unshift: (chunk: Buffer) => void
   readonly clear: () => void
+  /** Copies the bytes held out of the chunks they came in, when those chunks are mostly consumed. */
+  readonly compact: () => void
 }
+
+// How many consumed bytes the chunks held may keep alive before the bytes held are copied out.
+const COMPACT_SLACK = 64 * 1024
 
 const makeQueue = (): Queue => {
   let chunks: Array<Buffer> = []
@@ -169,50 +214,93 @@ const makeQueue = (): Queue => {
       offset = 0
       size = 0
     },
+    // A chunk is kept whole while any byte of it is unconsumed: a line's last bytes at the end of a
+    // large chunk would keep the whole chunk alive.
+    compact: () => {
+      let retained = 0
+      for (const chunk of chunks) retained += chunk.length
+      if (retained - size <= COMPACT_SLACK) return
+      const held = Buffer.from(take(size))
+      chunks = held.length === 0 ? [] : [held]
+      offset = 0
+      size = held.length
+    },
   }
 }
 
 /**
  * A framing's decoding logic: `step` consumes what it can from the queue (at most one frame or one
  * header line) and says whether to call it again; `end` reads what is left when the stream ends.
+ * `room` is how many bytes the scanner may hold in its present state while it waits for more (the
+ * rest of a line, of a header block, of a body); `overflow` is called when the queue holds more:
+ * it reports the error and drops the bytes, so that the queue holds at most `room` again.
  */
 interface Scanner {
   readonly step: (queue: Queue, out: Array<Event>) => boolean
   readonly end: (queue: Queue, out: Array<Event>) => void
+  readonly room: () => number
+  readonly overflow: (queue: Queue, out: Array<Event>) => void
 }
 
 const error = (e: FramingError): Event => ({ _tag: 'Error', error: e })
 
-/** The one place a frame's bytes become a message: every framing's frames go through here. */
-const frame = (bytes: Buffer): Event =>
-  isUtf8(bytes) ? { _tag: 'Message', text: bytes.toString('utf8') } : error({ _tag: 'InvalidUtf8', length: bytes.length })
+const tooLarge = (part: 'message' | 'header', limit: number, length: number | undefined): Event =>
+  error({ _tag: 'TooLarge', part, limit, length })
+
+/**
+ * The one place a frame's bytes become a message: every framing's frames go through here. Only
+ * valid UTF-8 becomes text (never a replacement character in place of a bad byte).
+ */
+const frame = (bytes: Buffer, limits: Limits): Event =>
+  bytes.length > limits.maxMessageBytes
+    ? tooLarge('message', limits.maxMessageBytes, bytes.length)
+    : isUtf8(bytes)
+      ? { _tag: 'Message', text: bytes.toString('utf8') }
+      : error({ _tag: 'InvalidUtf8', length: bytes.length })
 
 const asBuffer = (chunk: Uint8Array): Buffer =>
   Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
 
-// The decoding loop. Size limits (a later issue) belong here: after the loop, `queue.size()` is
-// every byte held for a frame not yet complete, whatever the framing, and `frame` sees every
-// complete one.
-const makeDecoderWith = (makeScanner: () => Scanner) => (): Decoder => {
-  const queue = makeQueue()
-  let scanner = makeScanner()
-  return {
-    push: (chunk) => {
-      const out: Array<Event> = []
-      queue.push(asBuffer(chunk))
-      while (scanner.step(queue, out));
-      return out
-    },
-    end: () => {
-      const out: Array<Event> = []
-      while (scanner.step(queue, out));
-      scanner.end(queue, out)
-      queue.clear()
-      scanner = makeScanner()
-      return out
-    },
+const limit = (n: number | undefined, byDefault: number): number => (n === undefined || Number.isNaN(n) ? byDefault : Math.max(0, n))
+
+// The decoding loop, and where the size limits hold: after the loop, `queue.size()` is every byte
+// held for a frame not yet complete, whatever the framing, and it never stays above what the
+// scanner has room for; `frame` sees every complete one.
+const makeDecoderWith =
+  (makeScanner: (limits: Limits) => Scanner) =>
+  (given?: Partial<Limits>): Decoder => {
+    const limits: Limits = {
+      maxMessageBytes: limit(given?.maxMessageBytes, defaultLimits.maxMessageBytes),
+      maxHeaderBytes: limit(given?.maxHeaderBytes, defaultLimits.maxHeaderBytes),
+    }
+    const queue = makeQueue()
+    let scanner = makeScanner(limits)
+    const run = (out: Array<Event>): void => {
+      for (;;) {
+        while (scanner.step(queue, out));
+        if (queue.size() <= scanner.room()) return
+        scanner.overflow(queue, out)
+      }
+    }
+    return {
+      push: (chunk) => {
+        const out: Array<Event> = []
+        queue.push(asBuffer(chunk))
+        run(out)
+        queue.compact()
+        return out
+      },
+      end: () => {
+        const out: Array<Event> = []
+        run(out)
+        scanner.end(queue, out)
+        queue.clear()
+        scanner = makeScanner(limits)
+        return out
+      },
+      buffered: queue.size,
+    }
   }
-}
 
 // -------------------------------------------------------------------------------------
 // internal: newline-delimited JSON
@@ -229,26 +317,41 @@ const isBlank = (bytes: Buffer, end: number): boolean => {
   return true
 }
 
-const ndjsonLine = (line: Buffer, out: Array<Event>): void => {
+const ndjsonLine = (line: Buffer, limits: Limits, out: Array<Event>): void => {
   const end = line.length > 0 && line[line.length - 1] === CR ? line.length - 1 : line.length
-  if (!isBlank(line, end)) out.push(frame(end === line.length ? line : line.subarray(0, end)))
+  if (!isBlank(line, end)) out.push(frame(end === line.length ? line : line.subarray(0, end), limits))
 }
 
-const ndjsonScanner = (): Scanner => {
+const ndjsonScanner = (limits: Limits): Scanner => {
   let scanned = 0 // bytes at the front of the queue known to hold no newline
+  // Inside a line over the limit, already reported: its bytes are dropped up to its newline.
+  let skipping = false
   return {
     step: (queue, out) => {
       const lf = queue.indexOf(LF, scanned)
       if (lf === -1) {
+        if (skipping) queue.clear()
         scanned = queue.size()
         return false
       }
       scanned = 0
-      ndjsonLine(queue.take(lf + 1).subarray(0, lf), out)
+      const line = queue.take(lf + 1)
+      if (skipping) skipping = false
+      else ndjsonLine(line.subarray(0, lf), limits, out)
       return true
     },
     // A last line without its newline is still a message.
-    end: (queue, out) => ndjsonLine(queue.take(queue.size()), out),
+    end: (queue, out) => {
+      if (!skipping) ndjsonLine(queue.take(queue.size()), limits, out)
+    },
+    // A line may end with `\r\n`: its `\r` is not counted.
+    room: () => (skipping ? 0 : limits.maxMessageBytes + 1),
+    overflow: (queue, out) => {
+      out.push(tooLarge('message', limits.maxMessageBytes, undefined))
+      queue.clear()
+      scanned = 0
+      skipping = true
+    },
   }
 }
 
@@ -266,14 +369,17 @@ const CONTENT_LENGTH = 'content-length:'
 const clip = (line: string): string => (line.length > 100 ? line.slice(0, 100) : line)
 
 type Mode =
-  | { readonly _tag: 'Header'; readonly lines: number; readonly length: number | undefined }
+  // `bytes`: the header block's bytes read so far, line ends included.
+  | { readonly _tag: 'Header'; readonly lines: number; readonly bytes: number; readonly length: number | undefined }
   | { readonly _tag: 'Body'; readonly length: number }
+  // A body over the limit, already reported: its bytes are dropped as they come, none kept.
+  | { readonly _tag: 'Skip'; readonly remaining: number }
   // After an error: discarding bytes up to the next `Content-Length:`, searching from `from`.
   | { readonly _tag: 'Resync'; readonly from: number }
 
-const HEADER: Mode = { _tag: 'Header', lines: 0, length: undefined }
+const HEADER: Mode = { _tag: 'Header', lines: 0, bytes: 0, length: undefined }
 
-const contentLengthScanner = (): Scanner => {
+const contentLengthScanner = (limits: Limits): Scanner => {
   let mode: Mode = HEADER
   let scanned = 0
 
@@ -298,7 +404,7 @@ const contentLengthScanner = (): Scanner => {
     return false
   }
 
-  const header = (queue: Queue, lines: number, length: number | undefined, out: Array<Event>): boolean => {
+  const header = (queue: Queue, lines: number, bytes: number, length: number | undefined, out: Array<Event>): boolean => {
     const lf = queue.indexOf(LF, scanned)
     if (lf === -1) {
       scanned = queue.size()
@@ -310,7 +416,14 @@ const contentLengthScanner = (): Scanner => {
     if (line === '') {
       if (lines === 0) return true // blank lines between messages are tolerated
       if (length === undefined) return fail({ _tag: 'MissingContentLength' }, 0, out)
-      mode = { _tag: 'Body', length }
+      // Reported with its header: the body is skipped, so the next message is read where it starts.
+      mode = length > limits.maxMessageBytes ? { _tag: 'Skip', remaining: length } : { _tag: 'Body', length }
+      return true
+    }
+    const total = bytes + lf + 1
+    if (total > limits.maxHeaderBytes) {
+      out.push(tooLarge('header', limits.maxHeaderBytes, undefined))
+      mode = { _tag: 'Resync', from: 0 }
       return true
     }
     const colon = line.indexOf(':')
@@ -322,14 +435,16 @@ const contentLengthScanner = (): Scanner => {
       return fail({ _tag: 'InvalidHeader', line: clip(line) }, 1, out)
     }
     if (name.toLowerCase() !== 'content-length') {
-      mode = { _tag: 'Header', lines: lines + 1, length }
+      mode = { _tag: 'Header', lines: lines + 1, bytes: total, length }
       return true
     }
     const value = line.slice(colon + 1).trim()
     if (!DIGITS.test(value)) return fail({ _tag: 'InvalidContentLength', value: clip(value) }, 0, out)
     const n = Number(value)
     if (length !== undefined && length !== n) return fail({ _tag: 'InvalidContentLength', value: `${length}, ${n}` }, 0, out)
-    mode = { _tag: 'Header', lines: lines + 1, length: n }
+    // Refused on its header, before a byte of it is held.
+    if (length === undefined && n > limits.maxMessageBytes) out.push(tooLarge('message', limits.maxMessageBytes, n))
+    mode = { _tag: 'Header', lines: lines + 1, bytes: total, length: n }
     return true
   }
 
@@ -337,12 +452,22 @@ const contentLengthScanner = (): Scanner => {
     step: (queue, out) => {
       switch (mode._tag) {
         case 'Header':
-          return header(queue, mode.lines, mode.length, out)
+          return header(queue, mode.lines, mode.bytes, mode.length, out)
         case 'Body':
           if (queue.size() < mode.length) return false
-          out.push(frame(queue.take(mode.length)))
+          out.push(frame(queue.take(mode.length), limits))
           mode = HEADER
           return true
+        case 'Skip': {
+          const n = Math.min(queue.size(), mode.remaining)
+          queue.take(n)
+          if (n < mode.remaining) {
+            mode = { _tag: 'Skip', remaining: mode.remaining - n }
+            return false
+          }
+          mode = HEADER
+          return true
+        }
         case 'Resync':
           return resync(queue, mode.from)
       }
@@ -353,6 +478,26 @@ const contentLengthScanner = (): Scanner => {
       else if (mode._tag === 'Header' && (mode.lines > 0 || !isBlank(queue.take(received), received))) {
         out.push(error({ _tag: 'Truncated', expected: undefined, received }))
       }
+      // A skipped body was reported as TooLarge already.
+    },
+    room: () => {
+      switch (mode._tag) {
+        case 'Header':
+          return limits.maxHeaderBytes - mode.bytes
+        case 'Body':
+          return mode.length
+        case 'Skip':
+          return 0
+        case 'Resync':
+          return CONTENT_LENGTH.length - 1
+      }
+    },
+    // Only a header line can outgrow its room (a body waits for exactly its length): the block is
+    // too large, and the search for the next `Content-Length:` starts inside the line.
+    overflow: (_queue, out) => {
+      out.push(tooLarge('header', limits.maxHeaderBytes, undefined))
+      scanned = 0
+      mode = { _tag: 'Resync', from: 1 }
     },
   }
 }
@@ -368,6 +513,9 @@ const contentLengthScanner = (): Scanner => {
  *   last line without its newline is a message when the stream ends. A line that is not JSON is
  *   still a message: the dispatcher answers it Parse error. A line that is not UTF-8 is an
  *   `InvalidUtf8` error, and decoding goes on with the next line.
+ * - Limits: a line longer than `maxMessageBytes` (its line end aside) is a `TooLarge` error, reported
+ *   as soon as the bytes held pass the limit; the rest of the line is dropped as it comes, never
+ *   held, and decoding goes on with the next line.
  * - Encoding: the text and `\n`. Any `\r` or `\n` in the text becomes a space first. In JSON text
  *   a line break can only be whitespace between tokens (strings cannot hold one unescaped), so
  *   this keeps the message's meaning, and `JSON.stringify` never writes one anyway.
@@ -404,6 +552,12 @@ export const ndjson: Framing = {
  *   (its body's length is unknown), and the next well-framed one is read, also when the bad
  *   message's body lies in between or a previous message declared too few bytes. A body that is
  *   not UTF-8 is an `InvalidUtf8` error; its length was known, so nothing else is lost.
+ * - Limits: a `Content-Length` over `maxMessageBytes` is a `TooLarge` error as soon as its header
+ *   line is read; its body is then skipped as it comes (no byte of it is held, and it is not
+ *   allocated), and the next message is read where it starts. A header block longer than
+ *   `maxHeaderBytes` (or one line longer than that, with no end in sight) is a `TooLarge` error
+ *   with `part: 'header'`; the decoder then discards bytes up to the next `Content-Length:`, as
+ *   for a malformed header.
  * - Encoding: `Content-Length: N\r\n\r\n` and the text's UTF-8 bytes.
  *
  * It carries every text, unchanged.
@@ -427,7 +581,8 @@ export const contentLength: Framing = {
 // -------------------------------------------------------------------------------------
 
 /**
- * Decodes a whole stream given as its chunks: every event, those of the end of the stream included.
+ * Decodes a whole stream given as its chunks: every event, those of the end of the stream included,
+ * with the given limits ({@link defaultLimits} for those not given).
  *
  * @example
  * import { pipe } from 'fp-ts/lib/function.js'
@@ -440,9 +595,9 @@ export const contentLength: Framing = {
  * @since 0.1.0
  */
 export const decodeAll =
-  (framing: Framing) =>
+  (framing: Framing, limits?: Partial<Limits>) =>
   (chunks: Iterable<Uint8Array>): ReadonlyArray<Event> => {
-    const decoder = framing.makeDecoder()
+    const decoder = framing.makeDecoder(limits)
     const out: Array<Event> = []
     for (const chunk of chunks) out.push(...decoder.push(chunk))
     out.push(...decoder.end())
@@ -469,5 +624,11 @@ export const format = (e: FramingError): string => {
       return e.expected === undefined
         ? `the stream ended inside a header (${e.received} bytes unread)`
         : `the stream ended inside a message (${e.received} of ${e.expected} bytes)`
+    case 'TooLarge':
+      return e.part === 'header'
+        ? `a header block over the limit of ${e.limit} bytes`
+        : e.length === undefined
+          ? `a message over the limit of ${e.limit} bytes`
+          : `a message of ${e.length} bytes, over the limit of ${e.limit} bytes`
   }
 }

@@ -9,7 +9,8 @@
  * (Nagle's algorithm off: requests and answers are small).
  *
  * The host is `127.0.0.1` unless given: listening on other interfaces is a choice to make
- * explicitly.
+ * explicitly. A server closes a connection that has been idle for 5 minutes (`idleTimeoutMs`), and
+ * every connection reads messages of at most 1 MiB (`maxMessageBytes`; see `Framing.Limits`).
  *
  * @since 0.1.0
  */
@@ -55,6 +56,11 @@ export interface ListenOptions<B> extends Omit<AttachOptions<B>, 'dispatcher' | 
   readonly context?: (link: TcpLink) => B
   /** Sees the bytes a connection's decoder cannot frame; the connection carries on. */
   readonly onFramingError?: (error: Framing.FramingError, socket: net.Socket) => void
+  /**
+   * Closes a connection gracefully once it has been idle this long, in milliseconds (see
+   * `AttachOptions.idleTimeoutMs`). 300 000 (5 minutes) by default; `Infinity` or `0` for never.
+   */
+  readonly idleTimeoutMs?: number
 }
 
 /**
@@ -115,6 +121,9 @@ export interface ConnectError {
 // constructors
 // -------------------------------------------------------------------------------------
 
+// How long a server keeps a connection that does nothing.
+const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60 * 1000
+
 const withSocket = <B>(context: ((link: TcpLink) => B) | undefined, socket: net.Socket): Pick<AttachOptions<B>, 'context'> =>
   context === undefined ? {} : { context: (link) => context({ ...link, socket }) }
 
@@ -154,6 +163,7 @@ export const listen =
         const { context, onFramingError, ...rest } = options
         const connection = attach(socket, socket, {
           ...rest,
+          idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
           ...withSocket(context, socket),
           onFramingError: (error) => onFramingError?.(error, socket),
         })

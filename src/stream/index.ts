@@ -7,6 +7,10 @@
  * Each side of a connection is a `Peer` (from `fp-jsonrpc`): its `client` calls the other side,
  * and its dispatcher answers the other side's calls. See docs/transports-stream.md.
  *
+ * Limits, on by default: messages of at most 1 MiB and `Content-Length` header blocks of at most
+ * 8 KiB (`maxMessageBytes`, `maxHeaderBytes`; never buffered beyond), and TCP server connections
+ * closed after 5 minutes idle (`idleTimeoutMs`). See docs/security.md.
+ *
  * @since 0.1.0
  */
 export * as Framing from './Framing.js'

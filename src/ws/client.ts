@@ -19,7 +19,7 @@ import * as Client from '../Client.js'
 import type * as Dispatch from '../Dispatch.js'
 import type * as Peer from '../Peer.js'
 import type { Expected, Transport } from '../Transport.js'
-import { bind, closeInfo, CloseCode, report } from './socket.js'
+import { bind, closeInfo, CloseCode, DEFAULT_MAX_PAYLOAD, report } from './socket.js'
 import type { Bound, CloseInfo, PeerOptions } from './socket.js'
 import type { OptionsArg } from './server.js'
 
@@ -96,6 +96,18 @@ export type ConnectOptions<B> = ClientContextOption<B> & {
   readonly handshakeTimeoutMs?: number
   /** Sees socket errors and failed reconnection attempts (as {@link ConnectError}). Nothing by default. */
   readonly onError?: (error: unknown) => void
+  /**
+   * The largest message taken from the server, in bytes; a larger one closes the socket with 1009
+   * Message Too Big (`ws` stops reading it as soon as it is over). 1 MiB by default; `Infinity` (or 0)
+   * for no limit.
+   */
+  readonly maxPayload?: number
+  /**
+   * Every this many ms, ping the server, and cut the socket off when the pong to the previous ping
+   * has not come (then, with `reconnect`, a new socket replaces it). 0 (none) by default: the server
+   * pings its clients.
+   */
+  readonly heartbeatMs?: number
 }
 
 /**
@@ -138,6 +150,8 @@ interface Options<B> {
   readonly headers?: Readonly<Record<string, string>>
   readonly handshakeTimeoutMs?: number
   readonly onError?: (error: unknown) => void
+  readonly maxPayload?: number
+  readonly heartbeatMs?: number
 }
 
 const CLOSED: Either<Peer.PeerError, never> = E.left({ _tag: 'Closed' })
@@ -153,8 +167,11 @@ interface Opening<A> {
 const open = <A>(url: string | URL, options: Options<unknown>, ready: (socket: WebSocket) => A): Opening<A> => {
   let socket: WebSocket
   try {
+    const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD
     socket = new WebSocket(url, {
       handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
+      // ws reads 0 as no limit.
+      maxPayload: maxPayload === Infinity ? 0 : maxPayload,
       ...(options.headers === undefined ? {} : { headers: { ...options.headers } }),
     })
   } catch (cause) {
@@ -210,6 +227,8 @@ const start = <B>(url: string | URL, firstSocket: WebSocket, options: Options<B>
     ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
     ...(options.context === undefined ? {} : { context: options.context }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   }
   const retries = options.reconnect?.retries ?? 0
   const delayMs = options.reconnect?.delayMs ?? 0

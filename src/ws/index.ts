@@ -10,13 +10,17 @@
  *
  * Framing, both ways: one message per frame. Messages are sent as text frames; a binary frame is read
  * as UTF-8 text, and one that is not UTF-8 is answered Parse error. A text frame that is not UTF-8 is
- * a protocol error: `ws` closes the connection with 1007.
+ * a protocol error: the connection is closed with 1007.
+ *
+ * Limits, on by default: messages of at most 1 MiB (`maxPayload`, 1009 beyond), a server heartbeat
+ * every 30 s (`heartbeatMs`) that cuts off a client that stopped answering, and upgrades from browser
+ * pages of other origins refused (`allowedOrigins`). See docs/security.md.
  *
  * See docs/transports-ws.md.
  *
  * @since 0.1.0
  */
-export { attach, attachToHttp } from './server.js'
+export { attach, attachToHttp, verifyOrigin } from './server.js'
 export type { ContextOption, HttpOptions, OptionsArg, Server, ServerConnection, ServerOptions } from './server.js'
 export { connect } from './client.js'
 export type { ClientConnection, ClientContextOption, ConnectError, ConnectOptions, Reconnect } from './client.js'

@@ -7,7 +7,10 @@
  * dispatcher, and the server calls the client back through the connection's own `client`
  * (notifications for a subscription, or requests to methods the client registered). One text frame
  * is one message; a binary frame is read as UTF-8 text. Bad input never closes the connection: it is
- * answered as the specification says (Parse error, Invalid Request, ...), by the dispatcher.
+ * answered as the specification says (Parse error, Invalid Request, ...), by the dispatcher. What
+ * does close it is the transport's own limits, each on by default: a message over `maxPayload`
+ * (1009), a text frame that is not UTF-8 (1007), a client that stopped answering the heartbeat's
+ * pings (cut off). Upgrades from pages of other origins are refused (`allowedOrigins`).
  *
  * The boundary: this module owns no listening socket. It attaches to a server the caller made and
  * listens on, and {@link Server.close} detaches from it and closes the connections it took, leaving
@@ -26,7 +29,7 @@ import * as Client from '../Client.js'
 import type * as Dispatch from '../Dispatch.js'
 import type * as Peer from '../Peer.js'
 import type { Expected, Transport } from '../Transport.js'
-import { bind, closeInfo, CloseCode, report } from './socket.js'
+import { bind, closeInfo, CloseCode, DEFAULT_MAX_PAYLOAD, report } from './socket.js'
 import type { Bound, CloseInfo } from './socket.js'
 
 // -------------------------------------------------------------------------------------
@@ -86,6 +89,40 @@ export type ServerOptions<B> = ContextOption<B> & {
    * `onConnection` callback that threw. Nothing of it is sent to the client.
    */
   readonly onError?: (error: unknown) => void
+  /**
+   * The largest message taken, in bytes; a larger one closes the connection with 1009 Message Too
+   * Big. 1 MiB by default; `Infinity` (or 0) for no limit. With {@link attachToHttp}, `ws` stops
+   * reading a frame as soon as it is over; with {@link attach}, the WebSocketServer's own
+   * `maxPayload` (ws's default: 100 MiB) bounds what is read, and a message over this one is then
+   * refused whole: give the WebSocketServer the same limit.
+   */
+  readonly maxPayload?: number
+  /**
+   * Every this many ms, the server pings each connection, and cuts off (closes at once, without a
+   * close frame) one whose pong to the previous ping has not come. 30 000 by default; 0 or
+   * `Infinity` for none. Browsers and `ws` clients answer pings by themselves.
+   */
+  readonly heartbeatMs?: number
+  /**
+   * Which pages may connect, by their `Origin` header (which browsers always send, and other
+   * clients usually do not). An upgrade from another origin is refused: with {@link attachToHttp},
+   * answered `403 Forbidden` and never upgraded; with {@link attach}, closed with 1008 Policy
+   * Violation before any message is read (refuse it at the handshake with {@link verifyOrigin} as the
+   * WebSocketServer's `verifyClient`).
+   *
+   * - `'same-host'` (the default): an `Origin` whose host and port are the upgrade request's `Host`;
+   *   when the connection came over loopback (127.0.0.0/8, ::1), the origin must also be a loopback
+   *   name (`localhost`, `127.0.0.1`, `[::1]`), so that a page whose name was rebound to 127.0.0.1
+   *   (DNS rebinding) is refused.
+   * - a list: exactly these origins (`'https://app.example.com'`; scheme, host and port compared).
+   * - `'*'`: any origin.
+   *
+   * An upgrade without an `Origin` is taken whatever this says: it does not come from a browser
+   * page, and the attack this guards against (a page of another site using the browser's cookies or
+   * its access to the local network) needs one. Authenticate such clients in `verifyClient` or
+   * `context`.
+   */
+  readonly allowedOrigins?: 'same-host' | '*' | ReadonlyArray<string>
 }
 
 /**
@@ -97,8 +134,6 @@ export type ServerOptions<B> = ContextOption<B> & {
 export type HttpOptions<B> = ServerOptions<B> & {
   /** The path taken, compared exactly with the request's path (its query string aside): `/rpc`. */
   readonly path: string
-  /** The largest message accepted, in bytes; a larger one closes the connection with 1009. ws's default, 100 MiB. */
-  readonly maxPayload?: number
 }
 
 /**
@@ -138,7 +173,77 @@ interface Options<B> {
   readonly onConnection?: (connection: ServerConnection) => void
   readonly timeoutMs?: number
   readonly onError?: (error: unknown) => void
+  readonly maxPayload?: number
+  readonly heartbeatMs?: number
+  readonly allowedOrigins?: 'same-host' | '*' | ReadonlyArray<string>
+  readonly checkText?: boolean
 }
+
+const DEFAULT_HEARTBEAT_MS = 30_000
+
+const isLoopbackAddress = (address: string | undefined): boolean =>
+  address !== undefined && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'))
+
+const isLoopbackName = (hostname: string): boolean =>
+  hostname === 'localhost' || hostname.endsWith('.localhost') || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname)
+
+/** An origin as the browser serializes it (`scheme://host[:port]`, lower case, default port dropped). */
+const serializeOrigin = (origin: string): string => {
+  try {
+    const url = new URL(origin)
+    return url.origin === 'null' ? origin : url.origin
+  } catch {
+    return origin
+  }
+}
+
+const sameHost = (origin: string, request: IncomingMessage): boolean => {
+  const host = request.headers.host
+  if (host === undefined) return false
+  let url: URL
+  try {
+    url = new URL(origin)
+    if (url.origin === 'null') return false
+    // The Host header read as an authority of the origin's scheme, so that default ports compare equal.
+    if (new URL(`${url.protocol}//${host}`).host !== url.host) return false
+  } catch {
+    return false
+  }
+  return !isLoopbackAddress(request.socket.localAddress) || isLoopbackName(url.hostname)
+}
+
+/**
+ * Whether the upgrade request's `Origin` is allowed (see {@link ServerOptions.allowedOrigins}).
+ *
+ * @category internal
+ * @since 0.1.0
+ */
+export const isOriginAllowed = (allowed: ServerOptions<unknown>['allowedOrigins'], request: IncomingMessage): boolean => {
+  const origin = request.headers.origin
+  if (origin === undefined || allowed === '*') return true
+  if (allowed === undefined || allowed === 'same-host') return sameHost(origin, request)
+  const serialized = serializeOrigin(origin)
+  return allowed.some((a) => serializeOrigin(a) === serialized)
+}
+
+/**
+ * A `verifyClient` for a `ws` WebSocketServer that refuses an upgrade whose `Origin` is not allowed
+ * (with `403 Forbidden`), as {@link attachToHttp} does, for the server given to {@link attach}.
+ *
+ * @example
+ * import { WebSocketServer } from 'ws'
+ * import * as Ws from 'fp-jsonrpc/ws'
+ *
+ * const wss = new WebSocketServer({ host: '127.0.0.1', port: 8080, maxPayload: 1024 * 1024, verifyClient: Ws.verifyOrigin(['https://app.example.com']) })
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const verifyOrigin =
+  (allowedOrigins: ServerOptions<unknown>['allowedOrigins'] = 'same-host') =>
+  // The callback form: with a plain boolean, ws would answer a refusal 401.
+  (info: { readonly req: IncomingMessage }, callback: (result: boolean, code?: number) => void): void =>
+    isOriginAllowed(allowedOrigins, info.req) ? callback(true) : callback(false, 403)
 
 /** What both attach functions share: the connections taken, and how each is served. */
 const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, detach: () => void) => {
@@ -149,6 +254,11 @@ const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, 
     if (closing) {
       socket.on('error', (e) => report(options.onError, e))
       socket.close(CloseCode.GoingAway)
+      return
+    }
+    if (!isOriginAllowed(options.allowedOrigins, request)) {
+      socket.on('error', (e) => report(options.onError, e))
+      socket.close(CloseCode.PolicyViolation)
       return
     }
     // The connection exists before its peer, so that the context function can hold it; its
@@ -186,6 +296,9 @@ const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, 
         dispatcher,
         ...(context === undefined ? {} : { context }),
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+        heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+        checkText: options.checkText === true,
       },
       options.onError,
     )
@@ -220,7 +333,10 @@ const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, 
 /**
  * Serves `dispatcher` on every connection `wss` accepts from now on (it listens to its `connection`
  * event). Use it when the WebSocketServer is yours to configure: its own port, `verifyClient`,
- * `maxPayload`, compression.
+ * compression. Give it the `maxPayload` of the options here (1 MiB by default) too, so that `ws`
+ * stops reading an oversized message at that size rather than at its own (100 MiB), and
+ * {@link verifyOrigin} as its `verifyClient`, so that a refused origin gets a 403 rather than an
+ * upgrade closed at once with 1008.
  *
  * Each connection gets its own peer, so its own pending calls. With a `context` function, its value
  * for the connection is the context of every message on it.
@@ -243,7 +359,8 @@ import type { Either } from 'fp-ts/lib/Either.js'
  * @since 0.1.0
  */
 export const attach = <B>(wss: WebSocketServer, dispatcher: Dispatch.Dispatcher<B>, ...args: OptionsArg<ServerOptions<B>, B>): Server => {
-  const options = (args[0] ?? {}) as Options<B>
+  // ws checks text frames as UTF-8 unless this WebSocketServer was told not to.
+  const options: Options<B> = { ...((args[0] ?? {}) as Options<B>), checkText: wss.options.skipUTF8Validation === true }
   const listener = (socket: WebSocket, request: IncomingMessage): void => serve(socket, request)
   const { serve, server } = makeServer(dispatcher, options, () => wss.off('connection', listener))
   wss.on('connection', listener)
@@ -265,10 +382,12 @@ const pathOf = (url: string | undefined): string => {
   return query === -1 ? u : u.slice(0, query)
 }
 
-const refuse = (socket: Duplex, status: 404): void => {
+const STATUS_TEXT = { 403: 'Forbidden', 404: 'Not Found' } as const
+
+const refuse = (socket: Duplex, status: keyof typeof STATUS_TEXT): void => {
   socket.on('error', () => undefined)
   socket.once('finish', () => socket.destroy())
-  socket.end(`HTTP/1.1 ${status} Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
 }
 
 const routesOf = (http: HttpServer): Routes => {
@@ -292,7 +411,8 @@ const routesOf = (http: HttpServer): Routes => {
  * server, which may serve plain HTTP requests (HTTP JSON-RPC, say) on the same port.
  *
  * Upgrades on other paths are left to the server's other `upgrade` listeners; when there are none,
- * they are answered `404 Not Found` and their socket closed. Several paths of one server may each
+ * they are answered `404 Not Found` and their socket closed. An upgrade on the path whose `Origin`
+ * is not allowed (see {@link ServerOptions.allowedOrigins}) is answered `403 Forbidden`. Several paths of one server may each
  * have their own dispatcher; attaching a path twice throws a `TypeError`.
  *
  * @example
@@ -310,10 +430,12 @@ export const attachToHttp = <B>(http: HttpServer, dispatcher: Dispatch.Dispatche
   const routes = routesOf(http)
   const path = options.path
   if (routes.paths.has(path)) throw new TypeError(`a WebSocket dispatcher is attached to ${path} already`)
+  const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
-    ...(options.maxPayload === undefined ? {} : { maxPayload: options.maxPayload }),
+    // ws reads 0 as no limit.
+    maxPayload: maxPayload === Infinity ? 0 : maxPayload,
   })
   const { serve, server } = makeServer(dispatcher, options as Options<B>, () => {
     routes.paths.delete(path)
@@ -323,6 +445,9 @@ export const attachToHttp = <B>(http: HttpServer, dispatcher: Dispatch.Dispatche
     }
     wss.close()
   })
-  routes.paths.set(path, (request, socket, head) => wss.handleUpgrade(request, socket, head, (ws) => serve(ws, request)))
+  routes.paths.set(path, (request, socket, head) => {
+    if (!isOriginAllowed(options.allowedOrigins, request)) return refuse(socket, 403)
+    wss.handleUpgrade(request, socket, head, (ws) => serve(ws, request))
+  })
   return server
 }

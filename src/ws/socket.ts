@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import { isUtf8 } from 'node:buffer'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import { WebSocket } from 'ws'
@@ -27,7 +28,16 @@ import type { Transport } from '../Transport.js'
  *
  * - `Normal` (1000): `close()` of a client connection.
  * - `GoingAway` (1001): `close()` of a server, for each connection it still holds.
+ * - `InvalidPayload` (1007): a text frame that is not UTF-8 (`ws` sends it too, unless its UTF-8
+ *   check was turned off; this module checks again then).
+ * - `PolicyViolation` (1008): a server `attach`ed to a WebSocketServer refused the connection's
+ *   `Origin` (see `allowedOrigins`).
+ * - `MessageTooBig` (1009): a message over `maxPayload` (`ws` sends it, or this module when the
+ *   WebSocketServer's own limit is larger).
  * - `InternalError` (1011): the server's `context` function threw for a new connection.
+ *
+ * A connection dropped for missing its heartbeat is cut off without a close frame: it closes with
+ * 1006 on this side.
  *
  * @category constants
  * @since 0.1.0
@@ -35,8 +45,19 @@ import type { Transport } from '../Transport.js'
 export const CloseCode = {
   Normal: 1000,
   GoingAway: 1001,
+  InvalidPayload: 1007,
+  PolicyViolation: 1008,
+  MessageTooBig: 1009,
   InternalError: 1011,
 } as const
+
+/**
+ * The largest message taken by default, in bytes, both ends: 1 MiB.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const DEFAULT_MAX_PAYLOAD = 1024 * 1024
 
 /**
  * How a socket closed: the code and reason of its close frame (1005 and `''` when the frame had
@@ -64,6 +85,12 @@ export interface PeerOptions<B> {
   readonly dispatcher?: Dispatch.Dispatcher<B>
   readonly context?: B
   readonly timeoutMs?: number
+  /** A message larger than this closes with 1009 (0 or `Infinity`: no limit). */
+  readonly maxPayload?: number
+  /** Ping every this many ms and cut off a socket whose pong did not come in time (0 or `Infinity`: never). */
+  readonly heartbeatMs?: number
+  /** Check text frames as UTF-8: `ws` does unless made with `skipUTF8Validation`. */
+  readonly checkText?: boolean
 }
 
 const PARSE_ERROR = JSON.stringify(RpcResponse.failure(RpcError.parseError(), null))
@@ -74,21 +101,55 @@ const toBuffer = (data: RawData): Buffer =>
   Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)
 
 /**
- * The text of one frame. A text frame's payload was checked as UTF-8 by `ws` already (it closes with
- * 1007 otherwise). A binary frame is read as UTF-8 too, as JSON text is UTF-8 (RFC 8259); bytes that
- * are not UTF-8 give `undefined`, which is answered Parse error.
+ * The text of one frame, or `undefined` when its bytes are not UTF-8: only valid UTF-8 becomes text,
+ * never a replacement character in place of a bad byte. A binary frame is read as UTF-8, as JSON
+ * text is UTF-8 (RFC 8259). A text frame was checked by `ws` already (it closes with 1007
+ * otherwise), unless the WebSocketServer was made with `skipUTF8Validation`: `checkText` checks it
+ * then.
  *
  * @category internal
  * @since 0.1.0
  */
-export const readText = (data: RawData, isBinary: boolean): string | undefined => {
+export const readText = (data: RawData, isBinary: boolean, checkText = true): string | undefined => {
   const buffer = toBuffer(data)
-  if (!isBinary) return buffer.toString('utf8')
+  if (!isBinary) return !checkText || isUtf8(buffer) ? buffer.toString('utf8') : undefined
   try {
     return utf8.decode(buffer)
   } catch {
     return undefined
   }
+}
+
+const byteLength = (data: RawData): number =>
+  Buffer.isBuffer(data) ? data.length : Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength
+
+// setTimeout and setInterval fire at once for delays beyond 2^31 - 1 ms.
+const isTimer = (ms: number | undefined): ms is number => ms !== undefined && ms > 0 && ms <= 2_147_483_647
+
+/**
+ * Pings the socket every `ms` and terminates it when the pong of the previous ping has not come:
+ * a peer that vanished (a pulled cable, a suspended laptop, a NAT that forgot the mapping) is cut
+ * off within two intervals instead of holding its socket for ever. Any pong counts (`ws` and
+ * browsers answer pings by themselves).
+ *
+ * @category internal
+ * @since 0.1.0
+ */
+export const heartbeat = (socket: WebSocket, ms: number | undefined): void => {
+  if (!isTimer(ms)) return
+  let alive = true
+  socket.on('pong', () => {
+    alive = true
+  })
+  const timer = setInterval(() => {
+    if (socket.readyState !== WebSocket.OPEN) return
+    if (!alive) return void socket.terminate()
+    alive = false
+    socket.ping()
+  }, ms)
+  // A heartbeat alone must not keep the process alive.
+  timer.unref()
+  socket.once('close', () => clearInterval(timer))
 }
 
 /**
@@ -142,9 +203,15 @@ export const bind = <B>(socket: WebSocket, options: PeerOptions<B>, onError: ((e
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   }
   const peer = Peer.make(peerOptions)
+  const maxPayload = options.maxPayload !== undefined && options.maxPayload > 0 ? options.maxPayload : Infinity
+  const checkText = options.checkText ?? false
   socket.on('message', (data, isBinary) => {
-    const text = readText(data, isBinary)
+    // ws enforces its own maxPayload before buffering; this catches a WebSocketServer of the
+    // caller's whose limit is larger than ours.
+    if (byteLength(data) > maxPayload) return void socket.close(CloseCode.MessageTooBig)
+    const text = readText(data, isBinary, checkText)
     if (text === undefined) {
+      if (!isBinary) return void socket.close(CloseCode.InvalidPayload)
       if (socket.readyState === WebSocket.OPEN) socket.send(PARSE_ERROR)
       return
     }
@@ -154,6 +221,7 @@ export const bind = <B>(socket: WebSocket, options: PeerOptions<B>, onError: ((e
   // ws closes the socket after it, so the 'close' listener below does the rest.
   socket.on('error', (e) => report(onError, e))
   socket.on('close', () => peer.close())
+  heartbeat(socket, options.heartbeatMs)
   const transport: Transport<Peer.PeerError> = {
     send: (body, expected) => {
       const send = peer.transport.send(body, expected)
