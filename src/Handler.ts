@@ -78,6 +78,21 @@ export type For<M, C = unknown> = Handler<Method.ParamsOf<M>, Method.ResultOf<M>
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyHandler<C> = (params: any, context: C, request: RpcRequest, control: Control) => unknown
 
+/**
+ * A {@link Control} for calling a handler directly (a unit test of a handler, say), with the given
+ * signal or one that never aborts.
+ *
+ * @example
+ * import { Handler } from 'fp-jsonrpc'
+ *
+ * declare const subtract: Handler.Handler<{ a: number; b: number }, number, never, unknown>
+ * subtract({ a: 3, b: 1 }, undefined, { jsonrpc: '2.0', method: 'subtract', id: 1 }, Handler.makeControl())
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const makeControl = (signal: AbortSignalLike = new AbortController().signal): Control => ({ signal })
+
 // -------------------------------------------------------------------------------------
 // utils
 // -------------------------------------------------------------------------------------

@@ -101,6 +101,8 @@ const isResponseObject = (u: unknown): boolean =>
 const isResponseMessage = (u: unknown): boolean =>
   Array.isArray(u) ? u.length > 0 && u.every(isResponseObject) : isResponseObject(u)
 
+const isNullIdError = (r: unknown): boolean => (r as { id?: unknown }).id === null && hasOwn.call(r, 'error') && !hasOwn.call(r, 'result')
+
 const idsOf = (u: unknown): ReadonlyArray<unknown> =>
   (Array.isArray(u) ? u : [u]).map((r) => (r as { id?: unknown }).id)
 
@@ -155,8 +157,8 @@ export const make = <B>(options: Options<B>): Peer => {
       if (waiter !== undefined) break
     }
     // An error answering a message the other side could not read carries id null; with exactly
-    // one call pending it can only be that call's.
-    if (waiter === undefined && ids.every((id) => id === null) && waiting.size > 0) {
+    // one call pending it can only be that call's. Only errors: a success always names its id.
+    if (waiter === undefined && waiting.size > 0 && (Array.isArray(u) ? u : [u]).every(isNullIdError)) {
       const distinct = new Set(waiting.values())
       if (distinct.size === 1) waiter = distinct.values().next().value
     }

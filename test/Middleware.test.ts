@@ -142,6 +142,6 @@ describe('authenticate: refines the context before the handler runs, or answers 
     // @ts-expect-error the unguarded handler needs a user, which the raw context does not have
     const unguarded: Handler.Handler<{}, string, never, Raw> = whoami
     expect(unguarded).toBe(whoami)
-    expect(guarded({}, { token: 'secret' }, { jsonrpc: '2.0', method: 'whoami', id: 1 })).toEqual(E.right('ada'))
+    expect(guarded({}, { token: 'secret' }, { jsonrpc: '2.0', method: 'whoami', id: 1 }, Handler.makeControl())).toEqual(E.right('ada'))
   })
 })

@@ -216,3 +216,15 @@ describe('incoming work is bounded (maxInFlight, maxQueued)', () => {
     for (const release of releases) release()
   })
 })
+
+describe('a response with id null', () => {
+  it('is not taken as the answer to the one pending call when it is a success', async () => {
+    const unmatched: Array<unknown> = []
+    const peer = _.make({ write: () => undefined, timeoutMs: 30, onUnmatched: (m) => void unmatched.push(m) })
+    const call = peer.transport.send('{"jsonrpc":"2.0","method":"x","id":1}', { ids: [1] })()
+    await peer.receive('{"jsonrpc":"2.0","result":"forged","id":null}')
+    expect(unmatched).toEqual([{ jsonrpc: '2.0', result: 'forged', id: null }])
+    await peer.receive('{"jsonrpc":"2.0","result":"real","id":1}')
+    expect(await call).toEqual(E.right('{"jsonrpc":"2.0","result":"real","id":1}'))
+  })
+})

@@ -122,9 +122,9 @@ describe('use wraps every handler of the registry with a middleware', () => {
   // A middleware that records each call and upper-cases string results.
   const shout = (calls: Array<string>) =>
     <P, A, E, Ctx>(handler: Handler.Handler<P, A, E, Ctx>): Handler.Handler<P, A, E, Ctx> =>
-    (params, context, request) => {
+    (params, context, request, control) => {
       calls.push(request.method)
-      const out = handler(params, context, request)
+      const out = handler(params, context, request, control)
       return (E.isRight(out as E.Either<E, A>) ? E.right(String((out as E.Right<A>).right).toUpperCase()) : out) as never
     }
 

@@ -30,7 +30,7 @@ describe('types: a contract declares the types its handler works with', () => {
     expectTypeOf<Method.ErrorOf<typeof Withdraw>>().toEqualTypeOf<{ code: 1001; message: string; data: { balance: number } }>()
     expectTypeOf<Handler.For<typeof Subtract>>().toEqualTypeOf<Handler.Handler<SubtractParams, number, never, unknown>>()
     const subtract: Handler.For<typeof Subtract> = ({ minuend, subtrahend }) => E.right(minuend - subtrahend)
-    expect(subtract({ minuend: 3, subtrahend: 1 }, undefined, { jsonrpc: '2.0', method: 'subtract', id: 1 })).toEqual(E.right(2))
+    expect(subtract({ minuend: 3, subtrahend: 1 }, undefined, { jsonrpc: '2.0', method: 'subtract', id: 1 }, Handler.makeControl())).toEqual(E.right(2))
   })
 
   it('flows the params type into the handler', () => {
