@@ -31,6 +31,7 @@ import type * as Peer from '../Peer.js'
 import type { Expected, Transport } from '../Transport.js'
 import { bind, closeInfo, CloseCode, DEFAULT_MAX_PAYLOAD, report } from './socket.js'
 import type { Bound, CloseInfo } from './socket.js'
+import type { Authenticate } from '../fetch/rules.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -60,6 +61,11 @@ export interface ServerConnection {
   readonly pending: () => number
   /** Settles when the connection has closed, with the close frame's code and reason. Never rejects. */
   readonly closed: Promise<CloseInfo>
+  /**
+   * Who is calling, as {@link HttpOptions.authenticate} admitted the upgrade (`undefined` without
+   * one). The `context` function reads it here to give handlers the principal.
+   */
+  readonly principal: unknown
 }
 
 /**
@@ -132,6 +138,14 @@ export type ServerOptions<B> = ContextOption<B> & {
  * @since 0.1.0
  */
 export type HttpOptions<B> = ServerOptions<B> & {
+  /**
+   * Runs on each upgrade request before the connection is made (after the `Origin` check): `Right`
+   * admits the caller (the principal is then `connection.principal`, for the `context` function),
+   * `Left` answers `401 Unauthorized` (`Rules.unauthenticated()`) or `403 Forbidden`
+   * (`Rules.refused`) and no WebSocket is opened. A hook that throws or rejects gives `500`, with
+   * its cause to `onError` only.
+   */
+  readonly authenticate?: Authenticate<IncomingMessage, unknown>
   /** The path taken, compared exactly with the request's path (its query string aside): `/rpc`. */
   readonly path: string
 }
@@ -250,7 +264,7 @@ const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, 
   const live = new Set<ServerConnection>()
   let closing = false
 
-  const serve = (socket: WebSocket, request: IncomingMessage): void => {
+  const serve = (socket: WebSocket, request: IncomingMessage, principal?: unknown): void => {
     if (closing) {
       socket.on('error', (e) => report(options.onError, e))
       socket.close(CloseCode.GoingAway)
@@ -275,6 +289,7 @@ const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, 
       client: Client.make(transport),
       pending: () => bound?.peer.pending() ?? 0,
       closed: new Promise<CloseInfo>((resolve) => (settle = resolve)),
+      principal,
     }
     socket.on('close', (code, reason) => {
       live.delete(connection)
@@ -382,12 +397,12 @@ const pathOf = (url: string | undefined): string => {
   return query === -1 ? u : u.slice(0, query)
 }
 
-const STATUS_TEXT = { 403: 'Forbidden', 404: 'Not Found' } as const
+const STATUS_TEXT = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error' } as const
 
-const refuse = (socket: Duplex, status: keyof typeof STATUS_TEXT): void => {
+const refuse = (socket: Duplex, status: keyof typeof STATUS_TEXT, extraHeaders = ''): void => {
   socket.on('error', () => undefined)
   socket.once('finish', () => socket.destroy())
-  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\n${extraHeaders}Connection: close\r\nContent-Length: 0\r\n\r\n`)
 }
 
 const routesOf = (http: HttpServer): Routes => {
@@ -445,9 +460,29 @@ export const attachToHttp = <B>(http: HttpServer, dispatcher: Dispatch.Dispatche
     }
     wss.close()
   })
+  const authenticate = options.authenticate
   routes.paths.set(path, (request, socket, head) => {
     if (!isOriginAllowed(options.allowedOrigins, request)) return refuse(socket, 403)
-    wss.handleUpgrade(request, socket, head, (ws) => serve(ws, request))
+    if (authenticate === undefined) return wss.handleUpgrade(request, socket, head, (ws) => serve(ws, request))
+    // Before any connection exists: a refused caller gets a status, never a WebSocket, so it learns
+    // nothing of the methods. A hook that throws gives a fixed 500; its cause goes to onError only.
+    Promise.resolve()
+      .then(() => authenticate(request))
+      .then(
+        (decided) => {
+          if (E.isLeft(decided)) {
+            const refusal = decided.left
+            // The challenge is the application's own text; line breaks in it could forge headers.
+            const challenge = refusal._tag === 'Unauthenticated' ? (refusal.challenge ?? 'Bearer').replace(/[\r\n]/g, ' ') : ''
+            return refusal._tag === 'Forbidden' ? refuse(socket, 403) : refuse(socket, 401, `WWW-Authenticate: ${challenge}\r\n`)
+          }
+          wss.handleUpgrade(request, socket, head, (ws) => serve(ws, request, decided.right))
+        },
+        (cause: unknown) => {
+          report(options.onError, cause)
+          refuse(socket, 500)
+        },
+      )
   })
   return server
 }
