@@ -264,6 +264,14 @@ const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'applic
 const PARSE_ERROR: HttpAnswer = { status: 200, headers: JSON_HEADERS, body: JSON.stringify(RpcResponse.failure(RpcError.parseError(), null)) }
 
 /**
+ * The answer to a body that is not UTF-8: the JSON-RPC Parse error, with status `200`.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const parseError: HttpAnswer = PARSE_ERROR
+
+/**
  * The dispatcher's reply as an HTTP answer: `200` with the JSON text, or `204` with no body when
  * there is nothing to answer (a message of notifications only).
  *
@@ -433,7 +441,13 @@ export const limitOf = (options: Options): number => {
   return limit
 }
 
-const report = (options: Options, cause: unknown): void => {
+/**
+ * Hands `cause` to `options.onError`, which must not break the exchange by throwing.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const report = (options: Options, cause: unknown): void => {
   try {
     options.onError?.(cause)
   } catch {
@@ -481,7 +495,13 @@ const serializeOrigin = (origin: string): string => {
 }
 
 // An answer as CORS has it: an allowed origin may read it; every answer varies by Origin.
-const withCors = (cors: Cors) => {
+/**
+ * Adds the CORS headers `cors` allows for `origin` to an answer (see {@link Options.cors}).
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const withCors = (cors: Cors) => {
   const allowOrigin = corsOrigin(cors)
   return (answer: HttpAnswer, origin: string | null | undefined): HttpAnswer => {
     if (answer.headers['access-control-allow-origin'] !== undefined || answer.headers['vary'] !== undefined) return answer
@@ -498,7 +518,14 @@ const withCors = (cors: Cors) => {
 // so it is the Parse error, as JSON.parse has it.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
-const decodeUtf8 = (bytes: Uint8Array): string | undefined => {
+/**
+ * The body as text when it is UTF-8, `undefined` when it is not (decoded strictly: nothing is
+ * replaced, so no mangled text is ever dispatched or echoed).
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const decodeUtf8 = (bytes: Uint8Array): string | undefined => {
   try {
     return utf8.decode(bytes)
   } catch {

@@ -165,6 +165,11 @@ export const serve = <B>(options: ServeOptions<B>): TaskEither<ListenError, Serv
 
     const inFlight = new Set<ServerResponse>()
     let closing: Promise<void> | undefined
+    function settled(this: ServerResponse): void {
+      inFlight.delete(this)
+      // Its connection may now be idle: let close() finish without waiting for the keep-alive timeout.
+      if (closing !== undefined) server.closeIdleConnections()
+    }
 
     const server = createServer(
       {
@@ -177,11 +182,9 @@ export const serve = <B>(options: ServeOptions<B>): TaskEither<ListenError, Serv
       },
       (req, res) => {
         inFlight.add(res)
-        res.once('close', () => {
-          inFlight.delete(res)
-          // Its connection may now be idle: let close() finish without waiting for the keep-alive timeout.
-          if (closing !== undefined) server.closeIdleConnections()
-        })
+        // One listener shared by every response (not a closure per request): emitters call it with
+        // the response as `this`.
+        res.on('close', settled)
         if (closing !== undefined) res.setHeader('connection', 'close')
         serveRequest(req, res)
       },
