@@ -61,8 +61,7 @@ import { createServer, type IncomingMessage, type Server as NodeServer } from 'n
 import type { AddressInfo } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { Dispatch, Method, Registry } from '../src/index.js'
-import { serve } from '../src/http/index.js'
+import { Method } from '../src/index.js'
 
 // -------------------------------------------------------------------------------------
 // configuration
@@ -156,8 +155,14 @@ const listenOn = (server: NodeServer): Promise<number> =>
 const serveContestant = async (name: Name): Promise<void> => {
   let port: number
   if (name === 'fp-jsonrpc') {
-    const dispatcher = Dispatch.make(pipe(Registry.empty, Registry.add(Subtract, ({ minuend, subtrahend }) => E.right(minuend - subtrahend))))
-    const started = await serve({ dispatcher })()
+    // The compiled package, as users run it (`npm run bench:http` builds it first): under tsx, every
+    // named closure made per request pays an Object.defineProperty (esbuild's keepNames) that the
+    // build does not, which skews a per-request comparison. The types are the sources'.
+    const built = new URL('../dist/esm/', import.meta.url)
+    const Lib = (await import(new URL('index.js', built).href)) as typeof import('../src/index.js')
+    const Http = (await import(new URL('http/index.js', built).href)) as typeof import('../src/http/index.js')
+    const dispatcher = Lib.Dispatch.make(pipe(Lib.Registry.empty, Lib.Registry.add(Subtract, ({ minuend, subtrahend }) => E.right(minuend - subtrahend))))
+    const started = await Http.serve({ dispatcher })()
     if (E.isLeft(started)) throw new Error(`serve could not listen: ${String(started.left.cause)}`)
     port = started.right.address.port
   } else {

@@ -345,16 +345,15 @@ const splitHost = (value: string): { readonly name: string; readonly port: strin
  * @category refinements
  * @since 0.1.0
  */
-export const isAllowedHost =
-  (allowed: ReadonlyArray<string>) =>
-  (host: string | null | undefined): boolean => {
+export const isAllowedHost = (allowed: ReadonlyArray<string>) => {
+  // Split once, not on every request.
+  const wanted = allowed.map(splitHost)
+  return (host: string | null | undefined): boolean => {
     if (host === null || host === undefined || host === '') return false
     const sent = splitHost(host)
-    return allowed.some((entry) => {
-      const wanted = splitHost(entry)
-      return wanted.name === sent.name && (wanted.port === '' || wanted.port === sent.port)
-    })
+    return wanted.some((w) => w.name === sent.name && (w.port === '' || w.port === sent.port))
   }
+}
 
 /**
  * The `Host` values a server bound to a loopback address serves by default: `localhost`,

@@ -239,10 +239,9 @@ const collectBody = (req: IncomingMessage, maxBytes: number, done: (body: Buffer
     if (chunks !== undefined) finish(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size))
   })
   // Stays attached after TOO_LARGE, so a reset of the connection later is not an unhandled error.
+  // A client gone before the end of its body emits 'error' (aborted); no 'close' listener is
+  // needed, as no Promise waits here and no one is left to answer.
   req.on('error', () => finish(UNREADABLE))
-  req.on('close', () => {
-    if (!req.readableEnded) finish(UNREADABLE)
-  })
 }
 
 // -------------------------------------------------------------------------------------
