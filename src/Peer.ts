@@ -80,6 +80,11 @@ export interface Peer {
   readonly close: () => void
   /** How many calls await an answer. */
   readonly pending: () => number
+  /**
+   * Settles once no incoming message is being worked on or waiting, every answer owed written: what
+   * a graceful close waits for before closing the connection.
+   */
+  readonly drained: () => Promise<void>
 }
 
 // -------------------------------------------------------------------------------------
@@ -177,6 +182,9 @@ export const make = <B>(options: Options<B>): Peer => {
   // Incoming messages at work, and those waiting for a place.
   let running = 0
   const waitingForPlace: Array<() => void> = []
+  let onDrained: Array<() => void> = []
+  const drained = (): Promise<void> =>
+    running === 0 && waitingForPlace.length === 0 ? Promise.resolve() : new Promise((resolve) => onDrained.push(resolve))
 
   const busy = (u: unknown): string | undefined => {
     const answers = (Array.isArray(u) ? u : [u])
@@ -212,6 +220,11 @@ export const make = <B>(options: Options<B>): Peer => {
     } finally {
       running--
       waitingForPlace.shift()?.()
+      if (running === 0 && waitingForPlace.length === 0 && onDrained.length > 0) {
+        const waiting = onDrained
+        onDrained = []
+        for (const resolve of waiting) resolve()
+      }
     }
   }
 
@@ -271,5 +284,6 @@ export const make = <B>(options: Options<B>): Peer => {
     receive,
     close,
     pending: () => new Set(waiting.values()).size,
+    drained,
   }
 }

@@ -129,15 +129,17 @@ describe('one port for HTTP and WebSocket', () => {
     expect(await _.connect(`ws://127.0.0.1:${port}/c`)()).toEqual(E.left({ _tag: 'UpgradeRefused', status: 404 }))
   })
 
-  it('on close, closes its connections with 1001 and detaches from the HTTP server, which serves on', async () => {
+  it('on close, answers the calls in flight, closes its connections with 1001, and detaches from the HTTP server, which serves on', async () => {
     const { http, port } = await listen()
     const server = _.attachToHttp(http, dispatcherAt('/rpc'), { path: '/rpc' })
     const connection = await connect(`ws://127.0.0.1:${port}/rpc`)
-    const call = pipe(connection.client, Client.call(Slow, { ms: 5_000 }))()
+    const call = pipe(connection.client, Client.call(Slow, { ms: 200 }))()
     await new Promise((r) => setTimeout(r, 20))
     await server.close()
-    expect(await call).toEqual(closedError)
+    // A graceful close: the call the server had received is answered before the 1001.
+    expect(await call).toEqual(E.right(200))
     expect((await connection.closed).code).toBe(1001)
+    expect(await pipe(connection.client, Client.call(Slow, { ms: 1 }))()).toEqual(closedError)
     expect(http.listenerCount('upgrade')).toBe(0)
     expect(await (await fetch(`http://127.0.0.1:${port}/x`)).text()).toBe('http /x')
     // The path can be attached again.

@@ -168,10 +168,11 @@ export interface Server {
   /** The connections open now, in the order they opened (to broadcast to, say). */
   readonly connections: () => ReadonlyArray<ServerConnection>
   /**
-   * Stops taking connections and closes the open ones with 1001 Going Away; settles once all have
-   * closed (a client that does not answer the close frame is cut off after ws's 30 s close
-   * timeout). Their pending calls fail with `Closed`. The WebSocketServer or HTTP server stays open:
-   * it is the caller's.
+   * Stops taking connections; each open one first answers the calls it has received (handlers are
+   * bounded by the dispatcher's `timeoutMs`), then is closed with 1001 Going Away. Settles once all
+   * have closed (a client that does not answer the close frame is cut off after ws's 30 s close
+   * timeout). The server's own calls to clients still awaiting an answer fail with `Closed`. The
+   * WebSocketServer or HTTP server stays open: it is the caller's.
    */
   readonly close: Task<void>
 }
@@ -262,6 +263,8 @@ export const verifyOrigin =
 /** What both attach functions share: the connections taken, and how each is served. */
 const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, detach: () => void) => {
   const live = new Set<ServerConnection>()
+  // How each live connection's incoming work is waited for, at a graceful close.
+  const drains = new WeakMap<ServerConnection, () => Promise<void>>()
   let closing = false
 
   const serve = (socket: WebSocket, request: IncomingMessage, principal?: unknown): void => {
@@ -317,6 +320,8 @@ const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, 
       },
       options.onError,
     )
+    const peer = bound.peer
+    drains.set(connection, () => peer.drained())
     live.add(connection)
     if (options.onConnection !== undefined) {
       try {
@@ -334,8 +339,11 @@ const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, 
         closing = true
         detach()
       }
+      // Each connection first answers the calls it has received (as an HTTP server lets its
+      // requests in flight finish), then gets 1001 Going Away.
       await Promise.all(
-        [...live].map((connection) => {
+        [...live].map(async (connection) => {
+          await drains.get(connection)?.()
           connection.socket.close(CloseCode.GoingAway)
           return connection.closed
         }),
