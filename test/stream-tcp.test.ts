@@ -296,6 +296,8 @@ describe.each([
           : Buffer.concat([Buffer.from('Content-Length: lots\r\n\r\n{"lost":1}Content-Length: 4\r\n\r\n'), notUtf8])
       client.socket.write(garbage)
       client.send('{"jsonrpc":"2.0","method":"whoami","id":2}')
+      // The frame that is whole but not UTF-8 is answered Parse error; the unframeable bytes are not.
+      expect(await client.next()).toEqual({ jsonrpc: '2.0', error: { code: -32700, message: 'Parse error' }, id: null })
       expect(await client.next()).toEqual({ jsonrpc: '2.0', result: 'server', id: 2 })
       expect(errors.map((e) => e._tag)).toEqual(framing === Framing.ndjson ? ['InvalidUtf8'] : ['InvalidContentLength', 'InvalidUtf8'])
       expect(client.received).toEqual([])

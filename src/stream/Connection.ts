@@ -34,6 +34,8 @@ import type { Readable, Writable } from 'node:stream'
 import * as Client from '../Client.js'
 import type * as Dispatch from '../Dispatch.js'
 import * as Peer from '../Peer.js'
+import * as RpcError from '../RpcError.js'
+import * as RpcResponse from '../RpcResponse.js'
 import type { Transport } from '../Transport.js'
 import type * as Framing from './Framing.js'
 
@@ -65,7 +67,8 @@ export interface AttachOptions<B> {
   /**
    * Sees the bytes the decoder cannot frame. They are not answered: with no frame there is no
    * message to answer, and answering garbage could make two mismatched peers answer each other for
-   * ever. Ignored by default; the connection carries on (see `Framing` for what is skipped).
+   * ever. Ignored by default; the connection carries on (see `Framing` for what is skipped). The one
+   * exception: a whole frame that is not UTF-8 (`InvalidUtf8`) is also answered Parse error.
    */
   readonly onFramingError?: (error: Framing.FramingError) => void
   /** Sees responses that match no pending call (late, unknown or duplicated ids). Ignored by default. */
@@ -126,6 +129,8 @@ export interface Connection {
 
 // How long a closing connection waits for the other side to end its stream after ending its own.
 const CLOSE_GRACE_MS = 1000
+
+const PARSE_ERROR_TEXT = JSON.stringify(RpcResponse.failure(RpcError.parseError(), null))
 
 const noop = (): void => undefined
 
@@ -247,7 +252,14 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
   const handle = (events: ReadonlyArray<Framing.Event>): void => {
     for (const event of events) {
       if (event._tag === 'Message') receive(event.text)
-      else report(event.error)
+      else {
+        report(event.error)
+        // A whole frame whose bytes are not UTF-8 is a message that cannot be read: it is answered
+        // Parse error, as the specification asks, and never dispatched as mangled text. The answer
+        // is a response, which a peer never answers, so no two peers can loop on it. Other framing
+        // errors have no frame to answer.
+        if (event.error._tag === 'InvalidUtf8') write(PARSE_ERROR_TEXT)
+      }
     }
   }
 

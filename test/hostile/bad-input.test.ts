@@ -171,8 +171,8 @@ const cases: ReadonlyArray<Case> = [
     input: NOT_UTF8,
     expect: answer(PARSE),
     // Dispatch takes text; a WebSocket text frame must be UTF-8 (1007); a binary one is read as UTF-8;
-    // a stream reports the frame to onFramingError and answers nothing (there is no message).
-    on: { dispatch: notApplicable, 'ws-text': closes(1007), 'ws-binary': answer(PARSE), peers: silence },
+    // a stream frame is whole but not UTF-8: reported to onFramingError and answered Parse error.
+    on: { dispatch: notApplicable, 'ws-text': closes(1007), 'ws-binary': answer(PARSE) },
   },
   // handlers that misbehave
   { name: 'a notification whose handler throws', input: '{"jsonrpc":"2.0","method":"notifyThrows"}', expect: silence },
