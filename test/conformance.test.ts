@@ -2,20 +2,12 @@
  * The examples of the JSON-RPC 2.0 specification, section 7, run against the dispatcher. Each is
  * compared as parsed JSON: member order and whitespace carry no meaning on the wire.
  */
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { Dispatch } from '../src/index.js'
 import * as SpecMethods from './fixtures/spec-methods.js'
+import { canonical, type Example, examples } from './fixtures/spec-methods.js'
 
-interface Example {
-  readonly name: string
-  readonly request: string
-  readonly response: unknown
-}
 
-const examples: ReadonlyArray<Example> = JSON.parse(
-  readFileSync(new URL('./fixtures/spec-examples.json', import.meta.url), 'utf8'),
-) as ReadonlyArray<Example>
 
 const byName = (name: string): Example => {
   const found = examples.find((e) => e.name === name)
@@ -23,15 +15,7 @@ const byName = (name: string): Example => {
   return found
 }
 
-// The specification allows a batch's responses in any order: compare them as a multiset.
-const canonical = (responses: ReadonlyArray<unknown>): ReadonlyArray<string> => responses.map((r) => JSON.stringify(sortKeys(r))).sort()
 
-const sortKeys = (u: unknown): unknown =>
-  Array.isArray(u)
-    ? u.map(sortKeys)
-    : typeof u === 'object' && u !== null
-      ? Object.fromEntries(Object.keys(u).sort().map((k) => [k, sortKeys((u as Record<string, unknown>)[k])]))
-      : u
 
 const run = async (request: string): Promise<unknown> => {
   const { registry } = SpecMethods.make()

@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest'
 import { Dispatch, Method, Registry, RpcError } from '../src/index.js'
 import * as _ from '../src/fetch/index.js'
 import * as SpecMethods from './fixtures/spec-methods.js'
+import { canonical, examples } from './fixtures/spec-methods.js'
 
 // -------------------------------------------------------------------------------------
 // helpers
@@ -49,25 +50,9 @@ const read = async (response: Response) => ({
   body: await response.text(),
 })
 
-interface Example {
-  readonly name: string
-  readonly request: string
-  readonly response: unknown
-}
 
-const examples: ReadonlyArray<Example> = JSON.parse(
-  readFileSync(new URL('./fixtures/spec-examples.json', import.meta.url), 'utf8'),
-) as ReadonlyArray<Example>
 
-const sortKeys = (u: unknown): unknown =>
-  Array.isArray(u)
-    ? u.map(sortKeys)
-    : typeof u === 'object' && u !== null
-      ? Object.fromEntries(Object.keys(u).sort().map((k) => [k, sortKeys((u as Record<string, unknown>)[k])]))
-      : u
 
-// A batch's responses may come in any order: compare them as a multiset.
-const canonical = (u: unknown): unknown => (Array.isArray(u) ? u.map((r) => JSON.stringify(sortKeys(r))).sort() : u)
 
 // -------------------------------------------------------------------------------------
 // the rules, as pure functions

@@ -7,7 +7,6 @@ import express from 'express'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
-import { readFileSync } from 'node:fs'
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type RequestListener, type Server } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
 import * as t from 'io-ts'
@@ -16,6 +15,7 @@ import { Dispatch, Method, Registry, RpcError } from '../src/index.js'
 import * as _ from '../src/http/index.js'
 import * as SpecMethods from './fixtures/spec-methods.js'
 import { listening } from './fixtures/listening.js'
+import { canonical, examples } from './fixtures/spec-methods.js'
 
 // -------------------------------------------------------------------------------------
 // helpers
@@ -75,25 +75,9 @@ const post = async (url: string, body: string | undefined, sent: Sent = {}) => {
   }
 }
 
-interface Example {
-  readonly name: string
-  readonly request: string
-  readonly response: unknown
-}
 
-const examples: ReadonlyArray<Example> = JSON.parse(
-  readFileSync(new URL('./fixtures/spec-examples.json', import.meta.url), 'utf8'),
-) as ReadonlyArray<Example>
 
-const sortKeys = (u: unknown): unknown =>
-  Array.isArray(u)
-    ? u.map(sortKeys)
-    : typeof u === 'object' && u !== null
-      ? Object.fromEntries(Object.keys(u).sort().map((k) => [k, sortKeys((u as Record<string, unknown>)[k])]))
-      : u
 
-// A batch's responses may come in any order: compare them as a multiset.
-const canonical = (u: unknown): unknown => (Array.isArray(u) ? u.map((r) => JSON.stringify(sortKeys(r))).sort() : u)
 
 const ECHO = '{"jsonrpc":"2.0","method":"echo","params":{"text":"hi"},"id":1}'
 const PARSE_ERROR = '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}'

@@ -4,7 +4,6 @@
  * (the specification's examples, malformed input).
  */
 import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
 import * as net from 'node:net'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
@@ -14,13 +13,8 @@ import { Client, Dispatch, Method, Registry } from '../src/index.js'
 import { Framing, connect, listen, type Connection, type ListenOptions, type Server } from '../src/stream/index.js'
 import * as Methods from './fixtures/stream-methods.js'
 import * as SpecMethods from './fixtures/spec-methods.js'
+import { canonical, examples } from './fixtures/spec-methods.js'
 
-interface Example {
-  readonly name: string
-  readonly request: string
-  readonly response: unknown
-}
-const examples: ReadonlyArray<Example> = JSON.parse(readFileSync(new URL('./fixtures/spec-examples.json', import.meta.url), 'utf8')) as ReadonlyArray<Example>
 
 const Boom = Method.make({ name: 'boom', result: t.number })
 
@@ -96,14 +90,6 @@ const raw = async (port: number, framing: Framing.Framing) => {
   return { socket, send: (text: string) => socket.write(framing.encode(text)), next, ended, received }
 }
 
-const sortKeys = (u: unknown): unknown =>
-  Array.isArray(u)
-    ? u.map(sortKeys)
-    : typeof u === 'object' && u !== null
-      ? Object.fromEntries(Object.keys(u).sort().map((k) => [k, sortKeys((u as Record<string, unknown>)[k])]))
-      : u
-// A batch's responses may come in any order: compare them as a multiset.
-const canonical = (u: unknown): unknown => (Array.isArray(u) ? u.map((r) => JSON.stringify(sortKeys(r))).sort() : u)
 
 describe.each([
   ['newline-delimited JSON', Framing.ndjson],

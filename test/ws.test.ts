@@ -3,7 +3,6 @@
  * examples on the wire, typed calls both ways, calls in flight matched by id, timeouts, closing, and
  * what bad input gets.
  */
-import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
@@ -14,6 +13,7 @@ import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import { Client, ClientError, Dispatch, Method, Peer, Registry, RpcError } from '../src/index.js'
 import * as _ from '../src/ws/index.js'
 import * as SpecMethods from './fixtures/spec-methods.js'
+import { canonical, examples } from './fixtures/spec-methods.js'
 
 // -------------------------------------------------------------------------------------
 // contracts
@@ -160,18 +160,8 @@ const closedError = E.left({ _tag: 'TransportError', error: { _tag: 'Closed' } }
 // the specification's examples, on the wire
 // -------------------------------------------------------------------------------------
 
-interface Example {
-  readonly name: string
-  readonly request: string
-  readonly response: unknown
-}
 
-const examples: ReadonlyArray<Example> = JSON.parse(
-  readFileSync(new URL('./fixtures/spec-examples.json', import.meta.url), 'utf8'),
-) as ReadonlyArray<Example>
 
-const canonical = (u: unknown): unknown =>
-  Array.isArray(u) ? u.map((r) => JSON.stringify(r)).sort() : u
 
 describe('the specification examples, one text frame each way', () => {
   // After each example comes a marker request; an example answered with nothing has the marker's

@@ -141,18 +141,8 @@ type State =
   | { readonly _tag: 'Reconnecting'; readonly next: Promise<Bound | undefined> }
   | { readonly _tag: 'Closed' }
 
-interface Options<B> {
-  readonly dispatcher?: Dispatch.Dispatcher<B>
-  readonly context?: B
-  readonly timeoutMs?: number
-  readonly reconnect?: Reconnect
-  readonly onReconnect?: () => void
-  readonly headers?: Readonly<Record<string, string>>
-  readonly handshakeTimeoutMs?: number
-  readonly onError?: (error: unknown) => void
-  readonly maxPayload?: number
-  readonly heartbeatMs?: number
-}
+// The options as the implementation reads them: the public ones, with `context` always optional.
+type Options<B> = Omit<ConnectOptions<B>, 'context'> & { readonly context?: B }
 
 const CLOSED: Either<Peer.PeerError, never> = E.left({ _tag: 'Closed' })
 
