@@ -173,13 +173,17 @@ interface Found<C> {
 // A call on its way to its handler, and the handler's `control`: the signal is made on first read,
 // since an AbortController costs microseconds and most handlers never look at it.
 class Call<C> implements Found<C>, Handler.Control {
-  controller: AbortController | undefined = undefined
+  // Assigned in the constructor rather than declared with an initializer, which compiles to a
+  // class-field definition that costs more per call than a plain assignment.
+  declare controller: AbortController | undefined
   constructor(
     readonly request: RpcRequest.RpcRequest,
     readonly id: Id | undefined,
     readonly entry: Compiled<C>,
     readonly params: unknown,
-  ) {}
+  ) {
+    this.controller = undefined
+  }
   get signal(): AbortSignal {
     if (this.controller === undefined) this.controller = new AbortController()
     return this.controller.signal

@@ -152,3 +152,19 @@ describe('handler timeout (timeoutMs, 30 s by default)', () => {
     expect(() => Dispatch.make(registry, { timeoutMs: -1 })).toThrow(RangeError)
   })
 })
+
+describe('a handler answering a thenable whose then throws', () => {
+  const Odd = Method.make({ name: 'odd', result: t.number })
+  const server = Dispatch.make(
+    pipe(
+      Registry.empty,
+      Registry.add(Odd, () => ({ then: () => { throw new Error('broken thenable') } }) as unknown as Promise<number>),
+    ),
+  )
+
+  it('is answered Internal error, and the dispatcher does not reject', async () => {
+    await expect(Promise.resolve(server.dispatch('{"jsonrpc":"2.0","method":"odd","id":1}'))).resolves.toBe(
+      '{"jsonrpc":"2.0","error":{"code":-32603,"message":"Internal error"},"id":1}',
+    )
+  })
+})
