@@ -209,6 +209,23 @@ export const chain =
 // String(id) for numbers and null, and JSON.stringify for strings.
 const idText = (id: Id): string => (typeof id === 'string' ? JSON.stringify(id) : String(id))
 
+// Whether params hold no array or object: one level deep, within every maxDepth (at least 1). The
+// common case, checked in place, without the walk's calls.
+const isFlat = (params: object): boolean => {
+  if (Array.isArray(params)) {
+    for (let i = 0; i < params.length; i++) {
+      const v: unknown = params[i]
+      if (typeof v === 'object' && v !== null) return false
+    }
+    return true
+  }
+  for (const k in params) {
+    const v: unknown = (params as Record<string, unknown>)[k]
+    if (typeof v === 'object' && v !== null) return false
+  }
+  return true
+}
+
 // Whether a parsed JSON value nests arrays and objects more than `max` levels deep. The recursion
 // stops at `max` levels; should a huge `max` still exhaust the stack, the value is deep enough to
 // refuse.
@@ -404,7 +421,7 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
 
   const validateParams = (found: Found<C>): Either<Rejection, Call<C>> => {
     const params = found.request.params
-    if (params !== undefined && deeperThan(params, maxDepth)) return left({ id: found.id, error: tooDeep })
+    if (params !== undefined && !isFlat(params) && deeperThan(params, maxDepth)) return left({ id: found.id, error: tooDeep })
     const decoded = found.entry.decodeParams(params)
     return decoded._tag === 'Right'
       ? right(new Call(found.request, found.id, found.entry, decoded.right))
