@@ -345,3 +345,17 @@ describe('fp-jsonrpc/fetch is runtime-neutral', () => {
     }
   })
 })
+
+describe('JSON media types', () => {
+  it('takes application/json-rpc (jsonrpclib) and application/jsonrequest beside application/json and */*+json', () => {
+    for (const type of ['application/json', 'application/json-rpc', 'application/jsonrequest', 'application/vnd.api+json']) {
+      expect(_.Rules.isJsonMediaType(type)).toBe(true)
+    }
+  })
+
+  it('still refuses what a cross-site form can send, and other types', () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data', 'text/json', 'application/jsonp']) {
+      expect(_.Rules.isJsonMediaType(type)).toBe(false)
+    }
+  })
+})

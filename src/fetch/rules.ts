@@ -309,13 +309,19 @@ export const parseContentType = (header: string): { readonly type: string; reado
 }
 
 /**
- * `application/json`, or a structured syntax suffix type such as `application/vnd.api+json`.
+ * `application/json`, a structured syntax suffix type such as `application/vnd.api+json`, or one of
+ * the two media types JSON-RPC libraries use of their own: `application/json-rpc` (jsonrpclib's
+ * default) and `application/jsonrequest`. None of them is a type a cross-site HTML form can send,
+ * so taking them keeps the 415 that blocks form posts.
  *
  * @category refinements
  * @since 0.1.0
  */
 export const isJsonMediaType = (type: string): boolean =>
-  type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'))
+  type === 'application/json' ||
+  type === 'application/json-rpc' ||
+  type === 'application/jsonrequest' ||
+  (type.startsWith('application/') && type.endsWith('+json'))
 
 /**
  * Whether a request's `Content-Type` is one the server reads: a JSON media type (see
