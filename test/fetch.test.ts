@@ -359,3 +359,12 @@ describe('JSON media types', () => {
     }
   })
 })
+
+describe('notificationStatus in the Fetch handler', () => {
+  it('answers notifications only with 200 and an empty body when asked', async () => {
+    const rpc = _.handler(dispatcher, { notificationStatus: 200 })
+    const response = await rpc(post('{"jsonrpc":"2.0","method":"echo","params":{"text":"x"}}'))
+    expect(response.status).toBe(200)
+    expect(await response.text()).toBe('')
+  })
+})

@@ -454,3 +454,31 @@ describe('serve: graceful close', () => {
     }
   })
 })
+
+describe('the answer to notifications only (notificationStatus)', () => {
+  const notification = '{"jsonrpc":"2.0","method":"echo","params":{"text":"x"}}'
+  const post = async (url: string) => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: notification })
+    return { status: res.status, body: await res.text() }
+  }
+
+  it('is 204 with no body by default', async () => {
+    const server = await listening(_.serve({ dispatcher }))
+    try {
+      expect(await post(server.url)).toEqual({ status: 204, body: '' })
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('is 200 with an empty body with notificationStatus: 200, and a request is answered as usual', async () => {
+    const server = await listening(_.serve({ dispatcher, notificationStatus: 200 }))
+    try {
+      expect(await post(server.url)).toEqual({ status: 200, body: '' })
+      const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","method":"echo","params":{"text":"x"},"id":1}' })
+      expect(await res.text()).toBe('{"jsonrpc":"2.0","result":"x","id":1}')
+    } finally {
+      await server.close()
+    }
+  })
+})

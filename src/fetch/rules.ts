@@ -157,6 +157,12 @@ export interface Options {
   readonly allowedHosts?: ReadonlyArray<string> | false
   /** CORS for the origins listed; without it, no answer carries a CORS header and `OPTIONS` is `405`. */
   readonly cors?: Cors
+  /**
+   * The status of the answer to a message of notifications only, which has no body: `204` (the
+   * default) or `200`, for clients that read nothing else (jsonrpclib's `ServerProxy` fails on a 204
+   * and then on the next call of its connection).
+   */
+  readonly notificationStatus?: 200 | 204
 }
 
 // -------------------------------------------------------------------------------------
@@ -280,6 +286,18 @@ export const parseError: HttpAnswer = PARSE_ERROR
  */
 export const fromReply = (reply: string | undefined): HttpAnswer =>
   reply === undefined ? NO_CONTENT : { status: 200, headers: JSON_HEADERS, body: reply }
+
+const EMPTY_OK: HttpAnswer = { status: 200, headers: {}, body: '' }
+
+/**
+ * {@link fromReply} with the options' {@link Options.notificationStatus}: the answer to nothing is a
+ * `204`, or a `200` with an empty body.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const replyAnswer = (options: Options): ((reply: string | undefined) => HttpAnswer) =>
+  options.notificationStatus === 200 ? (reply) => (reply === undefined ? EMPTY_OK : fromReply(reply)) : fromReply
 
 // -------------------------------------------------------------------------------------
 // refinements
@@ -552,6 +570,7 @@ export const decodeUtf8 = (bytes: Uint8Array): string | undefined => {
  * @since 0.1.0
  */
 export const respond = <B>(dispatcher: Dispatcher<B>, options: Options) => {
+  const answerOf = replyAnswer(options)
   const check = refuse(options)
   const maxBodyBytes = limitOf(options)
   const cors = options.cors === undefined ? undefined : withCors(options.cors)
@@ -594,13 +613,13 @@ export const respond = <B>(dispatcher: Dispatcher<B>, options: Options) => {
         case 'TooLarge':
           return payloadTooLarge
         case 'Value':
-          return fromReply(await dispatcher.dispatchValue(body.value, ...base))
+          return answerOf(await dispatcher.dispatchValue(body.value, ...base))
         case 'Text':
-          return fromReply(await dispatcher.dispatch(body.text, ...base))
+          return answerOf(await dispatcher.dispatch(body.text, ...base))
         case 'Bytes': {
           if (body.bytes.byteLength > maxBodyBytes) return payloadTooLarge
           const decoded = decodeUtf8(body.bytes)
-          return decoded === undefined ? PARSE_ERROR : fromReply(await dispatcher.dispatch(decoded, ...base))
+          return decoded === undefined ? PARSE_ERROR : answerOf(await dispatcher.dispatch(decoded, ...base))
         }
       }
     } catch (cause) {

@@ -111,6 +111,7 @@ export function listener<B, Req extends IncomingMessage>(dispatcher: Dispatcher<
   const check = Rules.refuse(options)
   const maxBodyBytes = Rules.limitOf(options)
   const cors = options.cors === undefined ? undefined : Rules.withCors(options.cors)
+  const answerOf = Rules.replyAnswer(options)
   const path = options.path
   const context = options.context
   const authenticate = options.authenticate
@@ -149,14 +150,14 @@ export function listener<B, Req extends IncomingMessage>(dispatcher: Dispatcher<
         const reply = dispatch(text, base)
         if (reply instanceof Promise) {
           reply.then(
-            (r) => finish(Rules.fromReply(r)),
+            (r) => finish(answerOf(r)),
             (cause: unknown) => {
               // The dispatcher is total; this guards against one that is not.
               Rules.report(options, cause)
               finish(Rules.internalServerError)
             },
           )
-        } else finish(Rules.fromReply(reply))
+        } else finish(answerOf(reply))
       })
     }
     void respond<B>(

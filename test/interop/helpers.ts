@@ -107,7 +107,10 @@ export interface Received {
  * Serves `registry` with fp-jsonrpc's `serve` on 127.0.0.1, a free port, recording each body and
  * the headers of each request that reached the dispatcher.
  */
-export const serveRecording = async (registry: Registry.Registry<unknown>): Promise<{ readonly server: Server; readonly received: Received }> => {
+export const serveRecording = async (
+  registry: Registry.Registry<unknown>,
+  options: { readonly notificationStatus?: 200 | 204 } = {},
+): Promise<{ readonly server: Server; readonly received: Received }> => {
   const received: Received = { bodies: [], headers: [] }
   const dispatcher = Dispatch.make(registry, {
     deserialize: (input) => {
@@ -118,6 +121,7 @@ export const serveRecording = async (registry: Registry.Registry<unknown>): Prom
   const started = await serve({
     dispatcher,
     path: '/rpc',
+    ...options,
     context: (req: IncomingMessage) => {
       received.headers.push({ contentType: req.headers['content-type'], userAgent: req.headers['user-agent'] })
       return undefined

@@ -110,6 +110,22 @@ describe("jsonrpclib's ServerProxy calling fp-jsonrpc's serve", () => {
     })
   })
 
+  describe('notifications (_notify), with notificationStatus: 200', () => {
+    it('are delivered, and the proxy carries on: the answer is the 200 with an empty body it reads', async () => {
+      const methods200 = Methods.makeMethods('fp-jsonrpc')
+      const { server: server200 } = await serveRecording(methods200.registry, { notificationStatus: 200 })
+      try {
+        expect(await runPython('jsonrpclib_client.py', [server200.url, 'notify'])).toEqual({
+          notify: { result: null },
+          next: { result: ['from jsonrpclib'] },
+          logged: { result: ['from jsonrpclib'] },
+        })
+      } finally {
+        await server200.close()
+      }
+    })
+  })
+
   describe('notifications (_notify)', () => {
     it('are delivered; the 204 answer raises TransportError and leaves the proxy\'s connection unusable', async () => {
       expect(await run('notify')).toEqual({
