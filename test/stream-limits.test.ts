@@ -401,3 +401,21 @@ describe('over TCP: the idle timeout', () => {
     await b.closed
   })
 })
+
+describe('a frame that is not UTF-8 after the write side has closed', () => {
+  it('is reported, and answering it (impossible) throws nothing', async () => {
+    const { PassThrough } = await import('node:stream')
+    const { attach, Framing: F } = await import('../src/stream/index.js')
+    const { Dispatch: D, Registry: R } = await import('../src/index.js')
+    const readable = new PassThrough()
+    const writable = new PassThrough()
+    const errors: Array<string> = []
+    attach(readable, writable, { framing: F.ndjson, dispatcher: D.make(R.empty), onFramingError: (e) => void errors.push(e._tag) })
+    writable.end()
+    await new Promise((r) => setImmediate(r))
+    // Before the fix, the Parse error's write threw here, inside the 'data' event.
+    expect(() => readable.write(Buffer.from([0x22, 0xff, 0x22, 0x0a]))).not.toThrow()
+    await new Promise((r) => setImmediate(r))
+    expect(errors).toEqual(['InvalidUtf8'])
+  })
+})

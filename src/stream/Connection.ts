@@ -258,7 +258,13 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
         // Parse error, as the specification asks, and never dispatched as mangled text. The answer
         // is a response, which a peer never answers, so no two peers can loop on it. Other framing
         // errors have no frame to answer.
-        if (event.error._tag === 'InvalidUtf8') write(PARSE_ERROR_TEXT)
+        if (event.error._tag === 'InvalidUtf8') {
+          try {
+            write(PARSE_ERROR_TEXT)
+          } catch {
+            // The write side has closed: there is no one to answer.
+          }
+        }
       }
     }
   }
