@@ -262,16 +262,15 @@ const hasOwn = Object.prototype.hasOwnProperty
 // constructors
 // -------------------------------------------------------------------------------------
 
-const PARSE_ERROR = JSON.stringify(RpcResponse.failure(RpcError.parseError(), null))
-const INVALID_REQUEST = JSON.stringify(RpcResponse.failure(RpcError.invalidRequest(), null))
+const PARSE_ERROR_ERROR = RpcError.parseError()
 const INTERNAL_ERROR = RpcError.internalError()
 const METHOD_NOT_FOUND = RpcError.methodNotFound()
 const INVALID_REQUEST_ERROR = RpcError.invalidRequest()
 const TIMEOUT = RpcError.timeout()
 const { ErrorCode } = RpcError
-const INVALID_REQUEST_TEXT = JSON.stringify(INVALID_REQUEST_ERROR)
-const METHOD_NOT_FOUND_TEXT = JSON.stringify(METHOD_NOT_FOUND)
-const INTERNAL_ERROR_TEXT = JSON.stringify(INTERNAL_ERROR)
+const CONSTANT_TEXT: ReadonlyMap<unknown, string> = new Map(
+  [PARSE_ERROR_ERROR, INVALID_REQUEST_ERROR, METHOD_NOT_FOUND, INTERNAL_ERROR].map((e) => [e, JSON.stringify(e)]),
+)
 
 const compile = <C>(method: AnyMethod, handler: Handler.AnyHandler<C>): Compiled<C> => ({
   method,
@@ -607,8 +606,8 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
         if (result !== undefined) text = '{"jsonrpc":"2.0","result":' + result + ',"id":' + idText(response.id) + '}'
       } else {
         const e = (response as RpcResponse.Failure).error
-        // The spec's own errors are shared constants: their text is written once, here.
-        const error = e === INVALID_REQUEST_ERROR ? INVALID_REQUEST_TEXT : e === METHOD_NOT_FOUND ? METHOD_NOT_FOUND_TEXT : e === INTERNAL_ERROR ? INTERNAL_ERROR_TEXT : JSON.stringify(e)
+        // The spec's own errors are shared constants: their text is written once (CONSTANT_TEXT).
+        const error = CONSTANT_TEXT.get(e) ?? JSON.stringify(e)
         if (error !== undefined) text = '{"jsonrpc":"2.0","error":' + error + ',"id":' + idText(response.id) + '}'
       }
       if (text !== undefined) return text
@@ -647,14 +646,6 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
     return out.length === 0 ? undefined : out
   }
 
-  const parse = (input: string): { readonly ok: true; readonly value: unknown } | { readonly ok: false } => {
-    try {
-      return { ok: true, value: deserialize(input) }
-    } catch {
-      return { ok: false }
-    }
-  }
-
   // Whether the message as a whole is refused before any of it runs.
   const refusal = (u: unknown): RpcError.RpcError | undefined => {
     if (Array.isArray(u)) {
@@ -664,43 +655,53 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
     return undefined
   }
 
-  const dispatchValue = (u: unknown, base?: B): Awaitable<string | undefined> => {
-    const refused = refusal(u)
-    if (refused !== undefined) {
-      return refused === INVALID_REQUEST_ERROR && postProcess === undefined ? INVALID_REQUEST : serialize(RpcResponse.failure(refused, null))
-    }
-    if (Array.isArray(u)) {
-      const items = runBatch(u, base as B)
-      return isPromise(items) ? items.then(serializeBatch) : serializeBatch(items)
-    }
-    const item = runOne(u, base as B)
-    return isPromise(item) ? item.then(serializeOne) : serializeOne(item)
+  // How the answers are given: as text (`dispatch`) or as JSON values (`dispatchToSerializable`).
+  interface Level<R> {
+    /** A message refused whole (not JSON, an empty or too long batch), answered with id null. */
+    readonly refused: (error: RpcError.RpcError) => R
+    readonly one: (item: Item) => R | undefined
+    readonly batch: (items: ReadonlyArray<Item>) => R | undefined
   }
 
-  const dispatch = (input: string, base?: B): Awaitable<string | undefined> => {
+  const asText: Level<string> = {
+    refused: (error) => serialize(RpcResponse.failure(error, null)),
+    one: serializeOne,
+    batch: serializeBatch,
+  }
+
+  const asValues: Level<RpcResponse.RpcResponse | ReadonlyArray<RpcResponse.RpcResponse>> = {
+    refused: (error) => serializable(RpcResponse.failure(error, null)),
+    one: (item) => (item === undefined ? undefined : serializable(item)),
+    batch: collect,
+  }
+
+  // One parsed message, whatever the level: refused whole, or run as a batch or a single call.
+  const answer = <R>(u: unknown, base: B | undefined, level: Level<R>): Awaitable<R | undefined> => {
+    const refused = refusal(u)
+    if (refused !== undefined) return level.refused(refused)
+    if (Array.isArray(u)) {
+      const items = runBatch(u, base as B)
+      return isPromise(items) ? items.then(level.batch) : level.batch(items)
+    }
+    const item = runOne(u, base as B)
+    return isPromise(item) ? item.then(level.one) : level.one(item)
+  }
+
+  const fromText = <R>(input: string, base: B | undefined, level: Level<R>): Awaitable<R | undefined> => {
     let u: unknown
     try {
       u = deserialize(input)
     } catch {
-      return postProcess === undefined ? PARSE_ERROR : serialize(RpcResponse.failure(RpcError.parseError(), null))
+      return level.refused(PARSE_ERROR_ERROR)
     }
-    return dispatchValue(u, base)
+    return answer(u, base, level)
   }
 
-  const dispatchToSerializable = (input: string, base?: B): Awaitable<Reply<RpcResponse.RpcResponse>> => {
-    const parsed = parse(input)
-    if (!parsed.ok) return serializable(RpcResponse.failure(RpcError.parseError(), null))
-    const u = parsed.value
-    const refused = refusal(u)
-    if (refused !== undefined) return serializable(RpcResponse.failure(refused, null))
-    if (Array.isArray(u)) {
-      const items = runBatch(u, base as B)
-      return isPromise(items) ? items.then(collect) : collect(items)
-    }
-    const item = runOne(u, base as B)
-    const one = (i: Item) => (i === undefined ? undefined : serializable(i))
-    return isPromise(item) ? item.then(one) : one(item)
-  }
+  const dispatch = (input: string, base?: B): Awaitable<string | undefined> => fromText(input, base, asText)
+
+  const dispatchValue = (u: unknown, base?: B): Awaitable<string | undefined> => answer(u, base, asText)
+
+  const dispatchToSerializable = (input: string, base?: B): Awaitable<Reply<RpcResponse.RpcResponse>> => fromText(input, base, asValues)
 
   const toTagged = (reply: Reply<RpcResponse.RpcResponse>): Reply<Either<RpcResponse.Failure, RpcResponse.Success>> =>
     reply === undefined

@@ -48,30 +48,10 @@ export const MethodSignature = Method.make({
  * @since 0.1.0
  */
 export const signatureOf = (method: Method.AnyMethod): ReadonlyArray<ReadonlyArray<string>> => {
-  const props = propsOf(method.params)
+  const props = Method.propsOf(method.params) ?? {}
   const params =
-    method.paramOrder === undefined
-      ? [method.params.name]
-      : method.paramOrder.map((name) => (props[name] as t.Any | undefined)?.name ?? 'unknown')
+    method.paramOrder === undefined ? [method.params.name] : method.paramOrder.map((name) => props[name]?.name ?? 'unknown')
   return [[method.result.name, ...params]]
-}
-
-const propsOf = (codec: t.Any): Readonly<Record<string, unknown>> => {
-  const c = codec as { readonly _tag?: string; readonly props?: Record<string, unknown>; readonly type?: t.Any; readonly types?: ReadonlyArray<t.Any> }
-  switch (c._tag) {
-    case 'InterfaceType':
-    case 'PartialType':
-    case 'StrictType':
-      return c.props as Record<string, unknown>
-    case 'ExactType':
-    case 'RefinementType':
-    case 'ReadonlyType':
-      return propsOf(c.type as t.Any)
-    case 'IntersectionType':
-      return Object.assign({}, ...(c.types as ReadonlyArray<t.Any>).map(propsOf))
-    default:
-      return {}
-  }
 }
 
 /**

@@ -141,36 +141,48 @@ export function make<Name extends string, P = {}, A = unknown, E = never, PO = {
 // -------------------------------------------------------------------------------------
 
 /**
- * The parameter names of an object codec, in declaration order; `undefined` for any other codec.
- * Looks through `t.exact`/`t.strict` (`.type`), `t.type`/`t.partial` (`.props`), intersections
- * (`.types`, in order, each name once) and refinements/brands (`.type`).
+ * The props of an object codec, in declaration order: its parameters' codecs by name; `undefined`
+ * for any other codec. Looks through `t.exact`/`t.strict`, `t.type`/`t.partial`, intersections
+ * (in order, each name once, the first member's codec kept) and refinements/brands/`t.readonly`.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const propsOf = (codec: t.Any): Readonly<Record<string, t.Any>> | undefined => {
+  // Told apart by `_tag` rather than `instanceof`, so a codec from a second copy of io-ts (a bundle
+  // that mixes its ESM and CommonJS builds) is read the same.
+  const c = codec as { readonly _tag?: string; readonly props?: Record<string, t.Any>; readonly type?: t.Any; readonly types?: ReadonlyArray<t.Any> }
+  switch (c._tag) {
+    case 'InterfaceType':
+    case 'PartialType':
+    case 'StrictType':
+      return c.props
+    case 'ExactType':
+    case 'RefinementType':
+    case 'ReadonlyType':
+      return propsOf(c.type as t.Any)
+    case 'IntersectionType': {
+      const props: Record<string, t.Any> = {}
+      for (const member of c.types as ReadonlyArray<t.Any>) {
+        const own = propsOf(member)
+        if (own === undefined) return undefined
+        for (const [name, type] of Object.entries(own)) if (!(name in props)) props[name] = type
+      }
+      return props
+    }
+    default:
+      return undefined
+  }
+}
+
+/**
+ * The parameter names of an object codec, in declaration order (see {@link propsOf}); `undefined`
+ * for any other codec.
  *
  * @category utils
  * @since 0.1.0
  */
 export const namesOf = (codec: t.Any): ReadonlyArray<string> | undefined => {
-  // Told apart by `_tag` rather than `instanceof`, so a codec from a second copy of io-ts (a bundle
-  // that mixes its ESM and CommonJS builds) is read the same.
-  const c = codec as { readonly _tag?: string; readonly props?: object; readonly type?: t.Any; readonly types?: ReadonlyArray<t.Any> }
-  switch (c._tag) {
-    case 'InterfaceType':
-    case 'PartialType':
-    case 'StrictType':
-      return Object.keys(c.props as object)
-    case 'ExactType':
-    case 'RefinementType':
-    case 'ReadonlyType':
-      return namesOf(c.type as t.Any)
-    case 'IntersectionType': {
-      const names: Array<string> = []
-      for (const member of c.types as ReadonlyArray<t.Any>) {
-        const own = namesOf(member)
-        if (own === undefined) return undefined
-        for (const n of own) if (!names.includes(n)) names.push(n)
-      }
-      return names
-    }
-    default:
-      return undefined
-  }
+  const props = propsOf(codec)
+  return props === undefined ? undefined : Object.keys(props)
 }
