@@ -12,6 +12,7 @@ import * as t from 'io-ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, Dispatch, Method, Registry } from '../src/index.js'
 import * as _ from '../src/fetch/index.js'
+import { dispatcher, ECHO, ECHOED, echoCount, PARSE_ERROR, WhoAmI } from './fixtures/echo.js'
 
 const Rules = _.Rules
 
@@ -19,23 +20,6 @@ const Rules = _.Rules
 // helpers
 // -------------------------------------------------------------------------------------
 
-const Echo = Method.make({ name: 'echo', params: t.type({ text: t.string }), result: t.string })
-const WhoAmI = Method.make({ name: 'whoami', result: t.string })
-
-let echoed = 0
-const dispatcher = Dispatch.make(
-  pipe(
-    Registry.empty,
-    Registry.add(Echo, ({ text }) => {
-      echoed++
-      return E.right(text)
-    }),
-  ),
-)
-
-const ECHO = '{"jsonrpc":"2.0","method":"echo","params":{"text":"hi"},"id":1}'
-const ECHOED = '{"jsonrpc":"2.0","result":"hi","id":1}'
-const PARSE_ERROR = '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}'
 const URL_ = 'http://rpc.test/'
 
 const post = (body: BodyInit | null, headers: Readonly<Record<string, string>> = {}, url = URL_): Request =>
@@ -126,13 +110,13 @@ describe('handler: a body above maxBodyBytes is 413', () => {
   })
 
   it('a body with no length is read chunk by chunk up to the limit, then cancelled', async () => {
-    const before = echoed
+    const before = echoCount()
     const body = endless(new TextEncoder().encode('['.repeat(1000)))
     const answer = await _.handler(dispatcher, { maxBodyBytes: 10_000 })(post(body.stream))
     expect(await read(answer)).toMatchObject({ status: 413, body: 'Payload Too Large' })
     expect(body.pulled()).toBeLessThan(20)
     expect(body.cancelled()).toBe(true)
-    expect(echoed).toBe(before)
+    expect(echoCount()).toBe(before)
   })
 
   it('a streamed body within the limit is served; Infinity lifts the limit; a negative one throws a RangeError', async () => {
@@ -148,14 +132,14 @@ describe('handler: a body above maxBodyBytes is 413', () => {
 describe('handler: a body that is not UTF-8 is the Parse error', () => {
   it('strict decoding: invalid bytes are never dispatched as replacement characters', async () => {
     const rpc = _.handler(dispatcher)
-    const before = echoed
+    const before = echoCount()
     const encode = (s: string) => new TextEncoder().encode(s)
     const open = encode('{"jsonrpc":"2.0","method":"echo","params":{"text":"')
     const close = encode('"},"id":1}')
     for (const bad of [[0xfc], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xc0, 0xaf]]) {
       expect(await read(await rpc(post(Uint8Array.from([...open, ...bad, ...close]))))).toMatchObject({ status: 200, body: PARSE_ERROR })
     }
-    expect(echoed).toBe(before)
+    expect(echoCount()).toBe(before)
     expect((await read(await rpc(post(Uint8Array.from([...open, ...encode('ü€𝄞'), ...close]))))).body).toBe('{"jsonrpc":"2.0","result":"ü€𝄞","id":1}')
   })
 })

@@ -8,34 +8,17 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { createServer, request as httpRequest, type IncomingMessage, type RequestListener } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
-import * as t from 'io-ts'
 import { describe, expect, it } from 'vitest'
-import { Dispatch, Method, Registry } from '../src/index.js'
+import { Dispatch, Registry } from '../src/index.js'
 import { Rules } from '../src/fetch/index.js'
 import * as _ from '../src/http/index.js'
 import { listening } from './fixtures/listening.js'
+import { dispatcher, ECHO, ECHOED, echoCount, PARSE_ERROR, WhoAmI } from './fixtures/echo.js'
 
 // -------------------------------------------------------------------------------------
 // helpers
 // -------------------------------------------------------------------------------------
 
-const Echo = Method.make({ name: 'echo', params: t.type({ text: t.string }), result: t.string })
-const WhoAmI = Method.make({ name: 'whoami', result: t.string })
-
-let echoed = 0
-const dispatcher = Dispatch.make(
-  pipe(
-    Registry.empty,
-    Registry.add(Echo, ({ text }) => {
-      echoed++
-      return E.right(text)
-    }),
-  ),
-)
-
-const ECHO = '{"jsonrpc":"2.0","method":"echo","params":{"text":"hi"},"id":1}'
-const ECHOED = '{"jsonrpc":"2.0","result":"hi","id":1}'
-const PARSE_ERROR = '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}'
 
 /** Starts `listener` on 127.0.0.1, a free port. */
 const listen = async (listener: RequestListener): Promise<{ readonly port: number; readonly stop: () => Promise<void> }> => {
@@ -140,13 +123,13 @@ describe('a body above maxBodyBytes is 413 and the server keeps serving', () => 
   it('a Content-Length above the limit is answered at once, before any of the body is sent', async () => {
     const { port, stop } = await listen(_.listener(dispatcher, { maxBodyBytes: 100 }))
     try {
-      const before = echoed
+      const before = echoCount()
       const answer = await raw(port, 'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\n\r\n')
       expect(answer.closed).toBe(true)
       expect(answer.received).toMatch(/^HTTP\/1\.1 413 Payload Too Large\r\n/)
       expect(answer.received).toMatch(/\r\nconnection: close\r\n/i)
       expect(answer.received.endsWith('\r\n\r\nPayload Too Large')).toBe(true)
-      expect(echoed).toBe(before)
+      expect(echoCount()).toBe(before)
       expect(await send(port, { body: ECHO })).toMatchObject({ status: 200, body: ECHOED })
     } finally {
       await stop()
@@ -210,7 +193,7 @@ describe('a body that is not UTF-8 is the Parse error', () => {
   it('invalid bytes answer the Parse error, never a mangled echo; valid UTF-8 is served', async () => {
     const { port, stop } = await listen(_.listener(dispatcher))
     try {
-      const before = echoed
+      const before = echoCount()
       const message = '{"jsonrpc":"2.0","method":"echo","params":{"text":"ü"},"id":1}'
       const utf8 = Buffer.from(message, 'utf8')
       // "ü" in Latin-1 (0xFC) is not UTF-8; a lenient decoder would dispatch U+FFFD instead.
@@ -221,7 +204,7 @@ describe('a body that is not UTF-8 is the Parse error', () => {
         const body = Uint8Array.from([...new TextEncoder().encode('{"jsonrpc":"2.0","method":"echo","params":{"text":"'), ...bad, ...new TextEncoder().encode('"},"id":1}')])
         expect(await send(port, { body })).toMatchObject({ status: 200, body: PARSE_ERROR })
       }
-      expect(echoed).toBe(before)
+      expect(echoCount()).toBe(before)
       expect(await send(port, { body: utf8 })).toMatchObject({ status: 200, body: '{"jsonrpc":"2.0","result":"ü","id":1}' })
     } finally {
       await stop()
@@ -349,11 +332,11 @@ describe('serve on loopback: only Host localhost, 127.0.0.1 or [::1] with its po
       for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `LOCALHOST:${port}`]) {
         expect(await send(port, { body: ECHO, headers: { host } })).toMatchObject({ status: 200, body: ECHOED })
       }
-      const before = echoed
+      const before = echoCount()
       for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1:${port + 1}`, 'localhost', `localhost.evil.example:${port}`]) {
         expect(await send(port, { body: ECHO, headers: { host } })).toMatchObject({ status: 403, body: 'Forbidden' })
       }
-      expect(echoed).toBe(before)
+      expect(echoCount()).toBe(before)
       // An HTTP/1.0 request may leave Host out: not served either.
       const noHost = await raw(port, `POST / HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: ${ECHO.length}\r\n\r\n${ECHO}`)
       expect(noHost.received).toMatch(/^HTTP\/1\.1 403 /)

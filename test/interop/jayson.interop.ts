@@ -21,6 +21,7 @@ import { transport, type HttpError } from '../../src/fetch/index.js'
 import type { Server } from '../../src/http/index.js'
 import * as Methods from './fixtures/methods.js'
 import { parsedBodies, type Received, serveRecording, UUID } from './helpers.js'
+import { notificationsAndBatches } from './client-cases.js'
 
 // -------------------------------------------------------------------------------------
 // jayson's client -> fp-jsonrpc's server
@@ -173,38 +174,5 @@ describe("fp-jsonrpc's client calling jayson's server.http()", () => {
     expect(await pipe(client, Client.call(Methods.Nope))()).toEqual(E.left({ _tag: 'RpcError', error: { code: -32601, message: 'Method not found' } }))
   })
 
-  it('a notification is answered 204 and taken as delivered', async () => {
-    expect(await pipe(client, Client.notify(Methods.Log, { line: 'one' }))()).toEqual(E.right(undefined))
-    expect(await pipe(client, Client.call(Methods.Logged))()).toEqual(E.right(['one']))
-  })
-
-  it('a batch is answered entry by entry, matched by id', async () => {
-    expect(
-      await pipe(
-        client,
-        Client.batch(
-          Client.call(Methods.Subtract, { minuend: 42, subtrahend: 23 }),
-          Client.notify(Methods.Log, { line: 'two' }),
-          Client.call(Methods.Divide, { dividend: 7, divisor: 0 }),
-          Client.call(Methods.Nope),
-          Client.call(Methods.Logged),
-        ),
-      )(),
-    ).toEqual(
-      E.right([
-        E.right(19),
-        E.right(undefined),
-        E.left({ _tag: 'ApplicationError', error: { code: 1, message: 'Division by zero', data: { dividend: 7 } } }),
-        E.left({ _tag: 'RpcError', error: { code: -32601, message: 'Method not found' } }),
-        E.right(['two']),
-      ]),
-    )
-  })
-
-  it('a batch of notifications only is answered 204 and taken as delivered', async () => {
-    expect(await pipe(client, Client.batch(Client.notify(Methods.Log, { line: 'a' }), Client.notify(Methods.Log, { line: 'b' })))()).toEqual(
-      E.right([E.right(undefined), E.right(undefined)]),
-    )
-    expect(lines).toEqual(['a', 'b'])
-  })
+  notificationsAndBatches(() => ({ client, lines }))
 })
