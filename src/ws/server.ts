@@ -183,14 +183,10 @@ export interface Server {
 
 const CLOSED: Either<Peer.PeerError, never> = E.left({ _tag: 'Closed' })
 
-interface Options<B> {
+// The options as the implementation reads them: the public ones with `context` always optional,
+// and whether text frames must be checked for UTF-8 here (a WebSocketServer that skips it).
+type Options<B> = Omit<ServerOptions<B>, 'context'> & {
   readonly context?: (request: IncomingMessage, socket: WebSocket, connection: ServerConnection) => B
-  readonly onConnection?: (connection: ServerConnection) => void
-  readonly timeoutMs?: number
-  readonly onError?: (error: unknown) => void
-  readonly maxPayload?: number
-  readonly heartbeatMs?: number
-  readonly allowedOrigins?: 'same-host' | '*' | ReadonlyArray<string>
   readonly checkText?: boolean
 }
 
