@@ -173,15 +173,19 @@ interface Found<C> {
 // A call on its way to its handler, and the handler's `control`: the signal is made on first read,
 // since an AbortController costs microseconds and most handlers never look at it.
 class Call<C> implements Found<C>, Handler.Control {
-  // Assigned in the constructor rather than declared with an initializer, which compiles to a
-  // class-field definition that costs more per call than a plain assignment.
+  // Declared, and assigned in the constructor: a parameter property or a field with an initializer
+  // compiles (target ES2022) to a class-field definition, which costs more per call than a plain
+  // assignment.
+  declare readonly request: RpcRequest.RpcRequest
+  declare readonly id: Id | undefined
+  declare readonly entry: Compiled<C>
+  declare readonly params: unknown
   declare controller: AbortController | undefined
-  constructor(
-    readonly request: RpcRequest.RpcRequest,
-    readonly id: Id | undefined,
-    readonly entry: Compiled<C>,
-    readonly params: unknown,
-  ) {
+  constructor(request: RpcRequest.RpcRequest, id: Id | undefined, entry: Compiled<C>, params: unknown) {
+    this.request = request
+    this.id = id
+    this.entry = entry
+    this.params = params
     this.controller = undefined
   }
   get signal(): AbortSignal {

@@ -127,6 +127,66 @@ describe('Params.decoder: the identity fast path answers as codec.decode does', 
   })
 })
 
+describe('Params.namer: positional params under their names', () => {
+  // Names a parser of code would trip on: quotes, a backslash, line breaks JS and JSON disagree on,
+  // a lone surrogate, an index-like name, and text that would be code if it were not quoted.
+  const awkward = ['a', '"', "'", '\\', 'x\ny', '\u2028', '\ud800', '0', '1e3', '}); throw 1; ({', '${x}', 'constructor', 'toString']
+
+  it('gives every name its value, in order, as own members', () => {
+    const name = Params.namer(awkward)
+    const values = awkward.map((_, i) => ({ i }))
+    const made = name(values)
+    expect(Object.keys(made).sort()).toEqual([...awkward].sort())
+    awkward.forEach((k, i) => {
+      expect(Object.prototype.hasOwnProperty.call(made, k)).toBe(true)
+      expect(made[k]).toBe(values[i])
+    })
+    expect(Object.getPrototypeOf(made)).toBe(Object.prototype)
+  })
+
+  it('matches names added one by one, for any names', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ unit: 'binary', maxLength: 6 }).filter((k) => k !== '__proto__'), { minLength: 1, maxLength: 6 }), (order) => {
+        const values = order.map((_, i) => i * 10)
+        const slow: Record<string, unknown> = {}
+        order.forEach((k, i) => (slow[k] = values[i]))
+        const made = Params.namer(order)(values)
+        expect(made).toStrictEqual(slow)
+        expect(Object.keys(made)).toEqual(Object.keys(slow))
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('adds names one by one where code cannot be compiled, with the same result', () => {
+    const original = globalThis.Function
+    // What a Content-Security-Policy without unsafe-eval does to `new Function`.
+    let tried = 0
+    globalThis.Function = function () {
+      tried++
+      throw new EvalError('code generation from strings disallowed for this context')
+    } as unknown as FunctionConstructor
+    let name: ReturnType<typeof Params.namer>
+    try {
+      name = Params.namer(['minuend', 'subtrahend'])
+    } finally {
+      globalThis.Function = original
+    }
+    expect(tried).toBe(1)
+    expect(name([42, 23])).toStrictEqual({ minuend: 42, subtrahend: 23 })
+    expect(name([42])).toStrictEqual({ minuend: 42 })
+  })
+
+  it('decodes a full set of positional params through the compiled literal and a short one without it', () => {
+    const decode = Params.decoder(any(Method.make({ name: 'm', params: t.type({ 'a"b': t.number, c: t.string }) })))
+    expect(decode([1, 'x'])).toEqual(E.right({ 'a"b': 1, c: 'x' }))
+    expect(decode([1])).toEqual(E.left([{ path: ['params', 1], expected: 'string', actual: undefined }]))
+    const partial = Params.decoder(any(Method.make({ name: 'm', params: t.partial({ a: t.number, b: t.string }) })))
+    expect(partial([1])).toEqual(E.right({ a: 1 }))
+    expect(Object.keys((partial([1]) as E.Right<object>).right)).toEqual(['a'])
+  })
+})
+
 // -------------------------------------------------------------------------------------
 // ParamReporter
 // -------------------------------------------------------------------------------------
