@@ -188,6 +188,37 @@ const roundTrips = <A, O>(codec: t.Type<A, O, unknown>, arb: fc.Arbitrary<A>): v
     { numRuns: 300 },
   )
 
+describe('the response text is JSON.stringify of the response', () => {
+  // The dispatcher writes the envelope around the result's text, and a number, boolean or null
+  // result without JSON.stringify: the text must still be byte for byte what JSON.stringify gives.
+  const Echo = Method.make({ name: 'echo', params: t.type({ value: t.unknown }) })
+  const echo = Dispatch.make(pipe(Registry.empty, Registry.add(Echo, ({ value }) => E.right(value))))
+  const edgeNumbers = fc.constantFrom(0, -0, 1e21, 1e-7, 5e-324, -1.5, 2 ** 53, Number.MAX_VALUE, 0.1 + 0.2, 123456789012345680000)
+
+  it('for any JSON result and id, single and in a batch', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), fc.double(), edgeNumbers, fc.boolean(), fc.constant(null)), id, (value, requestId) => {
+        const request = { jsonrpc: '2.0', method: 'echo', params: { value }, id: requestId }
+        const response = { jsonrpc: '2.0', result: JSON.parse(JSON.stringify(value)) as unknown, id: requestId }
+        expect(echo.dispatch(JSON.stringify(request))).toBe(JSON.stringify(response))
+        expect(echo.dispatch(JSON.stringify([request, request]))).toBe(JSON.stringify([response, response]))
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('for numbers straight from a handler: non-finite ones are null, -0 is 0', () => {
+    const Value = Method.make({ name: 'value', params: t.type({ which: t.number }) })
+    const values = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 1e21, 5e-324]
+    const d = Dispatch.make(pipe(Registry.empty, Registry.add(Value, ({ which }) => E.right(values[which]))))
+    values.forEach((v, which) => {
+      expect(d.dispatch(JSON.stringify({ jsonrpc: '2.0', method: 'value', params: [which], id: 1 }))).toBe(
+        JSON.stringify({ jsonrpc: '2.0', result: v, id: 1 }),
+      )
+    })
+  })
+})
+
 describe('codecs round-trip: decode(encode(a)) = right(a)', () => {
   it('Id.codec', () => roundTrips(Id.codec, id))
   it('RpcError.codec', () => roundTrips(RpcError.codec, rpcError))
