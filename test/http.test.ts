@@ -432,6 +432,43 @@ describe('serve: graceful close', () => {
     expect(Date.now() - answered).toBeLessThan(1000)
   })
 
+  it('a synchronous call that closes the server is answered with Connection: close, and close does not wait for keep-alive', async () => {
+    const Stop = Method.make({ name: 'stop', result: t.string })
+    let handle: _.Server | undefined
+    const stopping = Dispatch.make(
+      pipe(
+        Registry.empty,
+        Registry.add(Stop, () => {
+          void handle?.close()
+          return E.right('stopping')
+        }),
+      ),
+    )
+    const server = await listening(_.serve({ dispatcher: stopping }))
+    handle = server
+    const agent = new Agent({ keepAlive: true })
+    try {
+      const answer = await new Promise<{ status: number | undefined; connection: string | undefined; body: string }>((resolve, reject) => {
+        const req = httpRequest(server.url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res: IncomingMessage) => {
+          let body = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk: string) => (body += chunk))
+          res.on('end', () => resolve({ status: res.statusCode, connection: res.headers.connection, body }))
+        })
+        req.on('error', reject)
+        req.end('{"jsonrpc":"2.0","method":"stop","id":1}')
+      })
+      expect(answer).toEqual({ status: 200, connection: 'close', body: '{"jsonrpc":"2.0","result":"stopping","id":1}' })
+      const before = Date.now()
+      await server.close()
+      // The server's keep-alive timeout is 5 s: the answer ended its connection, so close did not wait.
+      expect(Date.now() - before).toBeLessThan(1000)
+      expect(await refused(server.address.port)).toBe('ECONNREFUSED')
+    } finally {
+      agent.destroy()
+    }
+  })
+
   it('idle keep-alive connections do not hold close up', async () => {
     const server = await listening(_.serve({ dispatcher }))
     const agent = new Agent({ keepAlive: true })

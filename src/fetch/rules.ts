@@ -350,6 +350,8 @@ export const isJsonMediaType = (type: string): boolean =>
  */
 export const acceptsContentType = (header: string | null | undefined): boolean => {
   if (header === null || header === undefined) return false
+  // What nearly every client sends, told without parsing it.
+  if (header === 'application/json') return true
   const { type, charset } = parseContentType(header)
   return isJsonMediaType(type) && (charset === undefined || charset === 'utf-8' || charset === 'utf8')
 }
@@ -372,8 +374,11 @@ const splitHost = (value: string): { readonly name: string; readonly port: strin
 export const isAllowedHost = (allowed: ReadonlyArray<string>) => {
   // Split once, not on every request.
   const wanted = allowed.map(splitHost)
+  // An entry with a port, as clients send it (lower case, no spaces), is found without splitting.
+  const exact = new Set(wanted.filter((w) => w.port !== '').map((w) => `${w.name}:${w.port}`))
   return (host: string | null | undefined): boolean => {
     if (host === null || host === undefined || host === '') return false
+    if (exact.has(host)) return true
     const sent = splitHost(host)
     return wanted.some((w) => w.name === sent.name && (w.port === '' || w.port === sent.port))
   }

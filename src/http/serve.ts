@@ -182,11 +182,14 @@ export const serve = <B>(options: ServeOptions<B>): TaskEither<ListenError, Serv
       },
       (req, res) => {
         inFlight.add(res)
-        // One listener shared by every response (not a closure per request): emitters call it with
-        // the response as `this`.
-        res.on('close', settled)
         if (closing !== undefined) res.setHeader('connection', 'close')
         serveRequest(req, res)
+        // Answered at once (a synchronous dispatcher), it is in flight no more: were the server
+        // closing, its Connection: close ends the connection after it. Otherwise it is settled when
+        // it closes, by one listener shared by every response (not a closure per request): emitters
+        // call it with the response as `this`.
+        if (res.writableEnded) inFlight.delete(res)
+        else res.on('close', settled)
       },
     )
 
