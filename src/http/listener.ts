@@ -66,6 +66,16 @@ export interface OptionsWithAuthenticate<P, Req extends IncomingMessage = Incomi
 }
 
 /**
+ * What `serve` adds to the options (not public): whether the server is closing, so that every answer
+ * written from then on ends its connection (`Connection: close`).
+ *
+ * @internal
+ */
+export interface Closing {
+  readonly isClosing?: () => boolean
+}
+
+/**
  * A request listener that is also connect-style middleware.
  *
  * @category model
@@ -266,22 +276,23 @@ const bodyOf = async (req: IncomingMessage, maxBytes: number): Promise<Rules.Bod
 // object made by spreading (`{ ...answer.headers, 'content-length': n }`) measured about 12 us more
 // per answer in node's writeHead (node 20), a fifth of the floor's whole cost per request in
 // bench/http.ts; a copy costs what the floor's object literal does.
-const headersOf = (req: IncomingMessage, answer: Rules.HttpAnswer): Record<string, string | number> => {
+const headersOf = (req: IncomingMessage, answer: Rules.HttpAnswer, options: Closing): Record<string, string | number> => {
   const headers: Record<string, string | number> = {}
   for (const name in answer.headers) headers[name] = answer.headers[name] as string
   // An answer given before the body was read (a refusal, 413) ends the connection: node would
-  // otherwise read and discard the rest of the body, however long, to keep the connection alive.
-  if (!req.complete) headers['connection'] = 'close'
+  // otherwise read and discard the rest of the body, however long, to keep the connection alive. So
+  // does every answer once `serve`'s server is closing.
+  if (!req.complete || options.isClosing?.() === true) headers['connection'] = 'close'
   // Content-Length up front, as the answer is whole (a 204 must not carry one).
   if (answer.status !== 204) headers['content-length'] = Buffer.byteLength(answer.body)
   return headers
 }
 
-const write = (req: IncomingMessage, res: ServerResponse, answer: Rules.HttpAnswer, options: Rules.Options): void => {
+const write = (req: IncomingMessage, res: ServerResponse, answer: Rules.HttpAnswer, options: Rules.Options & Closing): void => {
   // The peer may have gone, or something else answered: there is no one to write to.
   if (res.headersSent || res.writableEnded || res.destroyed) return
   try {
-    res.writeHead(answer.status, headersOf(req, answer))
+    res.writeHead(answer.status, headersOf(req, answer, options))
     res.end(answer.body)
   } catch (cause) {
     try {

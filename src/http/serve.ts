@@ -7,13 +7,13 @@
  *
  * @since 0.1.0
  */
-import { createServer, type IncomingMessage, type Server as NodeServer, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server as NodeServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import * as E from 'fp-ts/lib/Either.js'
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import type { Dispatcher } from '../Dispatch.js'
 import * as Rules from '../fetch/rules.js'
-import { listener, type Listener, type Options as ListenerOptions } from './listener.js'
+import { type Closing, listener, type Listener, type Options as ListenerOptions } from './listener.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -145,10 +145,10 @@ export const serve = <B>(options: ServeOptions<B>): TaskEither<ListenError, Serv
   } = options as ServeOptions<B> & { readonly context?: (req: IncomingMessage) => B; readonly authenticate?: Rules.Authenticate<IncomingMessage, B> }
   const listenerOptions = { ...rest, path } as ListenerOptions<B>
   // The implementation signature's options, which the overloads narrow for callers.
-  const make = (hosts: ReadonlyArray<string> | false): Listener =>
-    (listener as (d: Dispatcher<B>, o: ListenerOptions<B>) => Listener)(dispatcher, { ...listenerOptions, allowedHosts: hosts })
+  const make = (hosts: ReadonlyArray<string> | false, isClosing: () => boolean): Listener =>
+    (listener as (d: Dispatcher<B>, o: ListenerOptions<B> & Closing) => Listener)(dispatcher, { ...listenerOptions, allowedHosts: hosts, isClosing })
   // Made now, so options it refuses (a negative limit, context with authenticate) throw at once.
-  make(false)
+  make(false, () => false)
   const headers = timeoutOf('headersTimeoutMs', headersTimeoutMs ?? defaultTimeouts.headersTimeoutMs)
   const request = timeoutOf('requestTimeoutMs', requestTimeoutMs ?? Math.max(defaultTimeouts.requestTimeoutMs, Number.isFinite(headersTimeoutMs) ? (headersTimeoutMs as number) : 0))
   const keepAlive = timeoutOf('keepAliveTimeoutMs', keepAliveTimeoutMs ?? defaultTimeouts.keepAliveTimeoutMs)
@@ -163,13 +163,8 @@ export const serve = <B>(options: ServeOptions<B>): TaskEither<ListenError, Serv
       res.writeHead(503, { connection: 'close' }).end()
     }
 
-    const inFlight = new Set<ServerResponse>()
     let closing: Promise<void> | undefined
-    function settled(this: ServerResponse): void {
-      inFlight.delete(this)
-      // Its connection may now be idle: let close() finish without waiting for the keep-alive timeout.
-      if (closing !== undefined) server.closeIdleConnections()
-    }
+    const isClosing = (): boolean => closing !== undefined
 
     const server = createServer(
       {
@@ -180,25 +175,26 @@ export const serve = <B>(options: ServeOptions<B>): TaskEither<ListenError, Serv
         // timeout is kept to within half of itself.
         connectionsCheckingInterval: Math.max(10, Math.ceil(shortest / 2)),
       },
-      (req, res) => {
-        inFlight.add(res)
-        if (closing !== undefined) res.setHeader('connection', 'close')
-        serveRequest(req, res)
-        // Answered at once (a synchronous dispatcher), it is in flight no more: were the server
-        // closing, its Connection: close ends the connection after it. Otherwise it is settled when
-        // it closes, by one listener shared by every response (not a closure per request): emitters
-        // call it with the response as `this`.
-        if (res.writableEnded) inFlight.delete(res)
-        else res.on('close', settled)
-      },
+      (req, res) => serveRequest(req, res),
     )
 
+    // Answers written once close has begun carry Connection: close (the listener asks isClosing), so
+    // their connections end after them. Idle keep-alive connections are closed at once, and so is any
+    // connection that goes idle later (its answer was on its way when close began): it is looked for
+    // every 50 ms until the server is closed, rather than left to its keep-alive timeout. Nothing is
+    // tracked per request.
     const close = (): Promise<void> => {
       if (closing === undefined) {
-        closing = new Promise((resolve) => server.close(() => resolve()))
-        // Answers still to be written end their connection after them.
-        for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close')
+        let sweep: ReturnType<typeof setInterval> | undefined
+        closing = new Promise((resolve) =>
+          server.close(() => {
+            clearInterval(sweep)
+            resolve()
+          }),
+        )
         server.closeIdleConnections()
+        sweep = setInterval(() => server.closeIdleConnections(), 50)
+        sweep.unref()
       }
       return closing
     }
@@ -210,7 +206,7 @@ export const serve = <B>(options: ServeOptions<B>): TaskEither<ListenError, Serv
         server.listen(port, host, () => {
           server.off('error', refused)
           const address = server.address() as AddressInfo
-          serveRequest = make(allowedHosts ?? (Rules.isLoopback(host) ? Rules.loopbackHosts(address.port) : false))
+          serveRequest = make(allowedHosts ?? (Rules.isLoopback(host) ? Rules.loopbackHosts(address.port) : false), isClosing)
           const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
           resolve(
             E.right({
