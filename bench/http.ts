@@ -44,8 +44,8 @@
  *   does (`receiveJSON`, then 200 with JSON.stringify of the response, 204 for none).
  * - jayson: `new jayson.Server(methods).http()`, its own HTTP server.
  * - fp-jsonrpc: `serve` from fp-jsonrpc/http, with a `subtract` contract whose params are an io-ts
- *   codec (`{ minuend: number, subtrahend: number }`, read by position here), run from src/ by tsx
- *   like the rest.
+ *   codec (`{ minuend: number, subtrahend: number }`, read by position here), loaded from the
+ *   compiled package in dist/ (the script builds it first), as users run it.
  *
  * The last line of output is one JSON object: the req/s ratios to the floor (`fp_jsonrpc`,
  * `jsonrpc2`, `jayson`), the floor's req/s, the p99s in ms, and the CPU ratios (`cpu_*`).
