@@ -101,4 +101,23 @@ export interface AbortSignalLike {
  */
 export interface Transport<TErr = unknown> {
   readonly send: (body: string, expected: Expected) => TaskEither<TErr, string | undefined>
+  /**
+   * Optional: the same exchange as `send`, for a transport that has parsed the answer already (a
+   * two-way connection parses every message to tell answers from calls). It gives the answer's text
+   * and the value `JSON.parse` gives for it, so that the client does not parse it a second time;
+   * `undefined` when `send` would give `undefined`. The client uses it when it is there.
+   */
+  readonly sendParsed?: (body: string, expected: Expected) => TaskEither<TErr, Parsed | undefined>
+}
+
+/**
+ * An answer's text and its parsed JSON value (see {@link Transport.sendParsed}). Law: `value` is
+ * `JSON.parse(text)`.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface Parsed {
+  readonly text: string
+  readonly value: unknown
 }
