@@ -43,7 +43,7 @@ const started = await listen({
   framing: Framing.ndjson,
   dispatcher,
   context: ({ client, socket }) => ({ caller: client, remote: `${socket.remoteAddress}:${socket.remotePort}` }),
-  onFramingError: (error, socket) => console.error(`${socket.remoteAddress}: ${Framing.format(error)}`),
+  onFramingError: (error, _connection, socket) => console.error(`${socket.remoteAddress}: ${Framing.format(error)}`),
 })()
 if (E.isLeft(started)) {
   console.error('cannot listen:', started.left.cause)

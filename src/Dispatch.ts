@@ -26,6 +26,8 @@ import { pipe } from 'fp-ts/lib/function.js'
 import type { Task } from 'fp-ts/lib/Task.js'
 import * as t from 'io-ts'
 import * as Handler from './Handler.js'
+import type { AbortSignalLike } from './Handler.js'
+import { decodeUtf8 } from './internal/utf8.js'
 import type { Id } from './Id.js'
 import * as Introspection from './Introspection.js'
 import type { AnyMethod } from './Method.js'
@@ -91,10 +93,12 @@ export interface Options {
   readonly maxDepth?: number
   /**
    * How long an asynchronous handler may take, in milliseconds: 30 000 by default (`Infinity` for no
-   * limit). Past it the call is answered `-32001 Request timed out`, its `control.signal` aborts, and
+   * limit). Past it the call is answered `-32003 Request timed out` (or {@link timeoutError}), its `control.signal` aborts, and
    * whatever the handler answers later is dropped: one answer per id, never a second.
    */
   readonly timeoutMs?: number
+  /** The error a call past {@link timeoutMs} is answered with: `RpcError.timeout()` (`-32003`) by default. */
+  readonly timeoutError?: RpcError.RpcError
 }
 
 /**
@@ -130,6 +134,18 @@ export interface Dispatcher<B> {
    * an already deserialized message in, the response text out. The `deserialize` option is not used.
    */
   readonly dispatchValue: (message: unknown, ...context: ContextArg<B>) => Awaitable<string | undefined>
+  /**
+   * For two-way transports that honour cancellation (see `Peer`): {@link dispatchValue}, with a
+   * signal that gives the message's calls up. Once it aborts, the `control.signal` of each handler
+   * of the message aborts too (with its reason); answering the caller is then the transport's work.
+   */
+  readonly dispatchCancellable: (message: unknown, signal: AbortSignalLike, ...context: ContextArg<B>) => Awaitable<string | undefined>
+  /**
+   * For custom transports that read bytes: {@link dispatch} of the bytes as UTF-8 text, decoded
+   * strictly, as every transport of this package does. Bytes that are not UTF-8 are answered Parse
+   * error; a leading byte order mark is kept, so it is a Parse error too.
+   */
+  readonly dispatchBytes: (input: Uint8Array, ...context: ContextArg<B>) => Awaitable<string | undefined>
   /** The same, as a `Task`, for FP code that composes tasks. */
   readonly dispatchTask: (input: string, ...context: ContextArg<B>) => Task<string | undefined>
   /** The responses as tagged values: `Right` for a success, `Left` for an error. */
@@ -181,15 +197,26 @@ class Call<C> implements Found<C>, Handler.Control {
   declare readonly entry: Compiled<C>
   declare readonly params: unknown
   declare controller: AbortController | undefined
+  /** The transport's signal for the message (see `dispatchCancellable`), which the handler's follows. */
+  declare given: AbortSignalLike | undefined
   constructor(request: RpcRequest.RpcRequest, id: Id | undefined, entry: Compiled<C>, params: unknown) {
     this.request = request
     this.id = id
     this.entry = entry
     this.params = params
     this.controller = undefined
+    this.given = undefined
   }
   get signal(): AbortSignal {
-    if (this.controller === undefined) this.controller = new AbortController()
+    if (this.controller === undefined) {
+      const controller = new AbortController()
+      this.controller = controller
+      const given = this.given
+      if (given !== undefined) {
+        if (given.aborted) controller.abort(given.reason)
+        else given.addEventListener('abort', () => controller.abort(given.reason), { once: true })
+      }
+    }
     return this.controller.signal
   }
 }
@@ -279,7 +306,6 @@ const PARSE_ERROR_ERROR = RpcError.parseError()
 const INTERNAL_ERROR = RpcError.internalError()
 const METHOD_NOT_FOUND = RpcError.methodNotFound()
 const INVALID_REQUEST_ERROR = RpcError.invalidRequest()
-const TIMEOUT = RpcError.timeout()
 const { ErrorCode } = RpcError
 const CONSTANT_TEXT: ReadonlyMap<unknown, string> = new Map(
   [PARSE_ERROR_ERROR, INVALID_REQUEST_ERROR, METHOD_NOT_FOUND, INTERNAL_ERROR].map((e) => [e, JSON.stringify(e)]),
@@ -337,6 +363,7 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
   if (!(maxBatchLength >= 1)) throw new RangeError(`maxBatchLength must be at least 1, got ${maxBatchLength}`)
   const maxDepth = options.maxDepth ?? 64
   if (!(maxDepth >= 1)) throw new RangeError(`maxDepth must be at least 1, got ${maxDepth}`)
+  const timeoutError = options.timeoutError ?? RpcError.timeout()
   const timeoutMs = options.timeoutMs ?? 30_000
   if (!(timeoutMs >= 0)) throw new RangeError(`timeoutMs must be 0 or more, got ${timeoutMs}`)
   const batchTooLong = RpcError.make(ErrorCode.InvalidRequest, 'Invalid Request', `a batch holds at most ${maxBatchLength} requests`)
@@ -368,7 +395,7 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
         const settleIt = d.settle
         d.settle = undefined
         d.call.controller?.abort(new Error('the call timed out'))
-        settleIt(d.call.id === undefined ? undefined : RpcResponse.failure(TIMEOUT, d.call.id))
+        settleIt(d.call.id === undefined ? undefined : RpcResponse.failure(timeoutError, d.call.id))
       } else finished--
       head++
     }
@@ -543,7 +570,7 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
 
   // --- one message, or one element of a batch ----------------------------------------------------
 
-  const runOne = (u: unknown, base: B): Awaitable<Item> => {
+  const runOne = (u: unknown, base: B, given?: AbortSignalLike): Awaitable<Item> => {
     let prepared: Either<Rejection, Call<C>>
     try {
       prepared = prepare(u)
@@ -557,12 +584,14 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
       const { id, error } = prepared.left
       return id === undefined ? undefined : RpcResponse.failure(error, id)
     }
-    return invoke(prepared.right, base)
+    const call = prepared.right
+    if (given !== undefined) call.given = given
+    return invoke(call, base)
   }
 
   // Elements run in order; synchronous ones finish at once, asynchronous ones take one of
   // `concurrency` places. Each element is isolated: runOne never throws, and its Promise never rejects.
-  const runBatch = (items: ReadonlyArray<unknown>, base: B): Awaitable<Array<Item>> => {
+  const runBatch = (items: ReadonlyArray<unknown>, base: B, given: AbortSignalLike | undefined): Awaitable<Array<Item>> => {
     const n = items.length
     const out = new Array<Item>(n)
     let next = 0
@@ -572,7 +601,7 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
     const pump = (): void => {
       while (next < n && inFlight < concurrency) {
         const i = next++
-        const r = runOne(items[i], base)
+        const r = runOne(items[i], base, given)
         if (isPromise(r)) {
           inFlight++
           ;(r as Promise<Item>).then((item) => {
@@ -689,14 +718,14 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
   }
 
   // One parsed message, whatever the level: refused whole, or run as a batch or a single call.
-  const answer = <R>(u: unknown, base: B | undefined, level: Level<R>): Awaitable<R | undefined> => {
+  const answer = <R>(u: unknown, base: B | undefined, level: Level<R>, given?: AbortSignalLike): Awaitable<R | undefined> => {
     const refused = refusal(u)
     if (refused !== undefined) return level.refused(refused)
     if (Array.isArray(u)) {
-      const items = runBatch(u, base as B)
+      const items = runBatch(u, base as B, given)
       return isPromise(items) ? items.then(level.batch) : level.batch(items)
     }
-    const item = runOne(u, base as B)
+    const item = runOne(u, base as B, given)
     return isPromise(item) ? item.then(level.one) : level.one(item)
   }
 
@@ -713,6 +742,13 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
   const dispatch = (input: string, base?: B): Awaitable<string | undefined> => fromText(input, base, asText)
 
   const dispatchValue = (u: unknown, base?: B): Awaitable<string | undefined> => answer(u, base, asText)
+
+  const dispatchCancellable = (u: unknown, signal: AbortSignalLike, base?: B): Awaitable<string | undefined> => answer(u, base, asText, signal)
+
+  const dispatchBytes = (input: Uint8Array, base?: B): Awaitable<string | undefined> => {
+    const text = decodeUtf8(input)
+    return text === undefined ? asText.refused(PARSE_ERROR_ERROR) : fromText(text, base, asText)
+  }
 
   const dispatchToSerializable = (input: string, base?: B): Awaitable<Reply<RpcResponse.RpcResponse>> => fromText(input, base, asValues)
 
@@ -731,6 +767,8 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
   return {
     dispatch,
     dispatchValue,
+    dispatchCancellable,
+    dispatchBytes,
     dispatchTask: (input, base?) => () => Promise.resolve(dispatch(input, base as B)),
     dispatchToResponse,
     dispatchToSerializable,

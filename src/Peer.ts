@@ -2,23 +2,41 @@
  * A peer: one end of a two-way JSON-RPC connection (a WebSocket, a TCP socket, a child process's
  * stdio), where either side may call the other. Incoming requests and notifications go to a
  * dispatcher; incoming responses settle the calls this side made. Transports that carry messages
- * both ways are thin adapters over a peer: they feed it what they read and give it a way to write.
+ * both ways are thin adapters over a peer: they feed it what they read, give it a way to write, and
+ * stop reading when it asks them to.
  *
  * The boundary: a peer knows messages, not bytes. Framing (newline-delimited, Content-Length, one
- * message per WebSocket frame) stays in the transport. A peer owns the pending calls: their
- * matching by id, their timeouts, and failing them all when the connection closes.
+ * message per WebSocket frame) stays in the transport. A peer owns the pending calls (their
+ * matching by id, their timeouts, their cancellation, failing them all when the connection closes)
+ * and the incoming work (how much runs at once, and what waits).
+ *
+ * Flow control. A message whose dispatch answers synchronously is answered at once and takes no
+ * place. One whose dispatch is asynchronous takes one of {@link Settings.maxInFlight} places until
+ * it is answered. When every place is taken, the peer asks its transport to stop reading
+ * ({@link Options.pause}) and to read again once a place is free ({@link Options.resume}); messages
+ * the transport had read already wait in order, and none is dropped or refused. The sender is then
+ * held by the transport's own flow control (TCP's window, a pipe's buffer), so memory stays bounded
+ * by what one read brings. `overload: 'refuse'` fails fast instead (see {@link Settings.overload}).
+ *
+ * Cancellation. Aborting one of this side's calls (its `signal`, or its timeout) sends the other side
+ * the notification `$/cancelRequest` with the call's id, as vscode-jsonrpc and the Language Server
+ * Protocol do; receiving `$/cancelRequest` for a request being worked on aborts its handler's
+ * `control.signal` and answers it at once with `-32800 Request cancelled`: one answer per id, the
+ * handler's later one is dropped.
  *
  * @since 0.1.0
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
-import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import * as Dispatch from './Dispatch.js'
+import type { AbortSignalLike } from './Handler.js'
+import type { Id } from './Id.js'
+import { decodeUtf8 } from './internal/utf8.js'
 import * as Registry from './Registry.js'
 import * as RpcError from './RpcError.js'
 import * as RpcRequest from './RpcRequest.js'
 import * as RpcResponse from './RpcResponse.js'
-import type { Expected, Transport } from './Transport.js'
+import type { Expected, Parsed, Transport } from './Transport.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -38,33 +56,73 @@ export type PeerError =
   | { readonly _tag: 'Aborted'; readonly reason: unknown }
 
 /**
+ * How a peer behaves, whatever the transport: every two-way transport (`fp-jsonrpc/ws`,
+ * `fp-jsonrpc/stream`) takes these same options and hands them to its peers.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface Settings {
+  /**
+   * How long a call waits for its answer, in milliseconds (30 000 by default; `Infinity` for ever).
+   * A call's own `timeoutMs` (see `Transport.CallOptions`) replaces it; a call's `signal` ends the
+   * wait with `Aborted`. Either way the pending entry is removed, `$/cancelRequest` is sent (see
+   * {@link cancellation}), and a late answer is unmatched.
+   */
+  readonly timeoutMs?: number
+  /** Sees responses that match no pending call (late, unknown or duplicated ids). Ignored by default. */
+  readonly onUnmatched?: (message: unknown) => void
+  /**
+   * How many incoming messages whose dispatch is asynchronous are worked on at once: 64 by default.
+   * A message answered synchronously takes no place.
+   */
+  readonly maxInFlight?: number
+  /**
+   * What happens to incoming messages while every place is taken:
+   *
+   * - `'pause'` (the default): the transport stops reading and reads again as places free up.
+   *   Messages it had read already wait in order. Nothing is dropped or refused, and the sender is
+   *   slowed down by the transport's flow control; a sender that waits for an answer before it
+   *   reads more of yours is not held any longer than the work takes.
+   * - `'refuse'`: fail fast. Up to {@link maxQueued} messages wait; past that, each request of a
+   *   message is answered {@link busyError} at once and its notifications are dropped. Reading never
+   *   stops, so a flooding peer cannot slow this side's own calls, at the price of lost
+   *   notifications and refused requests under a burst.
+   */
+  readonly overload?: 'pause' | 'refuse'
+  /** With `overload: 'refuse'`, how many incoming messages may wait for a place: 256 by default. */
+  readonly maxQueued?: number
+  /** The error a refused request gets: `RpcError.serverBusy()` (`-32004`) by default. */
+  readonly busyError?: RpcError.RpcError
+  /**
+   * Cancellation on the wire, on by default: an aborted or timed-out call of this side sends
+   * `{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":<id>}}`, and `$/cancelRequest` from the
+   * other side cancels that request (its handler's `control.signal` aborts, and it is answered
+   * {@link cancelledError} at once). With `false`, neither: `$/cancelRequest` then goes to the
+   * dispatcher like any notification. Only single requests are cancellable, not batch elements.
+   */
+  readonly cancellation?: boolean
+  /** The answer to a cancelled request: `RpcError.requestCancelled()` (`-32800`) by default. */
+  readonly cancelledError?: RpcError.RpcError
+}
+
+/**
+ * What {@link make} takes: the {@link Settings}, and what the transport provides.
+ *
  * @category model
  * @since 0.1.0
  */
-export interface Options<B> {
+export interface Options<B> extends Settings {
   /** Sends one message to the other side. May throw; the call it was for then fails with `WriteFailed`. */
   readonly write: (text: string) => void
   /** Answers what the other side calls. Without one, every request is answered Method not found. */
   readonly dispatcher?: Dispatch.Dispatcher<B>
   /** The context each incoming message is dispatched with. */
   readonly context?: B
-  /**
-   * How long a call waits for its answer, in milliseconds (30 000 by default; `Infinity` for ever).
-   * A call's own `timeoutMs` (see `Transport.CallOptions`) replaces it; a call's `signal` ends the
-   * wait with `Aborted`. Either way the pending entry is removed, and a late answer is unmatched.
-   */
-  readonly timeoutMs?: number
-  /** Sees responses that match no pending call (late, unknown or duplicated ids). Ignored by default. */
-  readonly onUnmatched?: (message: unknown) => void
-  /**
-   * How many incoming messages the dispatcher works on at once: 64 by default. Further ones wait in
-   * a queue of {@link maxQueued}; past that, each request of a message is answered `-32002 Server
-   * busy` at once (its notifications are dropped), so a flooding peer cannot make this side hold
-   * unbounded work.
-   */
-  readonly maxInFlight?: number
-  /** How many incoming messages may wait for a place: 256 by default. */
-  readonly maxQueued?: number
+  /** Stop reading: every place is taken (see {@link Settings.overload}). Called once per pause. */
+  readonly pause?: () => void
+  /** Read again: a place is free and nothing read waits. Called once after each `pause`. */
+  readonly resume?: () => void
 }
 
 /**
@@ -74,12 +132,22 @@ export interface Options<B> {
 export interface Peer {
   /** The client transport of this side: give it to `Client.make` to call the other side. */
   readonly transport: Transport<PeerError>
-  /** Hands one incoming message (its text) to the peer. Settles once any answer it owes is written. */
-  readonly receive: (text: string) => Promise<void>
-  /** Fails every pending call with `Closed` and refuses new ones. Idempotent. */
+  /** Hands one incoming message (its text) to the peer. Never throws; an answer owed is written when ready. */
+  readonly receive: (text: string) => void
+  /**
+   * Hands one incoming message as bytes: read as UTF-8 strictly, as every transport does. Bytes that
+   * are not UTF-8 are answered Parse error; a leading byte order mark is kept, so it is one too.
+   */
+  readonly receiveBytes: (bytes: Uint8Array) => void
+  /**
+   * Fails every pending call with `Closed` and refuses new ones, at once. Idempotent. Incoming
+   * messages received before it are still worked on and answered (see {@link drained}).
+   */
   readonly close: () => void
-  /** How many calls await an answer. */
+  /** How many calls of this side await an answer. */
   readonly pending: () => number
+  /** How many incoming messages are being worked on or wait for a place. */
+  readonly incoming: () => number
   /**
    * Settles once no incoming message is being worked on or waiting, every answer owed written: what
    * a graceful close waits for before closing the connection.
@@ -91,40 +159,138 @@ export interface Peer {
 // constructors
 // -------------------------------------------------------------------------------------
 
+const SETTINGS: ReadonlyArray<keyof Settings> = [
+  'timeoutMs',
+  'onUnmatched',
+  'maxInFlight',
+  'overload',
+  'maxQueued',
+  'busyError',
+  'cancellation',
+  'cancelledError',
+]
+
+/**
+ * The {@link Settings} among a transport's options (those given), for the peers it makes.
+ *
+ * @category constructors
+ * @since 0.2.0
+ */
+export const settingsOf = (options: Settings): Settings => {
+  const out: Record<string, unknown> = {}
+  for (const key of SETTINGS) if (options[key] !== undefined) out[key] = options[key]
+  return out as Settings
+}
+
 const noMethods = Dispatch.make(Registry.empty)
 
-const SERVER_BUSY = RpcError.serverBusy()
+const PARSE_ERROR_TEXT = JSON.stringify(RpcResponse.failure(RpcError.parseError(), null))
+
+const CANCEL_METHOD = '$/cancelRequest'
 
 const hasOwn = Object.prototype.hasOwnProperty
 
+const isObject = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u)
+
+// An answer to a call: no `method`, and a `result`, an `error` or at least an `id` (an answer with an
+// id and neither member is a malformed answer to that call, which the client reports as such).
 const isResponseObject = (u: unknown): boolean =>
-  typeof u === 'object' && u !== null && !Array.isArray(u) && !hasOwn.call(u, 'method') && (hasOwn.call(u, 'result') || hasOwn.call(u, 'error'))
+  isObject(u) && !hasOwn.call(u, 'method') && (hasOwn.call(u, 'result') || hasOwn.call(u, 'error') || hasOwn.call(u, 'id'))
 
 // A message is for this side's pending calls when it is a response or a non-empty array of them;
 // anything else (requests, notifications, and garbage, which the dispatcher answers) is for the
 // dispatcher.
-const isResponseMessage = (u: unknown): boolean =>
-  Array.isArray(u) ? u.length > 0 && u.every(isResponseObject) : isResponseObject(u)
+const isResponseMessage = (u: unknown): boolean => (Array.isArray(u) ? u.length > 0 && u.every(isResponseObject) : isResponseObject(u))
 
 const isNullIdError = (r: unknown): boolean => (r as { id?: unknown }).id === null && hasOwn.call(r, 'error') && !hasOwn.call(r, 'result')
 
-const idsOf = (u: unknown): ReadonlyArray<unknown> =>
-  (Array.isArray(u) ? u : [u]).map((r) => (r as { id?: unknown }).id)
+const isId = (u: unknown): u is string | number => typeof u === 'string' || typeof u === 'number'
+
+// The id of a single request that may be cancelled; `undefined` for anything else.
+const requestId = (u: unknown): string | number | undefined => {
+  if (!isObject(u) || typeof u['method'] !== 'string') return undefined
+  const id = u['id']
+  return isId(id) ? id : undefined
+}
+
+// The id a `$/cancelRequest` notification names, or `undefined` when the message is not one.
+const cancelledId = (u: unknown): string | number | undefined => {
+  if (!isObject(u) || u['method'] !== CANCEL_METHOD || hasOwn.call(u, 'id')) return undefined
+  const params = u['params']
+  return isObject(params) && isId(params['id']) ? params['id'] : undefined
+}
+
+const idText = (id: Id): string => (typeof id === 'string' ? JSON.stringify(id) : String(id))
+
+const cancelText = (id: string | number): string => `{"jsonrpc":"2.0","method":"${CANCEL_METHOD}","params":{"id":${idText(id)}}}`
+
+/**
+ * The signal one incoming request is dispatched with: a plain object rather than an
+ * `AbortController`, which costs microseconds to make, for every request, where this costs nothing
+ * until a handler reads its `control.signal` (the dispatcher then links a real one to it).
+ */
+class Cancel implements AbortSignalLike {
+  declare aborted: boolean
+  declare reason: unknown
+  declare listeners: Array<() => void> | undefined
+  constructor() {
+    this.aborted = false
+    this.reason = undefined
+    this.listeners = undefined
+  }
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (this.aborted) return
+    if (this.listeners === undefined) this.listeners = [listener]
+    else this.listeners.push(listener)
+  }
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const i = this.listeners?.indexOf(listener) ?? -1
+    if (i !== -1) this.listeners?.splice(i, 1)
+  }
+  abort(reason: unknown): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.reason = reason
+    const listeners = this.listeners
+    this.listeners = undefined
+    if (listeners !== undefined) for (const listener of listeners) listener()
+  }
+}
+
+/** An incoming message read and waiting for a place. */
+interface Queued {
+  readonly text: string
+  /** The parsed message, or `NOT_JSON`. */
+  readonly value: unknown
+  /** Cancelled by the other side before it started: answered without being dispatched. */
+  cancelled: boolean
+}
+
+const NOT_JSON: unique symbol = Symbol('not JSON')
 
 interface Waiter {
   readonly ids: ReadonlyArray<string | number>
-  readonly settle: (answer: Either<PeerError, string | undefined>) => void
+  readonly settle: (answer: Either<PeerError, Parsed | undefined>) => void
+}
+
+const textOf = (answer: Either<PeerError, Parsed | undefined>): Either<PeerError, string | undefined> =>
+  answer._tag === 'Left' ? answer : E.right(answer.right?.text)
+
+const positive = (name: string, n: number, min: number): number => {
+  if (!(n >= min)) throw new RangeError(`${name} must be at least ${min}, got ${n}`)
+  return n
 }
 
 /**
- * Makes a peer. It holds mutable state (the pending calls), so each connection makes its own.
+ * Makes a peer. It holds mutable state (the pending calls, the incoming work), so each connection
+ * makes its own.
  *
  * @example
  * import { Client, Dispatch, Peer, Registry } from 'fp-jsonrpc'
  *
  * // Two peers wired back to back, as a socket would connect them:
- * const a: Peer.Peer = Peer.make({ write: (text) => void b.receive(text) })
- * const b: Peer.Peer = Peer.make({ write: (text) => void a.receive(text), dispatcher: Dispatch.make(Registry.empty) })
+ * const a: Peer.Peer = Peer.make({ write: (text) => b.receive(text) })
+ * const b: Peer.Peer = Peer.make({ write: (text) => a.receive(text), dispatcher: Dispatch.make(Registry.empty) })
  * const client = Client.make(a.transport)
  *
  * @category constructors
@@ -134,16 +300,17 @@ export const make = <B>(options: Options<B>): Peer => {
   const dispatcher = (options.dispatcher ?? noMethods) as Dispatch.Dispatcher<B>
   const context = options.context as B
   const timeoutMs = options.timeoutMs ?? 30_000
-  const maxInFlight = options.maxInFlight ?? 64
-  const maxQueued = options.maxQueued ?? 256
-  if (!(maxInFlight >= 1)) throw new RangeError(`maxInFlight must be at least 1, got ${maxInFlight}`)
-  if (!(maxQueued >= 0)) throw new RangeError(`maxQueued must be 0 or more, got ${maxQueued}`)
-  const waiting = new Map<string | number, Waiter>()
-  let closed = false
+  const maxInFlight = positive('maxInFlight', options.maxInFlight ?? 64, 1)
+  const refuse = options.overload === 'refuse'
+  const maxQueued = positive('maxQueued', options.maxQueued ?? 256, 0)
+  const busyError = options.busyError ?? RpcError.serverBusy()
+  const cancellation = options.cancellation !== false
+  const cancelledError = options.cancelledError ?? RpcError.requestCancelled()
+  const onUnmatched = options.onUnmatched
+  const pauseHook = options.pause
+  const resumeHook = options.resume
 
-  const release = (waiter: Waiter): void => {
-    for (const id of waiter.ids) if (waiting.get(id) === waiter) waiting.delete(id)
-  }
+  // --- writing ------------------------------------------------------------------------------------
 
   const write = (text: string): Either<unknown, void> => {
     try {
@@ -154,12 +321,32 @@ export const make = <B>(options: Options<B>): Peer => {
     }
   }
 
+  // An answer to the other side: when it cannot be written (the connection is gone), there is no one
+  // to tell.
+  const answer = (text: string): void => {
+    write(text)
+  }
+
+  // --- this side's calls ----------------------------------------------------------------------------
+
+  const waiting = new Map<string | number, Waiter>()
+  let closed = false
+
+  const release = (waiter: Waiter): void => {
+    for (const id of waiter.ids) if (waiting.get(id) === waiter) waiting.delete(id)
+  }
+
   const settleResponses = (u: unknown, text: string): void => {
-    const ids = idsOf(u)
     let waiter: Waiter | undefined
-    for (const id of ids) {
-      waiter = (typeof id === 'string' || typeof id === 'number') ? waiting.get(id) : undefined
-      if (waiter !== undefined) break
+    if (Array.isArray(u)) {
+      for (const r of u) {
+        const id = (r as { id?: unknown }).id
+        waiter = isId(id) ? waiting.get(id) : undefined
+        if (waiter !== undefined) break
+      }
+    } else {
+      const id = (u as { id?: unknown }).id
+      waiter = isId(id) ? waiting.get(id) : undefined
     }
     // An error answering a message the other side could not read carries id null; with exactly
     // one call pending it can only be that call's. Only errors: a success always names its id.
@@ -169,107 +356,70 @@ export const make = <B>(options: Options<B>): Peer => {
     }
     if (waiter === undefined) {
       try {
-        options.onUnmatched?.(u)
+        onUnmatched?.(u)
       } catch {
         // An observer's failure must not break the connection.
       }
       return
     }
     release(waiter)
-    waiter.settle(E.right(text))
+    waiter.settle(E.right({ text, value: u }))
   }
 
-  // Incoming messages at work, and those waiting for a place.
-  let running = 0
-  const waitingForPlace: Array<() => void> = []
-  let onDrained: Array<() => void> = []
-  const drained = (): Promise<void> =>
-    running === 0 && waitingForPlace.length === 0 ? Promise.resolve() : new Promise((resolve) => onDrained.push(resolve))
-
-  const busy = (u: unknown): string | undefined => {
-    const answers = (Array.isArray(u) ? u : [u])
-      .filter((r) => typeof r === 'object' && r !== null && !Array.isArray(r) && hasOwn.call(r, 'id'))
-      .map((r) => RpcResponse.failure(SERVER_BUSY, RpcRequest.detectId(r)))
-    if (answers.length === 0) return undefined
-    return JSON.stringify(Array.isArray(u) ? answers : answers[0])
+  // The other side is told of a call given up, so it can stop working on it. Best effort: a write
+  // that fails means the connection is going, and the other side's work with it.
+  const giveUp = (ids: ReadonlyArray<string | number>): void => {
+    if (!cancellation || closed) return
+    for (const id of ids) write(cancelText(id))
   }
 
-  const receive = async (text: string): Promise<void> => {
-    let u: unknown
-    let parsed = true
-    try {
-      u = JSON.parse(text)
-    } catch {
-      parsed = false
-    }
-    if (parsed && isResponseMessage(u)) return settleResponses(u, text)
-    if (running >= maxInFlight) {
-      if (waitingForPlace.length >= maxQueued) {
-        const answer = parsed ? busy(u) : undefined
-        if (answer !== undefined && !closed) write(answer)
-        return
-      }
-      await new Promise<void>((resolve) => waitingForPlace.push(resolve))
-    }
-    running++
-    try {
-      // Not JSON: the dispatcher gives the Parse error answer.
-      const args = [context] as Dispatch.ContextArg<B>
-      const answer = await (parsed ? dispatcher.dispatchValue(u, ...args) : dispatcher.dispatch(text, ...args))
-      if (answer !== undefined && !closed) write(answer)
-    } finally {
-      running--
-      waitingForPlace.shift()?.()
-      if (running === 0 && waitingForPlace.length === 0 && onDrained.length > 0) {
-        const waiting = onDrained
-        onDrained = []
-        for (const resolve of waiting) resolve()
-      }
-    }
-  }
-
-  const send =
-    (body: string, expected: Expected): TaskEither<PeerError, string | undefined> =>
-    () =>
-      new Promise((resolve) => {
-        if (closed) return resolve(E.left({ _tag: 'Closed' }))
-        const signal = expected.signal
-        if (signal?.aborted === true) return resolve(E.left({ _tag: 'Aborted', reason: signal.reason }))
-        if (expected.ids.length === 0) {
-          const written = write(body)
-          return resolve(E.isLeft(written) ? E.left({ _tag: 'WriteFailed', cause: written.left }) : E.right(undefined))
-        }
-        for (const id of expected.ids) if (waiting.has(id)) return resolve(E.left({ _tag: 'DuplicateId', id }))
-        let timer: ReturnType<typeof setTimeout> | undefined
-        const onAbort = (): void => {
-          release(waiter)
-          waiter.settle(E.left({ _tag: 'Aborted', reason: signal?.reason }))
-        }
-        const waiter: Waiter = {
-          ids: expected.ids,
-          settle: (answer) => {
-            if (timer !== undefined) clearTimeout(timer)
-            signal?.removeEventListener('abort', onAbort)
-            resolve(answer)
-          },
-        }
-        for (const id of expected.ids) waiting.set(id, waiter)
-        // A call's own timeout replaces the peer's; below 0 (or NaN) it counts as 0.
-        const ms = expected.timeoutMs === undefined ? timeoutMs : Math.max(0, expected.timeoutMs || 0)
-        // setTimeout fires at once for delays beyond 2^31 - 1 ms, so longer ones set no timer.
-        if (ms <= 2_147_483_647) {
-          timer = setTimeout(() => {
-            release(waiter)
-            waiter.settle(E.left({ _tag: 'Timeout', ms }))
-          }, ms)
-        }
-        signal?.addEventListener('abort', onAbort, { once: true })
+  const exchange = (body: string, expected: Expected): Promise<Either<PeerError, Parsed | undefined>> =>
+    new Promise((resolve) => {
+      if (closed) return resolve(E.left({ _tag: 'Closed' }))
+      const signal = expected.signal
+      if (signal?.aborted === true) return resolve(E.left({ _tag: 'Aborted', reason: signal.reason }))
+      if (expected.ids.length === 0) {
         const written = write(body)
-        if (E.isLeft(written)) {
+        return resolve(E.isLeft(written) ? E.left({ _tag: 'WriteFailed', cause: written.left }) : E.right(undefined))
+      }
+      for (const id of expected.ids) if (waiting.has(id)) return resolve(E.left({ _tag: 'DuplicateId', id }))
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const onAbort = (): void => {
+        release(waiter)
+        waiter.settle(E.left({ _tag: 'Aborted', reason: signal?.reason }))
+        giveUp(waiter.ids)
+      }
+      const waiter: Waiter = {
+        ids: expected.ids,
+        settle: (answer) => {
+          if (timer !== undefined) clearTimeout(timer)
+          signal?.removeEventListener('abort', onAbort)
+          resolve(answer)
+        },
+      }
+      for (const id of expected.ids) waiting.set(id, waiter)
+      // A call's own timeout replaces the peer's; below 0 (or NaN) it counts as 0.
+      const ms = expected.timeoutMs === undefined ? timeoutMs : Math.max(0, expected.timeoutMs || 0)
+      // setTimeout fires at once for delays beyond 2^31 - 1 ms, so longer ones set no timer.
+      if (ms <= 2_147_483_647) {
+        timer = setTimeout(() => {
           release(waiter)
-          waiter.settle(E.left({ _tag: 'WriteFailed', cause: written.left }))
-        }
-      })
+          waiter.settle(E.left({ _tag: 'Timeout', ms }))
+          giveUp(waiter.ids)
+        }, ms)
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      const written = write(body)
+      if (E.isLeft(written)) {
+        release(waiter)
+        waiter.settle(E.left({ _tag: 'WriteFailed', cause: written.left }))
+      }
+    })
+
+  const transport: Transport<PeerError> = {
+    send: (body, expected) => () => exchange(body, expected).then(textOf),
+    sendParsed: (body, expected) => () => exchange(body, expected),
+  }
 
   const close = (): void => {
     if (closed) return
@@ -279,11 +429,146 @@ export const make = <B>(options: Options<B>): Peer => {
     for (const waiter of waiters) waiter.settle(E.left({ _tag: 'Closed' }))
   }
 
+  // --- the other side's calls -----------------------------------------------------------------------
+
+  let running = 0
+  const queue: Array<Queued> = []
+  let queueHead = 0
+  let paused = false
+  // The requests being worked on that the other side may cancel, by id. A second request with an id
+  // already here is not tracked (its cancellation could not be told from the first's).
+  const cancellable = new Map<string | number, Cancel>()
+  let onDrained: Array<() => void> = []
+
+  const queued = (): number => queue.length - queueHead
+
+  const drained = (): Promise<void> =>
+    running === 0 && queued() === 0 ? Promise.resolve() : new Promise((resolve) => onDrained.push(resolve))
+
+  const answerCancelled = (id: string | number): void => answer(JSON.stringify(RpcResponse.failure(cancelledError, id)))
+
+  const busy = (u: unknown): string | undefined => {
+    const answers = (Array.isArray(u) ? u : [u])
+      .filter((r) => isObject(r) && hasOwn.call(r, 'id'))
+      .map((r) => RpcResponse.failure(busyError, RpcRequest.detectId(r)))
+    if (answers.length === 0) return undefined
+    return JSON.stringify(Array.isArray(u) ? answers : answers[0])
+  }
+
+  const setPaused = (now: boolean): void => {
+    if (paused === now) return
+    paused = now
+    try {
+      ;(now ? pauseHook : resumeHook)?.()
+    } catch {
+      // A transport's failure to pause or resume must not lose the message at hand.
+    }
+  }
+
+  // One message, dispatched now. A synchronous answer is written at once; an asynchronous one takes a
+  // place until it is written.
+  const start = (text: string, u: unknown): void => {
+    const args = [context] as Dispatch.ContextArg<B>
+    let id: string | number | undefined
+    let cancel: Cancel | undefined
+    let out: Dispatch.Awaitable<string | undefined>
+    if (u === NOT_JSON) out = dispatcher.dispatch(text, ...args)
+    else if (cancellation && (id = requestId(u)) !== undefined && !cancellable.has(id)) {
+      cancel = new Cancel()
+      out = dispatcher.dispatchCancellable(u, cancel, ...args)
+    } else out = dispatcher.dispatchValue(u, ...args)
+    if (!(out instanceof Promise)) {
+      if (out !== undefined) answer(out)
+      return
+    }
+    running++
+    if (cancel !== undefined) cancellable.set(id as string | number, cancel)
+    if (running >= maxInFlight && !refuse) setPaused(true)
+    void out.then((reply) => {
+      running--
+      if (cancel !== undefined) {
+        if (cancellable.get(id as string | number) === cancel) cancellable.delete(id as string | number)
+        // Cancelled: answered already, and only once.
+        if (cancel.aborted) return next()
+      }
+      if (reply !== undefined) answer(reply)
+      next()
+    })
+  }
+
+  // Starts what waits, in order, while there is room; then reads again, or says all is done.
+  const next = (): void => {
+    while (running < maxInFlight && queueHead < queue.length) {
+      const entry = queue[queueHead] as Queued
+      queue[queueHead++] = undefined as unknown as Queued
+      if (queueHead === queue.length) {
+        queue.length = 0
+        queueHead = 0
+      }
+      if (entry.cancelled) answerCancelled(requestId(entry.value) as string | number)
+      else start(entry.text, entry.value)
+    }
+    if (running < maxInFlight && queued() === 0) setPaused(false)
+    if (running === 0 && queued() === 0 && onDrained.length > 0) {
+      const resolved = onDrained
+      onDrained = []
+      for (const resolve of resolved) resolve()
+    }
+  }
+
+  const cancelIncoming = (id: string | number): void => {
+    const cancel = cancellable.get(id)
+    if (cancel !== undefined) {
+      cancellable.delete(id)
+      cancel.abort(new Error('the caller cancelled the request'))
+      answerCancelled(id)
+      return
+    }
+    // Not started yet: answered when its turn comes, without running.
+    for (let i = queueHead; i < queue.length; i++) {
+      const entry = queue[i] as Queued
+      if (!entry.cancelled && requestId(entry.value) === id) return void (entry.cancelled = true)
+    }
+    // Answered already, or unknown: nothing to do (a notification gets no answer).
+  }
+
+  const receive = (text: string): void => {
+    let u: unknown
+    try {
+      u = JSON.parse(text)
+    } catch {
+      // Not JSON: the dispatcher gives the Parse error answer.
+      u = NOT_JSON
+    }
+    if (u !== NOT_JSON) {
+      if (isResponseMessage(u)) return settleResponses(u, text)
+      if (cancellation) {
+        const id = cancelledId(u)
+        if (id !== undefined) return cancelIncoming(id)
+      }
+    }
+    if (running < maxInFlight && queued() === 0) return start(text, u)
+    if (refuse && queued() >= maxQueued) {
+      const refused = u === NOT_JSON ? undefined : busy(u)
+      if (refused !== undefined) answer(refused)
+      return
+    }
+    queue.push({ text, value: u, cancelled: false })
+  }
+
+  const receiveBytes = (bytes: Uint8Array): void => {
+    const text = decodeUtf8(bytes)
+    if (text === undefined) answer(PARSE_ERROR_TEXT)
+    else receive(text)
+  }
+
   return {
-    transport: { send },
+    transport,
     receive,
+    receiveBytes,
     close,
     pending: () => new Set(waiting.values()).size,
+    incoming: () => running + queued(),
     drained,
   }
 }

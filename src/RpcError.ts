@@ -41,9 +41,20 @@ export const ErrorCode = {
   InternalError: -32603,
   ServerErrorMin: -32099,
   ServerErrorMax: -32000,
-  /** This library's own server errors, in the implementation-defined range. */
-  Timeout: -32001,
-  ServerBusy: -32002,
+  /**
+   * This library's own server errors, in the implementation-defined range. Chosen clear of the codes
+   * the Language Server Protocol and vscode-jsonrpc give meanings in that range (`-32001`
+   * UnknownErrorCode, `-32002` ServerNotInitialized, `-32099..-32096`), so an LSP client reads them
+   * as plain server errors. Each can be replaced: see `Dispatch.Options.timeoutError` and
+   * `Peer.Options.busyError`.
+   */
+  Timeout: -32003,
+  ServerBusy: -32004,
+  /**
+   * A request the caller gave up with `$/cancelRequest` (see `Peer`). The Language Server Protocol's
+   * `RequestCancelled`, which vscode-jsonrpc and LSP clients read as a cancellation.
+   */
+  RequestCancelled: -32800,
 } as const
 
 // -------------------------------------------------------------------------------------
@@ -85,7 +96,7 @@ export const invalidParams = <D = never>(data?: D): RpcError<D> => make(ErrorCod
 export const internalError = (): RpcError<never> => ({ code: ErrorCode.InternalError, message: 'Internal error' })
 
 /**
- * `-32001 Request timed out`: the handler did not answer within the dispatcher's `timeoutMs`.
+ * `-32003 Request timed out`: the handler did not answer within the dispatcher's `timeoutMs`.
  *
  * @category constructors
  * @since 0.1.0
@@ -93,12 +104,21 @@ export const internalError = (): RpcError<never> => ({ code: ErrorCode.InternalE
 export const timeout = (): RpcError<never> => ({ code: ErrorCode.Timeout, message: 'Request timed out' })
 
 /**
- * `-32002 Server busy`: the connection has as many calls running and queued as it takes.
+ * `-32004 Server busy`: the connection has as many calls running and queued as it takes (only with
+ * `Peer`'s `overload: 'refuse'`; by default a busy connection stops reading instead).
  *
  * @category constructors
  * @since 0.1.0
  */
 export const serverBusy = (): RpcError<never> => ({ code: ErrorCode.ServerBusy, message: 'Server busy' })
+
+/**
+ * `-32800 Request cancelled`: the caller cancelled the request with `$/cancelRequest` (see `Peer`).
+ *
+ * @category constructors
+ * @since 0.2.0
+ */
+export const requestCancelled = (): RpcError<never> => ({ code: ErrorCode.RequestCancelled, message: 'Request cancelled' })
 
 /**
  * An implementation-defined server error. Throws a `RangeError` when `code` is outside

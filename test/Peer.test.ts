@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
 import { describe, expect, it } from 'vitest'
-import { Client, Dispatch, Method, Peer as _, Registry } from '../src/index.js'
+import { Client, Dispatch, Method, Peer as _, Registry, RpcError } from '../src/index.js'
 
 const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number })
 const Whoami = Method.make({ name: 'whoami', result: t.string })
@@ -116,9 +116,9 @@ describe('incoming messages', () => {
     const written: Array<string> = []
     const unmatched: Array<unknown> = []
     const peer = _.make({ write: (text) => void written.push(text), onUnmatched: (m) => void unmatched.push(m) })
-    await peer.receive('{"jsonrpc":"2.0","method"')
-    await peer.receive('{"jsonrpc":"2.0","method":"nope","id":3}')
-    await peer.receive('{"jsonrpc":"2.0","result":1,"id":99}')
+    peer.receive('{"jsonrpc":"2.0","method"')
+    peer.receive('{"jsonrpc":"2.0","method":"nope","id":3}')
+    peer.receive('{"jsonrpc":"2.0","result":1,"id":99}')
     expect(written).toEqual([
       '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}',
       '{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":3}',
@@ -129,7 +129,7 @@ describe('incoming messages', () => {
   it('gives an error with id null to the one pending call', async () => {
     const peer = _.make({ write: () => undefined })
     const call = peer.transport.send('{"jsonrpc":"2.0","method":"x","id":1}', { ids: [1] })()
-    await peer.receive('{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}')
+    peer.receive('{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}')
     expect(await call).toEqual(E.right('{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}'))
   })
 })
@@ -162,56 +162,115 @@ describe('per-call options', () => {
   })
 })
 
-describe('incoming work is bounded (maxInFlight, maxQueued)', () => {
+describe('incoming work is bounded (maxInFlight, overload)', () => {
   const Hold = Method.make({ name: 'hold', params: t.type({ n: t.number }), result: t.number })
-  const setup = () => {
+  const Echo = Method.make({ name: 'echo', params: t.type({ n: t.number }), result: t.number })
+  const setup = (overload: 'pause' | 'refuse') => {
     const releases: Array<() => void> = []
     const dispatcher = Dispatch.make(
       pipe(
         Registry.empty,
         Registry.add(Hold, ({ n }) => new Promise<number>((resolve) => releases.push(() => resolve(n)))),
+        Registry.add(Echo, ({ n }) => n),
       ),
     )
     const written: Array<string> = []
-    const peer = _.make({ write: (text) => void written.push(text), dispatcher, maxInFlight: 2, maxQueued: 1 })
-    return { peer, written, releases }
+    const flow: Array<'pause' | 'resume'> = []
+    const peer = _.make({
+      write: (text) => void written.push(text),
+      dispatcher,
+      maxInFlight: 2,
+      maxQueued: 1,
+      overload,
+      pause: () => void flow.push('pause'),
+      resume: () => void flow.push('resume'),
+    })
+    return { peer, written, releases, flow }
   }
   const hold = (n: number) => `{"jsonrpc":"2.0","method":"hold","params":{"n":${n}},"id":${n}}`
+  const echo = (n: number) => `{"jsonrpc":"2.0","method":"echo","params":{"n":${n}},"id":${n}}`
   const flush = () => new Promise((r) => setImmediate(r))
 
-  it('runs maxInFlight messages, queues maxQueued, and answers Server busy beyond', async () => {
-    const { peer, written, releases } = setup()
-    const received = [1, 2, 3, 4].map((n) => peer.receive(hold(n)))
+  it('answers a synchronous dispatch at once, taking no place', () => {
+    const { peer, written, flow } = setup('pause')
+    for (let n = 1; n <= 1000; n++) peer.receive(echo(n))
+    expect(written).toHaveLength(1000)
+    expect(written[999]).toBe('{"jsonrpc":"2.0","result":1000,"id":1000}')
+    expect(flow).toEqual([])
+    expect(peer.incoming()).toBe(0)
+  })
+
+  it('by default, asks the transport to pause when every place is taken, keeps what was read, and resumes', async () => {
+    const { peer, written, releases, flow } = setup('pause')
+    for (const n of [1, 2, 3, 4]) peer.receive(hold(n))
+    peer.receive(echo(5))
     await flush()
     expect(releases).toHaveLength(2)
-    expect(written).toEqual(['{"jsonrpc":"2.0","error":{"code":-32002,"message":"Server busy"},"id":4}'])
+    expect(flow).toEqual(['pause'])
+    expect(written).toEqual([]) // nothing refused, and the echo waits its turn, in order
+    expect(peer.incoming()).toBe(5)
+    releases[0]?.()
+    await flush()
+    expect(releases).toHaveLength(3)
+    expect(flow).toEqual(['pause'])
+    releases[1]?.()
+    releases[2]?.()
+    await flush()
+    releases[3]?.()
+    await peer.drained()
+    expect(flow).toEqual(['pause', 'resume'])
+    expect([...written].sort()).toEqual([...[1, 2, 3, 4].map((n) => `{"jsonrpc":"2.0","result":${n},"id":${n}}`), '{"jsonrpc":"2.0","result":5,"id":5}'].sort())
+  })
+
+  it('with overload refuse: runs maxInFlight messages, queues maxQueued, and answers Server busy beyond', async () => {
+    const { peer, written, releases, flow } = setup('refuse')
+    for (const n of [1, 2, 3, 4]) peer.receive(hold(n))
+    await flush()
+    expect(releases).toHaveLength(2)
+    expect(written).toEqual(['{"jsonrpc":"2.0","error":{"code":-32004,"message":"Server busy"},"id":4}'])
     releases[0]?.()
     await flush()
     expect(releases).toHaveLength(3) // the queued one took the free place
     releases[1]?.()
     releases[2]?.()
-    await Promise.all(received)
+    await peer.drained()
     expect(written.slice(1).sort()).toEqual([1, 2, 3].map((n) => `{"jsonrpc":"2.0","result":${n},"id":${n}}`))
+    expect(flow).toEqual([])
   })
 
-  it('answers each request of a refused batch, and drops its notifications', async () => {
-    const { peer, written, releases } = setup()
-    void peer.receive(hold(1))
-    void peer.receive(hold(2))
-    void peer.receive(hold(3))
+  it('with overload refuse: answers each request of a refused batch, and drops its notifications', async () => {
+    const { peer, written, releases } = setup('refuse')
+    peer.receive(hold(1))
+    peer.receive(hold(2))
+    peer.receive(hold(3))
     await flush()
-    await peer.receive(`[${hold(7)},{"jsonrpc":"2.0","method":"hold","params":{"n":8}},${hold(9)}]`)
+    peer.receive(`[${hold(7)},{"jsonrpc":"2.0","method":"hold","params":{"n":8}},${hold(9)}]`)
     expect(written).toEqual([
-      '[{"jsonrpc":"2.0","error":{"code":-32002,"message":"Server busy"},"id":7},{"jsonrpc":"2.0","error":{"code":-32002,"message":"Server busy"},"id":9}]',
+      '[{"jsonrpc":"2.0","error":{"code":-32004,"message":"Server busy"},"id":7},{"jsonrpc":"2.0","error":{"code":-32004,"message":"Server busy"},"id":9}]',
     ])
     for (const release of releases) release()
   })
 
+  it('the busy error can be replaced', async () => {
+    const written: Array<string> = []
+    const peer = _.make({
+      write: (text) => void written.push(text),
+      dispatcher: Dispatch.make(pipe(Registry.empty, Registry.add(Hold, () => new Promise<number>(() => undefined)))),
+      maxInFlight: 1,
+      maxQueued: 0,
+      overload: 'refuse',
+      busyError: RpcError.make(-32050, 'Try later'),
+    })
+    peer.receive(hold(1))
+    peer.receive(hold(2))
+    expect(written).toEqual(['{"jsonrpc":"2.0","error":{"code":-32050,"message":"Try later"},"id":2}'])
+  })
+
   it('still routes responses to this side\'s calls while its dispatcher is full', async () => {
-    const { peer, releases } = setup()
-    for (const n of [1, 2, 3]) void peer.receive(hold(n))
+    const { peer, releases } = setup('pause')
+    for (const n of [1, 2, 3]) peer.receive(hold(n))
     const call = peer.transport.send('{"jsonrpc":"2.0","method":"x","id":"mine"}', { ids: ['mine'] })()
-    await peer.receive('{"jsonrpc":"2.0","result":"ok","id":"mine"}')
+    peer.receive('{"jsonrpc":"2.0","result":"ok","id":"mine"}')
     expect(await call).toEqual(E.right('{"jsonrpc":"2.0","result":"ok","id":"mine"}'))
     for (const release of releases) release()
   })
@@ -222,9 +281,9 @@ describe('a response with id null', () => {
     const unmatched: Array<unknown> = []
     const peer = _.make({ write: () => undefined, timeoutMs: 30, onUnmatched: (m) => void unmatched.push(m) })
     const call = peer.transport.send('{"jsonrpc":"2.0","method":"x","id":1}', { ids: [1] })()
-    await peer.receive('{"jsonrpc":"2.0","result":"forged","id":null}')
+    peer.receive('{"jsonrpc":"2.0","result":"forged","id":null}')
     expect(unmatched).toEqual([{ jsonrpc: '2.0', result: 'forged', id: null }])
-    await peer.receive('{"jsonrpc":"2.0","result":"real","id":1}')
+    peer.receive('{"jsonrpc":"2.0","result":"real","id":1}')
     expect(await call).toEqual(E.right('{"jsonrpc":"2.0","result":"real","id":1}'))
   })
 })

@@ -109,11 +109,11 @@ describe('nesting depth of params (maxDepth, 64 by default)', () => {
 describe('handler timeout (timeoutMs, 30 s by default)', () => {
   const server = Dispatch.make(registry, { timeoutMs: 30 })
 
-  it('answers -32001 Request timed out once the time is up, and aborts the handler', async () => {
+  it('answers -32003 Request timed out once the time is up, and aborts the handler', async () => {
     aborted.length = 0
     const started = Date.now()
     expect(await server.dispatch('{"jsonrpc":"2.0","method":"wait","params":{"ms":5000},"id":1}')).toBe(
-      '{"jsonrpc":"2.0","error":{"code":-32001,"message":"Request timed out"},"id":1}',
+      '{"jsonrpc":"2.0","error":{"code":-32003,"message":"Request timed out"},"id":1}',
     )
     expect(Date.now() - started).toBeLessThan(2000)
     expect(aborted).toHaveLength(1)
@@ -129,7 +129,7 @@ describe('handler timeout (timeoutMs, 30 s by default)', () => {
         '{"jsonrpc":"2.0","method":"subtract","params":[5,3],"id":3}]',
     )
     expect(JSON.parse(out as string)).toEqual([
-      { jsonrpc: '2.0', error: { code: -32001, message: 'Request timed out' }, id: 1 },
+      { jsonrpc: '2.0', error: { code: -32003, message: 'Request timed out' }, id: 1 },
       { jsonrpc: '2.0', result: 'done', id: 2 },
       { jsonrpc: '2.0', result: 2, id: 3 },
     ])

@@ -30,6 +30,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
+import * as Utf8 from '../internal/utf8.js'
 import type { ContextArg, Dispatcher } from '../Dispatch.js'
 import * as RpcError from '../RpcError.js'
 import * as RpcResponse from '../RpcResponse.js'
@@ -541,25 +542,15 @@ export const withCors = (cors: Cors) => {
   }
 }
 
-// Strict: bytes that are not UTF-8 are an error, never replacement characters. One decoder serves
-// every request: a decode without `stream` keeps no state between calls. A byte order mark is kept,
-// so it is the Parse error, as JSON.parse has it.
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
-
 /**
  * The body as text when it is UTF-8, `undefined` when it is not (decoded strictly: nothing is
- * replaced, so no mangled text is ever dispatched or echoed).
+ * replaced, so no mangled text is ever dispatched or echoed). A byte order mark is kept, so it is
+ * the Parse error, as on every transport.
  *
  * @category utils
  * @since 0.1.0
  */
-export const decodeUtf8 = (bytes: Uint8Array): string | undefined => {
-  try {
-    return utf8.decode(bytes)
-  } catch {
-    return undefined
-  }
-}
+export const decodeUtf8: (bytes: Uint8Array) => string | undefined = Utf8.decodeUtf8
 
 /**
  * One HTTP exchange, whole: the head checked ({@link refuse}), the caller authenticated, the context

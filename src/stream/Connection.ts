@@ -11,9 +11,9 @@
  * (`listen`, `connect`, `serveStdio`, `spawn`) only open streams and hand them to {@link attach}.
  *
  * Lifecycle:
- * - The other side ends its stream: the last bytes are decoded, the answers still being computed
- *   are written, this side's pending calls fail with `Closed` (no answer can come any more), and
- *   the writable stream is ended.
+ * - The other side ends its stream: the last bytes are decoded, this side's pending calls fail with
+ *   `Closed` at once (no answer can come any more, so a handler awaiting one finishes now), the
+ *   answers to every message received are written, and the writable stream is ended.
  * - {@link Connection.close}: the same, started from this side. Messages that arrive after it are
  *   not read. It resolves once this side has ended its stream and the other side has ended its own
  *   (or one second later at most: the read side is then destroyed).
@@ -22,9 +22,12 @@
  * - The write side closing first (a child that exited) does not stop reading: answers already on
  *   their way are still read, and the connection closes when the read side ends.
  *
- * Writes are buffered by the writable stream (there is no back-pressure on the peer), and the
- * writes made in one tick are sent together (`cork`), so that many calls in flight cost few
- * system calls.
+ * Flow control: while the peer has `maxInFlight` asynchronous messages at work, the readable
+ * stream is paused, so the other side is held by the pipe's or the socket's own flow control and
+ * nothing is dropped (see `Peer`). A frame that has begun must be complete within `frameTimeoutMs`,
+ * so a peer that drips bytes cannot hold a connection and its buffer for ever. Writes are buffered
+ * by the writable stream, and the writes made in one tick are sent together (`cork`), so that many
+ * calls in flight cost few system calls.
  *
  * @since 0.1.0
  */
@@ -49,7 +52,7 @@ import type * as Framing from './Framing.js'
  * @category model
  * @since 0.1.0
  */
-export interface AttachOptions<B> {
+export interface AttachOptions<B> extends Peer.Settings {
   /** How messages are cut out of the bytes and written into them: `Framing.ndjson` or `Framing.contentLength`. */
   readonly framing: Framing.Framing
   /** Answers what the other side calls. Without one, every request is answered Method not found. */
@@ -60,19 +63,21 @@ export interface AttachOptions<B> {
    */
   readonly context?: (link: Link) => B
   /**
-   * How long a call waits for its answer, in milliseconds (30 000 by default; `Infinity` for ever).
-   * A call's own `timeoutMs` replaces it, and a call's `signal` ends the wait (see `Peer`).
+   * Sees the bytes the decoder cannot frame, with the connection they came on. They are not
+   * answered: with no frame there is no message to answer, and answering garbage could make two
+   * mismatched peers answer each other for ever. Ignored by default; the connection carries on (see
+   * `Framing` for what is skipped). The exceptions: a whole frame that is not UTF-8 (`InvalidUtf8`)
+   * is also answered Parse error, and a frame past its deadline (`Stalled`) closes the connection.
    */
-  readonly timeoutMs?: number
+  readonly onFramingError?: (error: Framing.FramingError, connection: Connection) => void
   /**
-   * Sees the bytes the decoder cannot frame. They are not answered: with no frame there is no
-   * message to answer, and answering garbage could make two mismatched peers answer each other for
-   * ever. Ignored by default; the connection carries on (see `Framing` for what is skipped). The one
-   * exception: a whole frame that is not UTF-8 (`InvalidUtf8`) is also answered Parse error.
+   * How long a frame may take to arrive once its first byte has, in milliseconds: 30 000 by default;
+   * `Infinity` or `0` for no limit. Past it the connection reports a `Stalled` framing error and
+   * closes gracefully, so a peer that sends a frame a byte at a time (which no idle timeout notices)
+   * cannot hold the connection and its buffer for ever. Needs a decoder that tells how many bytes it
+   * holds (those of `Framing` do).
    */
-  readonly onFramingError?: (error: Framing.FramingError) => void
-  /** Sees responses that match no pending call (late, unknown or duplicated ids). Ignored by default. */
-  readonly onUnmatched?: (message: unknown) => void
+  readonly frameTimeoutMs?: number
   /**
    * The largest message read, in bytes: a line of `ndjson`, a `Content-Length` body. 1 MiB by
    * default; `Infinity` for none. A larger one is a `TooLarge` framing error, and its bytes are
@@ -108,13 +113,16 @@ export interface Link {
  * @since 0.1.0
  */
 export interface Connection {
-  /** The peer behind the connection: `peer.pending()` counts this side's calls awaiting an answer. */
+  /** The peer behind the connection. */
   readonly peer: Peer.Peer
+  /** How many calls of this side await an answer (as on every two-way connection). */
+  readonly pending: () => number
   /** Calls the other side: give it to `Client.call`, `Client.notify`, `Client.batch`. */
   readonly client: Client.Client<Peer.PeerError>
   /**
-   * Closes gracefully: stops reading, lets the answers in flight be written, fails this side's
-   * pending calls with `Closed`, ends the stream. Idempotent; resolves with {@link Connection.closed}.
+   * Closes gracefully: stops reading, fails this side's pending calls with `Closed` at once, lets
+   * the answers to the messages received be written, ends the stream. Idempotent; resolves with
+   * {@link Connection.closed}.
    */
   readonly close: () => Promise<void>
   /** Closes at once: pending calls fail with `Closed`, answers in flight are dropped. Idempotent. */
@@ -131,6 +139,11 @@ export interface Connection {
 const CLOSE_GRACE_MS = 1000
 
 const PARSE_ERROR_TEXT = JSON.stringify(RpcResponse.failure(RpcError.parseError(), null))
+
+const DEFAULT_FRAME_TIMEOUT_MS = 30_000
+
+// setTimeout fires at once for delays beyond 2^31 - 1 ms, so longer ones set no timer.
+const isTimer = (ms: number): boolean => ms > 0 && ms <= 2_147_483_647
 
 const noop = (): void => undefined
 
@@ -165,7 +178,6 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
   })
   const encode = options.framing.encode
   const onFramingError = options.onFramingError
-  const inFlight = new Set<Promise<void>>()
   let state: 'open' | 'closing' | 'closed' = 'open'
   let readEnded = false
   let writeGone = false
@@ -179,7 +191,7 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
   let lastActive = Date.now()
   let idleTimer: ReturnType<typeof setTimeout> | undefined
   const active =
-    idleMs > 0 && idleMs !== Infinity
+    isTimer(idleMs)
       ? (): void => {
           lastActive = Date.now()
         }
@@ -192,10 +204,39 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
   const checkIdle = (): void => {
     idleTimer = undefined
     if (state !== 'open') return
-    const busy = inFlight.size > 0 || peer.pending() > 0
+    const busy = peer.incoming() > 0 || peer.pending() > 0
     const left = lastActive + idleMs - Date.now()
     if (!busy && left <= 0) void shutdown()
     else armIdle(busy ? idleMs : left)
+  }
+
+  // The frame deadline, in the same way: `frameStart` is when the frame now incomplete began (when
+  // the decoder began to hold its bytes), and the timer checks it when it fires.
+  const frameMs = options.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS
+  const buffered = isTimer(frameMs) ? decoder.buffered : undefined
+  let frameStart: number | undefined
+  let frameTimer: ReturnType<typeof setTimeout> | undefined
+  const checkFrame = (): void => {
+    frameTimer = undefined
+    if (state !== 'open' || frameStart === undefined) return
+    const left = frameStart + frameMs - Date.now()
+    if (left > 0) return armFrame(left)
+    report({ _tag: 'Stalled', ms: frameMs, received: buffered?.() ?? 0 })
+    void shutdown()
+  }
+  const armFrame = (ms: number): void => {
+    frameTimer = setTimeout(checkFrame, ms)
+    frameTimer.unref()
+  }
+  // After each chunk: a frame is incomplete when the decoder holds bytes. One that began before this
+  // chunk and saw no message complete keeps its start; otherwise it began with this chunk.
+  const watchFrame = (completed: boolean): void => {
+    if (buffered === undefined) return
+    if (buffered() === 0) frameStart = undefined
+    else if (frameStart === undefined || completed) {
+      frameStart = Date.now()
+      if (frameTimer === undefined) armFrame(frameMs)
+    }
   }
 
   const uncork = (): void => {
@@ -214,45 +255,51 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
     active()
   }
 
+  // The peer asks to stop reading while its places are all taken (see `Peer`); the stream's own
+  // flow control then holds the other side. Once closing, reading is left to the close.
+  const pause = (): void => {
+    readable.pause()
+  }
+  const resume = (): void => {
+    if (state === 'open') readable.resume()
+  }
+
   // The client is made before the peer, so that the context (which may hold it) can be given to
   // the peer. Its transport forwards to the peer's, looked up when a task runs: by then it exists.
   let made: Peer.Peer | undefined
   const transport: Transport<Peer.PeerError> = {
-    send:
-      (...args) =>
-      () =>
-        (made as Peer.Peer).transport.send(...args)(),
+    send: (body, expected) => () => (made as Peer.Peer).transport.send(body, expected)(),
+    sendParsed: (body, expected) => () => ((made as Peer.Peer).transport.sendParsed as NonNullable<Transport<Peer.PeerError>['sendParsed']>)(body, expected)(),
   }
   const client = Client.make(transport)
   const context = options.context?.({ client })
-  const peerOptions: { -readonly [K in keyof Peer.Options<B>]: Peer.Options<B>[K] } = { write }
-  if (options.dispatcher !== undefined) peerOptions.dispatcher = options.dispatcher
-  if (context !== undefined) peerOptions.context = context
-  if (options.timeoutMs !== undefined) peerOptions.timeoutMs = options.timeoutMs
-  if (options.onUnmatched !== undefined) peerOptions.onUnmatched = options.onUnmatched
-  const peer = Peer.make(peerOptions)
+  const dispatcher = options.dispatcher
+  const peer = Peer.make<B>({
+    ...Peer.settingsOf(options),
+    write,
+    pause,
+    resume,
+    ...(dispatcher === undefined ? {} : { dispatcher }),
+    ...(context === undefined ? {} : { context }),
+  })
   made = peer
-
-  const receive = (text: string): void => {
-    const done: Promise<void> = peer.receive(text).then(
-      () => void inFlight.delete(done),
-      () => void inFlight.delete(done),
-    )
-    inFlight.add(done)
-  }
 
   const report = (e: Framing.FramingError): void => {
     try {
-      onFramingError?.(e)
+      onFramingError?.(e, connection)
     } catch {
       // An observer's failure must not break the connection.
     }
   }
 
-  const handle = (events: ReadonlyArray<Framing.Event>): void => {
+  const handle = (events: ReadonlyArray<Framing.Event>): boolean => {
+    let completed = false
     for (const event of events) {
-      if (event._tag === 'Message') receive(event.text)
-      else {
+      if (event._tag === 'Message') {
+        completed = true
+        peer.receive(event.text)
+      } else {
+        completed = true
         report(event.error)
         // A whole frame whose bytes are not UTF-8 is a message that cannot be read: it is answered
         // Parse error, as the specification asks, and never dispatched as mangled text. The answer
@@ -267,18 +314,26 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
         }
       }
     }
+    return completed
   }
 
   const onData = (chunk: Uint8Array | string): void => {
     if (state !== 'open') return
     active()
-    handle(decoder.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk))
+    watchFrame(handle(decoder.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk)))
+  }
+
+  const stopTimers = (): void => {
+    if (idleTimer !== undefined) clearTimeout(idleTimer)
+    if (frameTimer !== undefined) clearTimeout(frameTimer)
+    idleTimer = undefined
+    frameTimer = undefined
   }
 
   const destroy = (): void => {
     if (state === 'closed') return
     state = 'closed'
-    if (idleTimer !== undefined) clearTimeout(idleTimer)
+    stopTimers()
     peer.close()
     readable.off('data', onData)
     readable.destroy()
@@ -303,10 +358,14 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
   const shutdown = (): Promise<void> => {
     if (state !== 'open') return closed
     state = 'closing'
-    if (idleTimer !== undefined) clearTimeout(idleTimer)
+    stopTimers()
+    // No answer can come to this side's calls any more (the other side has ended, or this side is
+    // closing): they fail now, so that handlers awaiting them finish and their answers are written.
+    peer.close()
+    // What still arrives is not read (onData ignores it), but the stream must flow to reach its end.
+    readable.resume()
     void (async () => {
-      while (inFlight.size > 0) await Promise.all(inFlight)
-      peer.close()
+      await peer.drained()
       if (!writeGone && !writable.writableEnded && !writable.destroyed) {
         await new Promise<void>((resolve) => {
           finished(writable, { readable: false }, () => resolve())
@@ -319,8 +378,7 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
     return closed
   }
 
-  // setTimeout fires at once for delays beyond 2^31 - 1 ms, so longer ones set no timer.
-  if (idleMs > 0 && idleMs <= 2_147_483_647) armIdle(idleMs)
+  if (isTimer(idleMs)) armIdle(idleMs)
 
   readable.on('data', onData)
   readable.once('end', () => {
@@ -341,5 +399,6 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
     writable.once('close', gone)
   }
 
-  return { peer, client, close: shutdown, destroy, closed }
+  const connection: Connection = { peer, pending: peer.pending, client, close: shutdown, destroy, closed }
+  return connection
 }

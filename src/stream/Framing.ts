@@ -37,6 +37,9 @@ import { Buffer, isUtf8 } from 'node:buffer'
  *   block (`part: 'header'`) over its {@link Limits limit}. `length` is the declared length, or a
  *   whole line's; `undefined` when the line was cut off before its end came (it was not kept to
  *   measure it). Its bytes were never buffered beyond the limit.
+ * - `Stalled`: a frame begun `ms` milliseconds ago is still incomplete (`received` bytes of it held).
+ *   Never given by a decoder, which knows no time: a stream connection reports it (see its
+ *   `frameTimeoutMs`) and closes.
  *
  * @category model
  * @since 0.1.0
@@ -48,6 +51,7 @@ export type FramingError =
   | { readonly _tag: 'InvalidUtf8'; readonly length: number }
   | { readonly _tag: 'Truncated'; readonly expected: number | undefined; readonly received: number }
   | { readonly _tag: 'TooLarge'; readonly part: 'message' | 'header'; readonly limit: number; readonly length: number | undefined }
+  | { readonly _tag: 'Stalled'; readonly ms: number; readonly received: number }
 
 /**
  * How many bytes a decoder holds at most. A limit of `Infinity` is no limit.
@@ -624,6 +628,8 @@ export const format = (e: FramingError): string => {
       return e.expected === undefined
         ? `the stream ended inside a header (${e.received} bytes unread)`
         : `the stream ended inside a message (${e.received} of ${e.expected} bytes)`
+    case 'Stalled':
+      return `a frame still incomplete ${e.ms} ms after it began (${e.received} bytes held)`
     case 'TooLarge':
       return e.part === 'header'
         ? `a header block over the limit of ${e.limit} bytes`

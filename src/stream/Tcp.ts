@@ -54,8 +54,11 @@ export interface ListenOptions<B> extends Omit<AttachOptions<B>, 'dispatcher' | 
    * client: a handler that calls back the side that called it uses that one.
    */
   readonly context?: (link: TcpLink) => B
-  /** Sees the bytes a connection's decoder cannot frame; the connection carries on. */
-  readonly onFramingError?: (error: Framing.FramingError, socket: net.Socket) => void
+  /**
+   * Sees the bytes a connection's decoder cannot frame, with the connection and its socket (see
+   * `AttachOptions.onFramingError`).
+   */
+  readonly onFramingError?: (error: Framing.FramingError, connection: Connection, socket: net.Socket) => void
   /**
    * Closes a connection gracefully once it has been idle this long, in milliseconds (see
    * `AttachOptions.idleTimeoutMs`). 300 000 (5 minutes) by default; `Infinity` or `0` for never.
@@ -165,7 +168,7 @@ export const listen =
           ...rest,
           idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
           ...withSocket(context, socket),
-          onFramingError: (error) => onFramingError?.(error, socket),
+          onFramingError: (error, connection) => onFramingError?.(error, connection, socket),
         })
         connections.add(connection)
         void connection.closed.then(() => connections.delete(connection))

@@ -17,7 +17,7 @@ import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import { WebSocket } from 'ws'
 import * as Client from '../Client.js'
 import type * as Dispatch from '../Dispatch.js'
-import type * as Peer from '../Peer.js'
+import * as Peer from '../Peer.js'
 import type { Expected, Transport } from '../Transport.js'
 import { bind, closeInfo, CloseCode, DEFAULT_MAX_PAYLOAD, report } from './socket.js'
 import type { Bound, CloseInfo, PeerOptions } from './socket.js'
@@ -81,11 +81,10 @@ export type ClientContextOption<B> = unknown extends B ? { readonly context?: B 
  * @category model
  * @since 0.1.0
  */
-export type ConnectOptions<B> = ClientContextOption<B> & {
+export type ConnectOptions<B> = ClientContextOption<B> &
+  Peer.Settings & {
   /** Answers the server's requests and runs its notifications. Without one, requests answer Method not found. */
   readonly dispatcher?: Dispatch.Dispatcher<B>
-  /** How long a call waits for its answer once sent, in ms; on timeout it fails with `Timeout` and is forgotten. 30 000 by default. */
-  readonly timeoutMs?: number
   /** Reconnect after a drop; without it, a drop closes the connection for good. */
   readonly reconnect?: Reconnect
   /** Runs each time a new socket replaces a dropped one. */
@@ -111,7 +110,9 @@ export type ConnectOptions<B> = ClientContextOption<B> & {
 }
 
 /**
- * An open connection to a server.
+ * An open connection to a server. Besides the options of its own, it takes the {@link Peer.Settings}
+ * every two-way transport takes (`timeoutMs`, `onUnmatched`, `maxInFlight`, `overload`,
+ * `cancellation`, ...).
  *
  * @category model
  * @since 0.1.0
@@ -214,9 +215,9 @@ export const connect =
 
 const start = <B>(url: string | URL, firstSocket: WebSocket, options: Options<B>): ClientConnection => {
   const peerOptions: PeerOptions<B> = {
+    ...Peer.settingsOf(options as Peer.Settings),
     ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
     ...(options.context === undefined ? {} : { context: options.context }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   }

@@ -27,7 +27,7 @@ import type { WebSocket } from 'ws'
 import { WebSocketServer } from 'ws'
 import * as Client from '../Client.js'
 import type * as Dispatch from '../Dispatch.js'
-import type * as Peer from '../Peer.js'
+import * as Peer from '../Peer.js'
 import type { Expected, Transport } from '../Transport.js'
 import { bind, closeInfo, CloseCode, DEFAULT_MAX_PAYLOAD, report } from './socket.js'
 import type { Bound, CloseInfo } from './socket.js'
@@ -80,16 +80,17 @@ export type ContextOption<B> = unknown extends B
   : { readonly context: (request: IncomingMessage, socket: WebSocket, connection: ServerConnection) => B }
 
 /**
- * What {@link attach} takes besides the WebSocketServer and the dispatcher.
+ * What {@link attach} takes besides the WebSocketServer and the dispatcher: options of its own, and
+ * the {@link Peer.Settings} every two-way transport takes, for each connection's peer (`timeoutMs`
+ * for the server's calls to a client, `onUnmatched`, `maxInFlight`, `overload`, `cancellation`, ...).
  *
  * @category model
  * @since 0.1.0
  */
-export type ServerOptions<B> = ContextOption<B> & {
+export type ServerOptions<B> = ContextOption<B> &
+  Peer.Settings & {
   /** Sees each new connection once it is ready to serve (to keep it, or call the client at once). */
   readonly onConnection?: (connection: ServerConnection) => void
-  /** How long a call from the server to a client waits for its answer, in ms (Peer's default, 30 000). */
-  readonly timeoutMs?: number
   /**
    * Sees what goes wrong that no peer is told about: socket errors, a `context` function or an
    * `onConnection` callback that threw. Nothing of it is sent to the client.
@@ -258,6 +259,7 @@ export const verifyOrigin =
 
 /** What both attach functions share: the connections taken, and how each is served. */
 const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, detach: () => void) => {
+  const settings = Peer.settingsOf(options as Peer.Settings)
   const live = new Set<ServerConnection>()
   // How each live connection's incoming work is waited for, at a graceful close.
   const drains = new WeakMap<ServerConnection, () => Promise<void>>()
@@ -307,9 +309,9 @@ const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, 
     bound = bind(
       socket,
       {
+        ...settings,
         dispatcher,
         ...(context === undefined ? {} : { context }),
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
         heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
         checkText: options.checkText === true,
@@ -363,7 +365,6 @@ const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, 
  * @example
  * import { WebSocketServer } from 'ws'
  * import * as E from 'fp-ts/lib/Either.js'
-import type { Either } from 'fp-ts/lib/Either.js'
  * import { pipe } from 'fp-ts/lib/function.js'
  * import * as t from 'io-ts'
  * import { Dispatch, Method, Registry } from 'fp-jsonrpc'

@@ -18,6 +18,7 @@ import * as Peer from '../Peer.js'
 import * as RpcError from '../RpcError.js'
 import * as RpcResponse from '../RpcResponse.js'
 import type { Transport } from '../Transport.js'
+import { decodeUtf8 } from '../internal/utf8.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -81,10 +82,9 @@ export interface CloseInfo {
  * @category internal
  * @since 0.1.0
  */
-export interface PeerOptions<B> {
+export interface PeerOptions<B> extends Peer.Settings {
   readonly dispatcher?: Dispatch.Dispatcher<B>
   readonly context?: B
-  readonly timeoutMs?: number
   /** A message larger than this closes with 1009 (0 or `Infinity`: no limit). */
   readonly maxPayload?: number
   /** Ping every this many ms and cut off a socket whose pong did not come in time (0 or `Infinity`: never). */
@@ -95,17 +95,16 @@ export interface PeerOptions<B> {
 
 const PARSE_ERROR = JSON.stringify(RpcResponse.failure(RpcError.parseError(), null))
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
 const toBuffer = (data: RawData): Buffer =>
   Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)
 
 /**
  * The text of one frame, or `undefined` when its bytes are not UTF-8: only valid UTF-8 becomes text,
  * never a replacement character in place of a bad byte. A binary frame is read as UTF-8, as JSON
- * text is UTF-8 (RFC 8259). A text frame was checked by `ws` already (it closes with 1007
- * otherwise), unless the WebSocketServer was made with `skipUTF8Validation`: `checkText` checks it
- * then.
+ * text is UTF-8 (RFC 8259), by the decoder every transport uses (a byte order mark is kept, so it
+ * is a Parse error, as in a text frame). A text frame was checked by `ws` already (it closes with
+ * 1007 otherwise), unless the WebSocketServer was made with `skipUTF8Validation`: `checkText`
+ * checks it then.
  *
  * @category internal
  * @since 0.1.0
@@ -113,11 +112,7 @@ const toBuffer = (data: RawData): Buffer =>
 export const readText = (data: RawData, isBinary: boolean, checkText = true): string | undefined => {
   const buffer = toBuffer(data)
   if (!isBinary) return !checkText || isUtf8(buffer) ? buffer.toString('utf8') : undefined
-  try {
-    return utf8.decode(buffer)
-  } catch {
-    return undefined
-  }
+  return decodeUtf8(buffer)
 }
 
 const byteLength = (data: RawData): number =>
@@ -192,19 +187,21 @@ const CLOSED: Either<Peer.PeerError, never> = E.left({ _tag: 'Closed' })
  * @since 0.1.0
  */
 export const bind = <B>(socket: WebSocket, options: PeerOptions<B>, onError: ((error: unknown) => void) | undefined): Bound => {
-  const peerOptions: Peer.Options<B> = {
+  const { maxPayload: givenMaxPayload, heartbeatMs, checkText: givenCheckText, ...peerOptions } = options
+  const peer = Peer.make<B>({
+    ...peerOptions,
     write: (text) => {
       // ws drops a frame sent after the close started without a word; say so, so the call fails now.
       if (socket.readyState !== WebSocket.OPEN) throw new Error('the WebSocket is not open')
       socket.send(text)
     },
-    ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
-    ...(options.context === undefined ? {} : { context: options.context }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-  }
-  const peer = Peer.make(peerOptions)
-  const maxPayload = options.maxPayload !== undefined && options.maxPayload > 0 ? options.maxPayload : Infinity
-  const checkText = options.checkText ?? false
+    // While the peer's places are all taken, ws stops reading the socket: TCP's flow control then
+    // holds the other side (the frames ws had read already still come, and wait in the peer).
+    pause: () => socket.pause(),
+    resume: () => socket.resume(),
+  })
+  const maxPayload = givenMaxPayload !== undefined && givenMaxPayload > 0 ? givenMaxPayload : Infinity
+  const checkText = givenCheckText ?? false
   socket.on('message', (data, isBinary) => {
     // ws enforces its own maxPayload before buffering; this catches a WebSocketServer of the
     // caller's whose limit is larger than ours.
@@ -215,18 +212,19 @@ export const bind = <B>(socket: WebSocket, options: PeerOptions<B>, onError: ((e
       if (socket.readyState === WebSocket.OPEN) socket.send(PARSE_ERROR)
       return
     }
-    peer.receive(text).catch((e: unknown) => report(onError, e))
+    peer.receive(text)
   })
   // Without a listener, an 'error' event (a bad frame, a reset) would be thrown and end the process;
   // ws closes the socket after it, so the 'close' listener below does the rest.
   socket.on('error', (e) => report(onError, e))
   socket.on('close', () => peer.close())
-  heartbeat(socket, options.heartbeatMs)
+  heartbeat(socket, heartbeatMs)
+  const open = <A>(run: () => Promise<Either<Peer.PeerError, A>>) => (): Promise<Either<Peer.PeerError, A>> =>
+    socket.readyState === WebSocket.OPEN ? run() : Promise.resolve(CLOSED)
+  const sendParsed = peer.transport.sendParsed as NonNullable<Transport<Peer.PeerError>['sendParsed']>
   const transport: Transport<Peer.PeerError> = {
-    send: (body, expected) => {
-      const send = peer.transport.send(body, expected)
-      return () => (socket.readyState === WebSocket.OPEN ? send() : Promise.resolve(CLOSED))
-    },
+    send: (body, expected) => open(peer.transport.send(body, expected)),
+    sendParsed: (body, expected) => open(sendParsed(body, expected)),
   }
   return { peer, transport }
 }

@@ -124,7 +124,7 @@ describe('exactly one response per request id, whatever the batch holds', () => 
         expect(responses.filter((r) => r.id === null)).toHaveLength(garbage)
         // A handler that never answers is answered by the timeout, never by silence.
         if (timeoutMs === Infinity) return
-        for (const r of responses) if (RpcResponse.isFailure(r) && r.error.code === -32001) expect(r.error).toEqual({ code: -32001, message: 'Request timed out' })
+        for (const r of responses) if (RpcResponse.isFailure(r) && r.error.code === -32003) expect(r.error).toEqual({ code: -32003, message: 'Request timed out' })
       }),
       { numRuns: 150 },
     )
