@@ -80,17 +80,22 @@ export interface Settings {
   /**
    * What happens to incoming messages while every place is taken:
    *
-   * - `'pause'` (the default): the transport stops reading and reads again as places free up.
-   *   Messages it had read already wait in order. Nothing is dropped or refused, and the sender is
-   *   slowed down by the transport's flow control; a sender that waits for an answer before it
-   *   reads more of yours is not held any longer than the work takes.
+   * - `'pause'` (the default): messages wait in order; once {@link maxQueued} wait, the transport
+   *   stops reading, and reads again when half of them have found a place. Nothing is dropped or
+   *   refused, and the sender is slowed down by the transport's flow control. Until the queue is
+   *   full, `$/cancelRequest` and the answers to this side's calls are still read, so a full
+   *   dispatcher can still be cancelled and can still finish work that waits on the other side.
    * - `'refuse'`: fail fast. Up to {@link maxQueued} messages wait; past that, each request of a
    *   message is answered {@link busyError} at once and its notifications are dropped. Reading never
    *   stops, so a flooding peer cannot slow this side's own calls, at the price of lost
    *   notifications and refused requests under a burst.
    */
   readonly overload?: 'pause' | 'refuse'
-  /** With `overload: 'refuse'`, how many incoming messages may wait for a place: 256 by default. */
+  /**
+   * How many incoming messages may wait for a place: 256 by default. Past it, the transport stops
+   * reading (`overload: 'pause'`) or requests are refused (`'refuse'`). Messages a transport had read
+   * before it stopped still wait (a stream's chunk may hold many), so the queue can briefly be longer.
+   */
   readonly maxQueued?: number
   /** The error a refused request gets: `RpcError.serverBusy()` (`-32004`) by default. */
   readonly busyError?: RpcError.RpcError
@@ -119,9 +124,9 @@ export interface Options<B> extends Settings {
   readonly dispatcher?: Dispatch.Dispatcher<B>
   /** The context each incoming message is dispatched with. */
   readonly context?: B
-  /** Stop reading: every place is taken (see {@link Settings.overload}). Called once per pause. */
+  /** Stop reading: every place is taken and the queue is full (see {@link Settings.overload}). */
   readonly pause?: () => void
-  /** Read again: a place is free and nothing read waits. Called once after each `pause`. */
+  /** Read again: the queue has room. Called once after each `pause`. */
   readonly resume?: () => void
 }
 
@@ -191,16 +196,6 @@ const CANCEL_METHOD = '$/cancelRequest'
 const hasOwn = Object.prototype.hasOwnProperty
 
 const isObject = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u)
-
-// An answer to a call: no `method`, and a `result`, an `error` or at least an `id` (an answer with an
-// id and neither member is a malformed answer to that call, which the client reports as such).
-const isResponseObject = (u: unknown): boolean =>
-  isObject(u) && !hasOwn.call(u, 'method') && (hasOwn.call(u, 'result') || hasOwn.call(u, 'error') || hasOwn.call(u, 'id'))
-
-// A message is for this side's pending calls when it is a response or a non-empty array of them;
-// anything else (requests, notifications, and garbage, which the dispatcher answers) is for the
-// dispatcher.
-const isResponseMessage = (u: unknown): boolean => (Array.isArray(u) ? u.length > 0 && u.every(isResponseObject) : isResponseObject(u))
 
 const isNullIdError = (r: unknown): boolean => (r as { id?: unknown }).id === null && hasOwn.call(r, 'error') && !hasOwn.call(r, 'result')
 
@@ -332,6 +327,19 @@ export const make = <B>(options: Options<B>): Peer => {
   const waiting = new Map<string | number, Waiter>()
   let closed = false
 
+  // An answer to a call: no `method`, and a `result` or an `error`; or, with neither, the id of a
+  // pending call (a malformed answer to that call, which the client reports as `InvalidResponse`, as
+  // over HTTP). Without either it is no answer, and the dispatcher answers it Invalid Request.
+  const isResponseObject = (u: unknown): boolean =>
+    isObject(u) &&
+    !hasOwn.call(u, 'method') &&
+    (hasOwn.call(u, 'result') || hasOwn.call(u, 'error') || (isId(u['id']) && waiting.has(u['id'])))
+
+  // A message is for this side's pending calls when it is a response or a non-empty array of them;
+  // anything else (requests, notifications, and garbage, which the dispatcher answers) is for the
+  // dispatcher.
+  const isResponseMessage = (u: unknown): boolean => (Array.isArray(u) ? u.length > 0 && u.every(isResponseObject) : isResponseObject(u))
+
   const release = (waiter: Waiter): void => {
     for (const id of waiter.ids) if (waiting.get(id) === waiter) waiting.delete(id)
   }
@@ -455,6 +463,16 @@ export const make = <B>(options: Options<B>): Peer => {
     return JSON.stringify(Array.isArray(u) ? answers : answers[0])
   }
 
+  // Reading stops once every place is taken and `maxQueued` messages wait, and starts again once
+  // half of those have found a place (or all, with no queue): the queue's slack is what lets
+  // `$/cancelRequest` and answers to this side's calls still be read while the dispatcher is full.
+  const flow = (): void => {
+    if (refuse) return
+    const waits = queued()
+    if (running >= maxInFlight && waits >= maxQueued) setPaused(true)
+    else if (paused && (waits < maxQueued / 2 || (waits === 0 && running < maxInFlight))) setPaused(false)
+  }
+
   const setPaused = (now: boolean): void => {
     if (paused === now) return
     paused = now
@@ -483,7 +501,7 @@ export const make = <B>(options: Options<B>): Peer => {
     }
     running++
     if (cancel !== undefined) cancellable.set(id as string | number, cancel)
-    if (running >= maxInFlight && !refuse) setPaused(true)
+    if (running >= maxInFlight) flow()
     void out.then((reply) => {
       running--
       if (cancel !== undefined) {
@@ -508,7 +526,7 @@ export const make = <B>(options: Options<B>): Peer => {
       if (entry.cancelled) answerCancelled(requestId(entry.value) as string | number)
       else start(entry.text, entry.value)
     }
-    if (running < maxInFlight && queued() === 0) setPaused(false)
+    if (paused) flow()
     if (running === 0 && queued() === 0 && onDrained.length > 0) {
       const resolved = onDrained
       onDrained = []
@@ -554,6 +572,7 @@ export const make = <B>(options: Options<B>): Peer => {
       return
     }
     queue.push({ text, value: u, cancelled: false })
+    flow()
   }
 
   const receiveBytes = (bytes: Uint8Array): void => {

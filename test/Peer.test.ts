@@ -287,3 +287,139 @@ describe('a response with id null', () => {
     expect(await call).toEqual(E.right('{"jsonrpc":"2.0","result":"real","id":1}'))
   })
 })
+
+describe('cancellation on the wire ($/cancelRequest)', () => {
+  const Wait = Method.make({ name: 'wait', params: t.type({}), result: t.string })
+  const waitingHandler = () => {
+    const aborted: Array<unknown> = []
+    const dispatcher = Dispatch.make(
+      pipe(
+        Registry.empty,
+        Registry.add(Wait, (_p, _c, _r, control) =>
+          new Promise<string>((resolve) => {
+            control.signal.addEventListener('abort', () => {
+              aborted.push(control.signal.reason)
+              // A handler that answers anyway once aborted: that late answer must be dropped.
+              setTimeout(() => resolve('late'), 5)
+            })
+          }),
+        ),
+      ),
+    )
+    return { dispatcher, aborted }
+  }
+  const wait = (id: number | string) => `{"jsonrpc":"2.0","method":"wait","params":{},"id":${JSON.stringify(id)}}`
+  const cancel = (id: number | string) => `{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":${JSON.stringify(id)}}}`
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+  it('a cancelled request aborts its handler and is answered -32800 at once, exactly once', async () => {
+    const { dispatcher, aborted } = waitingHandler()
+    const written: Array<string> = []
+    const peer = _.make({ write: (text) => void written.push(text), dispatcher })
+    peer.receive(wait(7))
+    peer.receive(wait('other'))
+    expect(peer.incoming()).toBe(2)
+    peer.receive(cancel(7))
+    expect(written).toEqual(['{"jsonrpc":"2.0","error":{"code":-32800,"message":"Request cancelled"},"id":7}'])
+    expect(aborted).toHaveLength(1)
+    await pause(20)
+    expect(written).toHaveLength(1) // the handler's late answer was dropped
+    expect(peer.incoming()).toBe(1) // the other request still runs
+    peer.receive(cancel(7)) // answered already: nothing more
+    expect(written).toHaveLength(1)
+  })
+
+  it('a request cancelled while it waits for a place is answered -32800 and never runs', async () => {
+    const { dispatcher, aborted } = waitingHandler()
+    const written: Array<string> = []
+    const peer = _.make({ write: (text) => void written.push(text), dispatcher, maxInFlight: 1 })
+    peer.receive(wait(1))
+    peer.receive(wait(2))
+    peer.receive(cancel(2))
+    expect(written).toEqual([])
+    peer.receive(cancel(1))
+    await pause(20)
+    expect(written).toEqual([
+      '{"jsonrpc":"2.0","error":{"code":-32800,"message":"Request cancelled"},"id":1}',
+      '{"jsonrpc":"2.0","error":{"code":-32800,"message":"Request cancelled"},"id":2}',
+    ])
+    expect(aborted).toHaveLength(1) // only the first one ran
+  })
+
+  it('the cancelled answer can be replaced, and cancellation turned off', async () => {
+    const { dispatcher } = waitingHandler()
+    const written: Array<string> = []
+    const peer = _.make({ write: (text) => void written.push(text), dispatcher, cancelledError: RpcError.make(-32099, 'Gave up') })
+    peer.receive(wait(1))
+    peer.receive(cancel(1))
+    expect(written).toEqual(['{"jsonrpc":"2.0","error":{"code":-32099,"message":"Gave up"},"id":1}'])
+    const off: Array<string> = []
+    const plain = _.make({ write: (text) => void off.push(text), dispatcher, cancellation: false, timeoutMs: 10 })
+    plain.receive(wait(1))
+    plain.receive(cancel(1)) // a notification like any other: the dispatcher has no such method, and says nothing
+    const controller = new AbortController()
+    const call = plain.transport.send(wait(5), { ids: [5], signal: controller.signal })()
+    controller.abort()
+    await call
+    expect(off).toEqual([wait(5)]) // no $/cancelRequest sent
+  })
+
+  it('an aborted or timed-out call of this side sends $/cancelRequest with its id', async () => {
+    const written: Array<string> = []
+    const peer = _.make({ write: (text) => void written.push(text), timeoutMs: 10 })
+    const controller = new AbortController()
+    const aborted = peer.transport.send(wait(1), { ids: [1], signal: controller.signal })()
+    controller.abort('stop')
+    expect(await aborted).toEqual(E.left({ _tag: 'Aborted', reason: 'stop' }))
+    expect(await peer.transport.send(wait('b'), { ids: ['b'] })()).toEqual(E.left({ _tag: 'Timeout', ms: 10 }))
+    expect(written).toEqual([wait(1), cancel(1), wait('b'), cancel('b')])
+  })
+
+  it('two peers: aborting a call aborts the handler on the other side', async () => {
+    const { dispatcher, aborted } = waitingHandler()
+    const a: _.Peer = _.make({ write: (text) => b.receive(text) })
+    const b: _.Peer = _.make({ write: (text) => a.receive(text), dispatcher })
+    const client = Client.make(a.transport)
+    const controller = new AbortController()
+    const call = pipe(client, Client.call(Wait, {}, { signal: controller.signal }))()
+    await pause(5)
+    controller.abort()
+    expect(E.isLeft(await call)).toBe(true)
+    await pause(5)
+    expect(aborted).toHaveLength(1)
+  })
+})
+
+describe('what is and is not an answer', () => {
+  it('an id of a pending call, no method, neither result nor error: an invalid response to that call', async () => {
+    const written: Array<string> = []
+    const peer = _.make({ write: (text) => void written.push(text) })
+    const client = Client.make(peer.transport)
+    const Ping = Method.make({ name: 'ping', params: t.type({}), result: t.string })
+    const call = pipe(client, Client.call(Ping, {}))()
+    peer.receive('{"jsonrpc":"2.0","id":1}')
+    const out = await call
+    expect(E.isLeft(out) && out.left._tag).toBe('InvalidResponse')
+    expect(written).toEqual(['{"jsonrpc":"2.0","method":"ping","params":{},"id":1}'])
+  })
+
+  it('with no pending call of that id, it goes to the dispatcher: Invalid Request', () => {
+    const written: Array<string> = []
+    const peer = _.make({ write: (text) => void written.push(text) })
+    peer.receive('{"jsonrpc":"2.0","id":1}')
+    expect(written).toEqual(['{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request"},"id":1}'])
+  })
+
+  it('bytes: not UTF-8, or a leading byte order mark, is a Parse error', () => {
+    const written: Array<string> = []
+    const peer = _.make({ write: (text) => void written.push(text) })
+    peer.receiveBytes(Uint8Array.from([0x7b, 0xff, 0x7d]))
+    peer.receiveBytes(new Uint8Array([0xef, 0xbb, 0xbf, ...Buffer.from('{"jsonrpc":"2.0","method":"x","id":1}')]))
+    peer.receiveBytes(Buffer.from('{"jsonrpc":"2.0","method":"x","id":2}'))
+    expect(written).toEqual([
+      '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}',
+      '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}',
+      '{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":2}',
+    ])
+  })
+})

@@ -175,11 +175,10 @@ const peerCases: ReadonlyArray<PeerCase> = [
     check: (r) => expect(E.isLeft(r) && r.left._tag === 'InvalidResponse' && r.left.reason).toBe('has both result and error'),
   },
   {
-    // Without result or error it is not a response, so the peer reads it as a request of the server's
-    // (and answers it Invalid Request); the call is not answered and times out.
-    name: 'an answer with neither result nor error: the call times out',
+    // The id of a pending call, no method: a malformed answer to that call, as over HTTP (#8).
+    name: 'an answer with neither result nor error: InvalidResponse',
     behave: (text, wire) => wire.send(JSON.stringify({ jsonrpc: '2.0', id: idsIn(text)[0] })),
-    expect: 'TransportError/Timeout',
+    expect: 'InvalidResponse',
   },
   {
     name: 'a malformed error object: InvalidResponse',
