@@ -8,7 +8,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import * as t from 'io-ts'
-import { describe, expect, expectTypeOf, it } from 'vitest'
+import { describe, expect, expectTypeOf, it, vi } from 'vitest'
 import * as _ from '../src/Client.js'
 import { ClientError, Id, Method, RpcError, RpcResponse, type Transport } from '../src/index.js'
 
@@ -35,6 +35,29 @@ const fake = (reply: (body: string) => string | undefined) => {
 
 /** A transport that answers every message with `text`. */
 const answering = (text: string | undefined) => fake(() => text)
+
+/**
+ * A transport that has parsed the answer already, as a two-way connection does: `sendParsed` gives
+ * `text` with its value. Its `send` records that it was used, which the client must not do.
+ */
+const answeringParsed = (text: string | undefined) => {
+  const sent: Array<Sent> = []
+  const used = { send: 0, sendParsed: 0 }
+  const parsed = text === undefined ? undefined : { text, value: JSON.parse(text) as unknown }
+  const transport: Transport.Transport<never> = {
+    send: (body, expected) => () => {
+      used.send++
+      sent.push({ body, expected })
+      return Promise.resolve(E.right(text))
+    },
+    sendParsed: (body, expected) => () => {
+      used.sendParsed++
+      sent.push({ body, expected })
+      return Promise.resolve(E.right(parsed))
+    },
+  }
+  return { sent, used, transport, client: _.make(transport) }
+}
 
 const failing: Transport.Transport<string> = { send: () => TE.left('ECONNREFUSED') }
 
@@ -399,6 +422,145 @@ describe('batch', () => {
 
   it('fails as a whole only for a transport error', async () => {
     expect(await pipe(_.make(failing), three)()).toEqual(E.left(ClientError.transportError('ECONNREFUSED')))
+  })
+})
+
+describe('a transport that gives the parsed answer (sendParsed)', () => {
+  it('is asked through sendParsed, with what send would get, and its value is not parsed again', async () => {
+    const f = answeringParsed(success({ balance: 7 }, 1))
+    const parse = vi.spyOn(JSON, 'parse')
+    try {
+      expect(await pipe(f.client, _.call(Withdraw, { amount: 3 }, { timeoutMs: 5 }))()).toEqual(E.right({ balance: 7 }))
+      expect(parse).not.toHaveBeenCalled()
+    } finally {
+      parse.mockRestore()
+    }
+    expect(f.used).toEqual({ send: 0, sendParsed: 1 })
+    expect(f.sent).toEqual([{ body: '{"jsonrpc":"2.0","method":"withdraw","params":{"amount":3},"id":1}', expected: { ids: [1], timeoutMs: 5 } }])
+  })
+
+  it('serves notify and batch too', async () => {
+    const f = answeringParsed(PARSE_ERROR)
+    expect(await pipe(f.client, _.notify(Log, { line: 'a' }))()).toEqual(E.left(ClientError.rpcError({ code: -32700, message: 'Parse error' })))
+    const g = answeringParsed(`[${success(19, 1)}]`)
+    expect(await pipe(g.client, _.batch(_.call(Subtract, { minuend: 42, subtrahend: 23 }), _.notify(Log, { line: 'a' })))()).toEqual(
+      E.right([E.right(19), E.right(undefined)]),
+    )
+    expect([f.used, g.used]).toEqual([
+      { send: 0, sendParsed: 1 },
+      { send: 0, sendParsed: 1 },
+    ])
+  })
+
+  it('an absent answer is an absent answer', async () => {
+    expect(await pipe(answeringParsed(undefined).client, _.call(Ping))()).toEqual(E.left(ClientError.missingResponse(1, [])))
+    expect(await pipe(answeringParsed(undefined).client, _.notify(Log, { line: 'a' }))()).toEqual(E.right(undefined))
+  })
+})
+
+describe('call: the common case read directly answers as the general matching does', () => {
+  // Replies of every kind: well-formed responses with the call's id (1), another id ("1", 2, ...)
+  // or id null, malformed ones, arrays of them, other JSON, text that is not JSON, blank or no body.
+  const id = fc.oneof(fc.constant(1), fc.constant('1'), fc.constant(null), fc.integer(), fc.string(), fc.double(), fc.boolean())
+  const errorObject = fc.record(
+    {
+      code: fc.oneof(fc.constant(1001), fc.constant(-32601), fc.constant(-32700), fc.integer(), fc.double()),
+      message: fc.oneof(fc.string(), fc.integer()),
+      data: fc.oneof(fc.record({ balance: fc.oneof(fc.integer(), fc.string()) }), fc.jsonValue()),
+    },
+    { requiredKeys: ['code', 'message'] },
+  )
+  const result = fc.oneof(fc.record({ balance: fc.integer() }), fc.record({ balance: fc.string() }), fc.jsonValue())
+  const wellFormed = fc.oneof(
+    fc.record({ jsonrpc: fc.constant('2.0'), result, id }),
+    fc.record({ jsonrpc: fc.constant('2.0'), error: errorObject, id }),
+  )
+  const responseLike = fc.oneof(
+    wellFormed,
+    fc.record(
+      { jsonrpc: fc.constantFrom('2.0', '1.0', 2), result, error: fc.oneof(errorObject, fc.jsonValue()), id },
+      { requiredKeys: [] },
+    ),
+  )
+  const json = fc.oneof(
+    { weight: 4, arbitrary: wellFormed },
+    { weight: 2, arbitrary: responseLike },
+    { weight: 2, arbitrary: fc.array(responseLike, { maxLength: 3 }) },
+    { weight: 1, arbitrary: fc.jsonValue() },
+  )
+  const jsonText = fc.tuple(json, fc.constantFrom('', ' ', '\n')).map(([u, pad]) => `${pad}${JSON.stringify(u)}${pad}`)
+  const reply: fc.Arbitrary<string | undefined> = fc.oneof(
+    { weight: 8, arbitrary: jsonText },
+    { weight: 1, arbitrary: fc.oneof(fc.string(), fc.constantFrom(HTML, '{"jsonrpc":"2.0",', '', ' \n', '[1,]')) },
+    { weight: 1, arbitrary: fc.constant(undefined) },
+  )
+  const general = (text: string | undefined) => {
+    const answer = _.matchResponses([1])(text).responses[0] as E.Either<ClientError.ClientError<unknown, never>, RpcResponse.RpcResponse>
+    return pipe(answer, E.chainW(_.call(Withdraw, { amount: 1 }).read))
+  }
+  const isJson = (text: string | undefined): text is string => {
+    try {
+      return text !== undefined && (JSON.parse(text), true)
+    } catch {
+      return false
+    }
+  }
+
+  it('over send: the same Either as matchResponses and read (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(reply, async (text) => {
+        expect(await pipe(answering(text).client, _.call(Withdraw, { amount: 1 }))()).toStrictEqual(general(text))
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('over sendParsed: the same Either as over send, for call, notify and batch (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        reply.filter((text) => text === undefined || isJson(text)),
+        async (text) => {
+          const call = _.call(Withdraw, { amount: 1 })
+          expect(await pipe(answeringParsed(text).client, call)()).toStrictEqual(await pipe(answering(text).client, call)())
+          const notify = _.notify(Log, { line: 'a' })
+          expect(await pipe(answeringParsed(text).client, notify)()).toStrictEqual(await pipe(answering(text).client, notify)())
+          const batch = _.batch(call, notify, _.call(Ping))
+          expect(await pipe(answeringParsed(text).client, batch)()).toStrictEqual(await pipe(answering(text).client, batch)())
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
+  it('examples of each kind answer as before', async () => {
+    const call = (text: string | undefined) => pipe(answering(text).client, _.call(Withdraw, { amount: 1 }))()
+    expect(await call(success({ balance: 7 }, 1))).toEqual(E.right({ balance: 7 }))
+    expect(await call(success({ balance: 7 }, '1'))).toEqual(E.left(ClientError.missingResponse(1, [{ jsonrpc: '2.0', result: { balance: 7 }, id: '1' }])))
+    expect(await call(success({ balance: 7 }, null))).toEqual(E.left(ClientError.missingResponse(1, [{ jsonrpc: '2.0', result: { balance: 7 }, id: null }])))
+    expect(await call(failure(1001, 'Insufficient funds', null, { balance: 2 }))).toEqual(
+      E.left(ClientError.applicationError({ code: 1001, message: 'Insufficient funds', data: { balance: 2 } })),
+    )
+    expect(await call(`[${success({ balance: 7 }, 1)}]`)).toEqual(E.right({ balance: 7 }))
+    expect(await call(`[${success({ balance: 7 }, 1)},${success({ balance: 8 }, 1)}]`)).toEqual(
+      E.left(ClientError.duplicateResponse(1, [{ jsonrpc: '2.0', result: { balance: 7 }, id: 1 }, { jsonrpc: '2.0', result: { balance: 8 }, id: 1 }])),
+    )
+    expect(await call('{"jsonrpc":"2.0","id":1}')).toEqual(E.left(ClientError.invalidResponse('has neither result nor error', '{"jsonrpc":"2.0","id":1}')))
+    expect(await call(' ')).toEqual(E.left(ClientError.missingResponse(1, [])))
+  })
+})
+
+describe('the Call value', () => {
+  it('is a function with _tag, method, write and read of its own, which work detached', () => {
+    const call = _.call(Withdraw, { amount: 3 })
+    expect(typeof call).toBe('function')
+    expect(Object.keys(call).sort()).toEqual(['_tag', 'method', 'read', 'write'])
+    expect([call._tag, call.method]).toEqual(['Call', 'withdraw'])
+    const { write, read } = call
+    expect(write(7)).toEqual(E.right('{"jsonrpc":"2.0","method":"withdraw","params":{"amount":3},"id":7}'))
+    expect(read({ jsonrpc: '2.0', result: { balance: 1 }, id: 7 })).toEqual(E.right({ balance: 1 }))
+    expect(read({ jsonrpc: '2.0', error: { code: 1001, message: 'x', data: { balance: 0 } }, id: 7 })).toEqual(
+      E.left(ClientError.applicationError({ code: 1001, message: 'x', data: { balance: 0 } })),
+    )
   })
 })
 
