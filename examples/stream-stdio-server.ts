@@ -27,7 +27,7 @@ const registry = pipe(
       parent,
       Client.call(Name),
       TE.bimap(
-        () => RpcError.serverError(-32001, 'could not ask your name'),
+        () => RpcError.serverError(-32010, 'could not ask your name'),
         (name) => `Hello, ${name}!`,
       ),
     ),

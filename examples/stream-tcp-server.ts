@@ -29,7 +29,7 @@ const registry = pipe(
       Client.notify(Log, { line: `greeting ${remote}` }),
       TE.chainW(() => pipe(caller, Client.call(Name))),
       TE.bimap(
-        (e) => RpcError.serverError(-32001, `could not ask your name: ${ClientError.format(e)}`),
+        (e) => RpcError.serverError(-32010, `could not ask your name: ${ClientError.format(e)}`),
         (name) => `Hello, ${name}!`,
       ),
     ),
