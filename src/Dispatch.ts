@@ -27,6 +27,7 @@ import type { Task } from 'fp-ts/lib/Task.js'
 import * as t from 'io-ts'
 import * as Handler from './Handler.js'
 import type { AbortSignalLike } from './Handler.js'
+import * as Deadlines from './internal/Deadlines.js'
 import { decodeUtf8 } from './internal/utf8.js'
 import type { Id } from './Id.js'
 import * as Introspection from './Introspection.js'
@@ -199,6 +200,8 @@ class Call<C> implements Found<C>, Handler.Control {
   declare controller: AbortController | undefined
   /** The transport's signal for the message (see `dispatchCancellable`), which the handler's follows. */
   declare given: AbortSignalLike | undefined
+  /** How an asynchronous call with a deadline is answered (by its handler, or by the deadline). */
+  declare settle: ((item: Item) => void) | undefined
   constructor(request: RpcRequest.RpcRequest, id: Id | undefined, entry: Compiled<C>, params: unknown) {
     this.request = request
     this.id = id
@@ -206,6 +209,7 @@ class Call<C> implements Found<C>, Handler.Control {
     this.params = params
     this.controller = undefined
     this.given = undefined
+    this.settle = undefined
   }
   get signal(): AbortSignal {
     if (this.controller === undefined) {
@@ -296,6 +300,9 @@ const deeper = (u: unknown, levels: number): boolean => {
 
 const isPromise = (u: unknown): u is Promise<unknown> => u instanceof Promise
 
+// setTimeout fires at once for delays beyond 2^31 - 1 ms, so a longer timeout is none.
+const MAX_TIMER_MS = 2_147_483_647
+
 const hasOwn = Object.prototype.hasOwnProperty
 
 // -------------------------------------------------------------------------------------
@@ -370,72 +377,27 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
   const tooDeep = RpcError.invalidParams([`params: nested deeper than ${maxDepth} levels`])
 
   // --- deadlines of asynchronous calls ----------------------------------------------------------
-  // Every call has the same timeout, so deadlines come in the order calls start: one queue, one
-  // armed timer for its head. Finished calls leave their entry behind; the queue drops them from the
-  // head as they finish and compacts when they make up most of it, so it stays about as long as the
-  // number of calls in flight.
+  // Every call has the same timeout, so deadlines come in the order calls start: one queue and one
+  // timer (see internal/Deadlines). A call past its time is answered Timeout, its signal aborts, and
+  // whatever its handler answers later is dropped.
 
-  interface Deadline {
-    readonly at: number
-    readonly call: Call<C>
-    settle: ((item: Item) => void) | undefined
-  }
-  let deadlines: Array<Deadline> = []
-  let head = 0
-  let finished = 0
-  let timer: ReturnType<typeof setTimeout> | undefined
-
-  const expire = (): void => {
-    timer = undefined
-    const now = Date.now()
-    while (head < deadlines.length) {
-      const d = deadlines[head] as Deadline
-      if (d.settle !== undefined) {
-        if (d.at > now) break
-        const settleIt = d.settle
-        d.settle = undefined
-        d.call.controller?.abort(new Error('the call timed out'))
-        settleIt(d.call.id === undefined ? undefined : RpcResponse.failure(timeoutError, d.call.id))
-      } else finished--
-      head++
-    }
-    trim()
-  }
-
-  const trim = (): void => {
-    while (head < deadlines.length && (deadlines[head] as Deadline).settle === undefined) {
-      head++
-      finished--
-    }
-    if (head === deadlines.length) {
-      deadlines = []
-      head = 0
-      finished = 0
-    } else if (finished > 1024 && finished * 2 > deadlines.length - head) {
-      deadlines = deadlines.slice(head).filter((d) => d.settle !== undefined)
-      head = 0
-      finished = 0
-    }
-    if (timer === undefined && head < deadlines.length) {
-      const wait = Math.max(0, (deadlines[head] as Deadline).at - Date.now())
-      timer = setTimeout(expire, wait)
-      // A pending deadline must not keep a process alive that has nothing else to do.
-      ;(timer as { unref?: () => void }).unref?.()
-    }
-  }
+  const deadlines =
+    timeoutMs > MAX_TIMER_MS
+      ? undefined
+      : Deadlines.make<Call<C>>(timeoutMs, (call) => {
+          call.controller?.abort(new Error('the call timed out'))
+          ;(call.settle as (item: Item) => void)(call.id === undefined ? undefined : RpcResponse.failure(timeoutError, call.id))
+        })
 
   const withDeadline = (work: Promise<Item>, call: Call<C>): Promise<Item> => {
-    if (timeoutMs === Infinity) return work
+    if (deadlines === undefined) return work
     return new Promise<Item>((resolve) => {
-      const d: Deadline = { at: Date.now() + timeoutMs, call, settle: resolve }
-      deadlines.push(d)
-      if (timer === undefined) trim()
+      call.settle = resolve
+      const entry = deadlines.add(call)
       work.then((item) => {
-        if (d.settle === undefined) return // timed out: this late answer is dropped
-        d.settle = undefined
-        finished++
+        if (entry.value === undefined) return // timed out: this late answer is dropped
+        deadlines.done(entry)
         resolve(item)
-        if ((deadlines[head] as Deadline | undefined) === d) trim()
       })
     })
   }

@@ -31,6 +31,7 @@ import type { Either } from 'fp-ts/lib/Either.js'
 import * as Dispatch from './Dispatch.js'
 import type { AbortSignalLike } from './Handler.js'
 import type { Id } from './Id.js'
+import * as Deadlines from './internal/Deadlines.js'
 import { decodeUtf8 } from './internal/utf8.js'
 import * as Registry from './Registry.js'
 import * as RpcError from './RpcError.js'
@@ -263,12 +264,31 @@ interface Queued {
 
 const NOT_JSON: unique symbol = Symbol('not JSON')
 
-interface Waiter {
-  readonly ids: ReadonlyArray<string | number>
-  readonly settle: (answer: Either<PeerError, Parsed | undefined>) => void
+type Answer = Either<PeerError, Parsed | undefined>
+
+/** One call of this side awaiting its answer: a plain object, with no closure unless it has a signal. */
+class Waiter {
+  declare readonly ids: ReadonlyArray<string | number>
+  declare readonly resolve: (answer: Answer) => void
+  /** Its place in the peer's deadlines (the peer's own timeout), or its own timer (a call's `timeoutMs`). */
+  declare entry: Deadlines.Entry<Waiter> | undefined
+  declare timer: ReturnType<typeof setTimeout> | undefined
+  declare signal: AbortSignalLike | undefined
+  declare onAbort: (() => void) | undefined
+  constructor(ids: ReadonlyArray<string | number>, resolve: (answer: Answer) => void) {
+    this.ids = ids
+    this.resolve = resolve
+    this.entry = undefined
+    this.timer = undefined
+    this.signal = undefined
+    this.onAbort = undefined
+  }
 }
 
-const textOf = (answer: Either<PeerError, Parsed | undefined>): Either<PeerError, string | undefined> =>
+// setTimeout fires at once for delays beyond 2^31 - 1 ms, so longer ones set no timer.
+const MAX_TIMER_MS = 2_147_483_647
+
+const textOf = (answer: Answer): Either<PeerError, string | undefined> =>
   answer._tag === 'Left' ? answer : E.right(answer.right?.text)
 
 const positive = (name: string, n: number, min: number): number => {
@@ -371,7 +391,7 @@ export const make = <B>(options: Options<B>): Peer => {
       return
     }
     release(waiter)
-    waiter.settle(E.right({ text, value: u }))
+    finish(waiter, E.right({ text, value: u }))
   }
 
   // The other side is told of a call given up, so it can stop working on it. Best effort: a write
@@ -381,46 +401,63 @@ export const make = <B>(options: Options<B>): Peer => {
     for (const id of ids) write(cancelText(id))
   }
 
-  const exchange = (body: string, expected: Expected): Promise<Either<PeerError, Parsed | undefined>> =>
+  // The peer's own timeout is the same for every call: one queue of deadlines, one timer. A call
+  // with a `timeoutMs` of its own gets a timer of its own.
+  const deadlines =
+    timeoutMs > MAX_TIMER_MS
+      ? undefined
+      : Deadlines.make<Waiter>(timeoutMs, (waiter) => {
+          release(waiter)
+          finish(waiter, E.left({ _tag: 'Timeout', ms: timeoutMs }))
+          giveUp(waiter.ids)
+        })
+
+  const finish = (waiter: Waiter, answer: Answer): void => {
+    if (waiter.entry !== undefined) deadlines?.done(waiter.entry)
+    if (waiter.timer !== undefined) clearTimeout(waiter.timer)
+    if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort)
+    waiter.resolve(answer)
+  }
+
+  const exchange = (body: string, expected: Expected): Promise<Answer> =>
     new Promise((resolve) => {
       if (closed) return resolve(E.left({ _tag: 'Closed' }))
       const signal = expected.signal
       if (signal?.aborted === true) return resolve(E.left({ _tag: 'Aborted', reason: signal.reason }))
-      if (expected.ids.length === 0) {
+      const ids = expected.ids
+      if (ids.length === 0) {
         const written = write(body)
         return resolve(E.isLeft(written) ? E.left({ _tag: 'WriteFailed', cause: written.left }) : E.right(undefined))
       }
-      for (const id of expected.ids) if (waiting.has(id)) return resolve(E.left({ _tag: 'DuplicateId', id }))
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const onAbort = (): void => {
-        release(waiter)
-        waiter.settle(E.left({ _tag: 'Aborted', reason: signal?.reason }))
-        giveUp(waiter.ids)
+      for (const id of ids) if (waiting.has(id)) return resolve(E.left({ _tag: 'DuplicateId', id }))
+      const waiter = new Waiter(ids, resolve)
+      for (const id of ids) waiting.set(id, waiter)
+      if (expected.timeoutMs === undefined) {
+        if (deadlines !== undefined) waiter.entry = deadlines.add(waiter)
+      } else {
+        // A call's own timeout replaces the peer's; below 0 (or NaN) it counts as 0.
+        const ms = Math.max(0, expected.timeoutMs || 0)
+        if (ms <= MAX_TIMER_MS) {
+          waiter.timer = setTimeout(() => {
+            release(waiter)
+            finish(waiter, E.left({ _tag: 'Timeout', ms }))
+            giveUp(ids)
+          }, ms)
+        }
       }
-      const waiter: Waiter = {
-        ids: expected.ids,
-        settle: (answer) => {
-          if (timer !== undefined) clearTimeout(timer)
-          signal?.removeEventListener('abort', onAbort)
-          resolve(answer)
-        },
-      }
-      for (const id of expected.ids) waiting.set(id, waiter)
-      // A call's own timeout replaces the peer's; below 0 (or NaN) it counts as 0.
-      const ms = expected.timeoutMs === undefined ? timeoutMs : Math.max(0, expected.timeoutMs || 0)
-      // setTimeout fires at once for delays beyond 2^31 - 1 ms, so longer ones set no timer.
-      if (ms <= 2_147_483_647) {
-        timer = setTimeout(() => {
+      if (signal !== undefined) {
+        waiter.signal = signal
+        waiter.onAbort = () => {
           release(waiter)
-          waiter.settle(E.left({ _tag: 'Timeout', ms }))
-          giveUp(waiter.ids)
-        }, ms)
+          finish(waiter, E.left({ _tag: 'Aborted', reason: signal.reason }))
+          giveUp(ids)
+        }
+        signal.addEventListener('abort', waiter.onAbort, { once: true })
       }
-      signal?.addEventListener('abort', onAbort, { once: true })
       const written = write(body)
       if (E.isLeft(written)) {
         release(waiter)
-        waiter.settle(E.left({ _tag: 'WriteFailed', cause: written.left }))
+        finish(waiter, E.left({ _tag: 'WriteFailed', cause: written.left }))
       }
     })
 
@@ -434,7 +471,7 @@ export const make = <B>(options: Options<B>): Peer => {
     closed = true
     const waiters = new Set(waiting.values())
     waiting.clear()
-    for (const waiter of waiters) waiter.settle(E.left({ _tag: 'Closed' }))
+    for (const waiter of waiters) finish(waiter, E.left({ _tag: 'Closed' }))
   }
 
   // --- the other side's calls -----------------------------------------------------------------------

@@ -276,3 +276,17 @@ describe('properties', () => {
     )
   })
 })
+
+describe('encodeText: the same bytes as encode, as a string', () => {
+  it('Buffer.from(encodeText(t)) equals encode(t), for any text, in both framings', () => {
+    for (const framing of [_.ndjson, _.contentLength]) {
+      const encodeText = framing.encodeText as (text: string) => string
+      fc.assert(
+        fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.json()), (t) => {
+          expect(Buffer.from(encodeText(t), 'utf8').equals(Buffer.from(framing.encode(t)))).toBe(true)
+        }),
+        { numRuns: 500 },
+      )
+    }
+  })
+})

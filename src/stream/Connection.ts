@@ -176,7 +176,8 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
     ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
     ...(options.maxHeaderBytes === undefined ? {} : { maxHeaderBytes: options.maxHeaderBytes }),
   })
-  const encode = options.framing.encode
+  // A string the stream encodes as it copies it out saves a Buffer per message (see Framing).
+  const encode: (text: string) => string | Uint8Array = options.framing.encodeText ?? options.framing.encode
   const onFramingError = options.onFramingError
   let state: 'open' | 'closing' | 'closed' = 'open'
   let readEnded = false

@@ -179,6 +179,7 @@ export const spawn =
         child.off('error', failed)
         // Later errors (a signal that could not be sent) concern the caller of `kill`, not the connection.
         child.on('error', () => undefined)
-        resolve(E.right({ ...connection, child, exited }))
+        // The same object that onFramingError names, with the child added.
+        resolve(E.right(Object.assign(connection, { child, exited })))
       })
     })
