@@ -469,9 +469,34 @@ const readerOf = (method: Method.AnyMethod): Read => {
   return made
 }
 
+// The start of a request's text for each contract, `{"jsonrpc":"2.0","method":"name"`, written once.
+const heads = new WeakMap<Method.AnyMethod, string>()
+
+const headOf = (method: Method.AnyMethod): string => {
+  let head = heads.get(method)
+  if (head === undefined) {
+    head = '{"jsonrpc":"2.0","method":' + JSON.stringify(method.name)
+    heads.set(method, head)
+  }
+  return head
+}
+
+const idText = (id: Id.Id): string => (typeof id === 'string' ? JSON.stringify(id) : String(id))
+
+/**
+ * The request's text: the envelope written around the params' and the id's JSON text, which is the
+ * text `JSON.stringify(RpcRequest.request(name, params, id))` gives (a property test in
+ * Client.test.ts holds the two together) without building and stringifying the envelope object.
+ * Params with a `toJSON` of their own take the plain way, since `toJSON` is told its key.
+ */
 const writeRequest = (method: Method.AnyMethod, params: unknown, id: Id.Id): Either<ClientError.EncodeError, string> => {
   try {
-    return E.right(JSON.stringify(RpcRequest.request(method.name, wireParams(method, params), id)))
+    const wire = wireParams(method, params)
+    if (wire !== undefined && typeof (wire as { toJSON?: unknown }).toJSON === 'function') {
+      return E.right(JSON.stringify(RpcRequest.request(method.name, wire, id)))
+    }
+    const paramsText = wire === undefined ? undefined : JSON.stringify(wire)
+    return E.right(headOf(method) + (paramsText === undefined ? '' : ',"params":' + paramsText) + ',"id":' + idText(id) + '}')
   } catch (cause) {
     return E.left(ClientError.encodeError(method.name, cause))
   }

@@ -37,6 +37,7 @@ import * as Registry from './Registry.js'
 import * as RpcError from './RpcError.js'
 import * as RpcRequest from './RpcRequest.js'
 import * as RpcResponse from './RpcResponse.js'
+import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import type { Expected, Parsed, Transport } from './Transport.js'
 
 // -------------------------------------------------------------------------------------
@@ -132,12 +133,23 @@ export interface Options<B> extends Settings {
 }
 
 /**
+ * A peer's client transport: it has parsed every answer to tell it from a call, so it always hands
+ * the client the parsed value too (`sendParsed`).
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface PeerTransport extends Transport<PeerError> {
+  readonly sendParsed: (body: string, expected: Expected) => TaskEither<PeerError, Parsed | undefined>
+}
+
+/**
  * @category model
  * @since 0.1.0
  */
 export interface Peer {
   /** The client transport of this side: give it to `Client.make` to call the other side. */
-  readonly transport: Transport<PeerError>
+  readonly transport: PeerTransport
   /** Hands one incoming message (its text) to the peer. Never throws; an answer owed is written when ready. */
   readonly receive: (text: string) => void
   /**
@@ -461,7 +473,7 @@ export const make = <B>(options: Options<B>): Peer => {
       }
     })
 
-  const transport: Transport<PeerError> = {
+  const transport: PeerTransport = {
     send: (body, expected) => () => exchange(body, expected).then(textOf),
     sendParsed: (body, expected) => () => exchange(body, expected),
   }

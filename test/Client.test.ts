@@ -798,3 +798,29 @@ describe('types', () => {
     _.call(Greet, { name: 'Ada' })
   })
 })
+
+describe('the request text', () => {
+  it('is the text JSON.stringify gives for the request object, for any name, params and id', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary' }),
+        fc.option(fc.dictionary(fc.string(), fc.jsonValue()), { nil: undefined }),
+        fc.oneof(fc.integer(), fc.string({ unit: 'binary' })),
+        (name, params, id) => {
+          const M = Method.make({ name, params: t.UnknownRecord, result: t.unknown })
+          const call = _.call(M, params as Record<string, unknown>)
+          expect(call.write(id)).toEqual(E.right(JSON.stringify({ jsonrpc: '2.0', method: name, ...(params === undefined ? {} : { params }), id })))
+        },
+      ),
+      { numRuns: 500 },
+    )
+  })
+
+  it('by position, and with params whose toJSON is told its key, as JSON.stringify has it', () => {
+    const Sub = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number, sendParamsBy: 'position' })
+    expect(_.call(Sub, { minuend: 42, subtrahend: 23 }).write(1)).toEqual(E.right('{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":1}'))
+    const Keyed = Method.make({ name: 'keyed', params: t.unknown, result: t.unknown })
+    const params = { toJSON: (key: string) => ({ key }) }
+    expect(_.call(Keyed, params).write('a')).toEqual(E.right('{"jsonrpc":"2.0","method":"keyed","params":{"key":"params"},"id":"a"}'))
+  })
+})

@@ -39,7 +39,6 @@ import type * as Dispatch from '../Dispatch.js'
 import * as Peer from '../Peer.js'
 import * as RpcError from '../RpcError.js'
 import * as RpcResponse from '../RpcResponse.js'
-import type { Transport } from '../Transport.js'
 import type * as Framing from './Framing.js'
 
 // -------------------------------------------------------------------------------------
@@ -267,10 +266,12 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
 
   // The client is made before the peer, so that the context (which may hold it) can be given to
   // the peer. Its transport forwards to the peer's, looked up when a task runs: by then it exists.
+  // Once the peer exists (from the end of `attach` on), its own tasks are handed out as they are.
   let made: Peer.Peer | undefined
-  const transport: Transport<Peer.PeerError> = {
-    send: (body, expected) => () => (made as Peer.Peer).transport.send(body, expected)(),
-    sendParsed: (body, expected) => () => ((made as Peer.Peer).transport.sendParsed as NonNullable<Transport<Peer.PeerError>['sendParsed']>)(body, expected)(),
+  const transport: Peer.PeerTransport = {
+    send: (body, expected) => (made === undefined ? () => (made as Peer.Peer).transport.send(body, expected)() : made.transport.send(body, expected)),
+    sendParsed: (body, expected) =>
+      made === undefined ? () => (made as Peer.Peer).transport.sendParsed(body, expected)() : made.transport.sendParsed(body, expected),
   }
   const client = Client.make(transport)
   const context = options.context?.({ client })

@@ -365,7 +365,6 @@ const ndjsonScanner = (limits: Limits): Scanner => {
   }
 }
 
-const LINE_BREAK = /[\r\n]/
 const LINE_BREAKS = /[\r\n]/g
 
 // -------------------------------------------------------------------------------------
@@ -542,7 +541,11 @@ const contentLengthScanner = (limits: Limits): Scanner => {
  * @category constructors
  * @since 0.1.0
  */
-const ndjsonText = (text: string): string => (LINE_BREAK.test(text) ? text.replace(LINE_BREAKS, ' ') : text) + '\n'
+// Two indexOf scans cost a fraction of the regular expression's test on every message (the profile
+// of bench:transports had the test at 1.8% of a TCP call); the text JSON.stringify writes has no
+// line break, so the replace is the rare case.
+const ndjsonText = (text: string): string =>
+  (text.indexOf('\n') === -1 && text.indexOf('\r') === -1 ? text : text.replace(LINE_BREAKS, ' ')) + '\n'
 
 export const ndjson: Framing = {
   name: 'ndjson',

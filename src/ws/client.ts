@@ -18,7 +18,7 @@ import { WebSocket } from 'ws'
 import * as Client from '../Client.js'
 import type * as Dispatch from '../Dispatch.js'
 import * as Peer from '../Peer.js'
-import type { Expected, Transport } from '../Transport.js'
+import type { Expected, Parsed, Transport } from '../Transport.js'
 import { bind, closeInfo, CloseCode, DEFAULT_MAX_PAYLOAD, report } from './socket.js'
 import type { Bound, CloseInfo, PeerOptions } from './socket.js'
 import type { OptionsArg } from './server.js'
@@ -285,19 +285,24 @@ const start = <B>(url: string | URL, firstSocket: WebSocket, options: Options<B>
     finish(last)
   }
 
-  const send =
-    (body: string, expected: Expected): TaskEither<Peer.PeerError, string | undefined> =>
-    () => {
+  // Over the socket of the moment; both forms of the transport go the same way.
+  const over =
+    <A>(run: (transport: Bound['transport']) => TaskEither<Peer.PeerError, A>) =>
+    (): Promise<Either<Peer.PeerError, A>> => {
       const now = state
       switch (now._tag) {
         case 'Open':
-          return now.bound.transport.send(body, expected)()
+          return run(now.bound.transport)()
         case 'Reconnecting':
-          return now.next.then((bound) => (bound === undefined ? CLOSED : bound.transport.send(body, expected)()))
+          return now.next.then((bound) => (bound === undefined ? CLOSED : run(bound.transport)()))
         case 'Closed':
           return Promise.resolve(CLOSED)
       }
     }
+  const send = (body: string, expected: Expected): TaskEither<Peer.PeerError, string | undefined> =>
+    over((transport) => transport.send(body, expected))
+  const sendParsed = (body: string, expected: Expected): TaskEither<Peer.PeerError, Parsed | undefined> =>
+    over((transport) => transport.sendParsed(body, expected))
 
   const close = async (): Promise<void> => {
     if (!closing) {
@@ -314,7 +319,7 @@ const start = <B>(url: string | URL, firstSocket: WebSocket, options: Options<B>
   }
 
   use(firstSocket)
-  const transport: Transport<Peer.PeerError> = { send }
+  const transport: Transport<Peer.PeerError> = { send, sendParsed }
   const pending = (): number => (state._tag === 'Open' ? state.bound.peer.pending() : 0)
   return { transport, client: Client.make(transport), close, pending, closed }
 }

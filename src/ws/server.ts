@@ -281,6 +281,8 @@ const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, 
     let bound: Bound | undefined
     const transport: Transport<Peer.PeerError> = {
       send: (body: string, expected: Expected) => () => (bound === undefined ? Promise.resolve(CLOSED) : bound.transport.send(body, expected)()),
+      sendParsed: (body: string, expected: Expected) => () =>
+        bound === undefined ? Promise.resolve(CLOSED) : bound.transport.sendParsed(body, expected)(),
     }
     let settle: (info: CloseInfo) => void = () => undefined
     const connection: ServerConnection = {

@@ -17,7 +17,6 @@ import type * as Dispatch from '../Dispatch.js'
 import * as Peer from '../Peer.js'
 import * as RpcError from '../RpcError.js'
 import * as RpcResponse from '../RpcResponse.js'
-import type { Transport } from '../Transport.js'
 import { decodeUtf8 } from '../internal/utf8.js'
 
 // -------------------------------------------------------------------------------------
@@ -174,7 +173,7 @@ export interface Bound {
    * The peer's transport, except that a call made once the socket has begun to close (a close frame
    * came, but the socket has not closed yet) fails with `Closed`, as it would a moment later.
    */
-  readonly transport: Transport<Peer.PeerError>
+  readonly transport: Peer.PeerTransport
 }
 
 const CLOSED: Either<Peer.PeerError, never> = E.left({ _tag: 'Closed' })
@@ -221,10 +220,9 @@ export const bind = <B>(socket: WebSocket, options: PeerOptions<B>, onError: ((e
   heartbeat(socket, heartbeatMs)
   const open = <A>(run: () => Promise<Either<Peer.PeerError, A>>) => (): Promise<Either<Peer.PeerError, A>> =>
     socket.readyState === WebSocket.OPEN ? run() : Promise.resolve(CLOSED)
-  const sendParsed = peer.transport.sendParsed as NonNullable<Transport<Peer.PeerError>['sendParsed']>
-  const transport: Transport<Peer.PeerError> = {
+  const transport: Peer.PeerTransport = {
     send: (body, expected) => open(peer.transport.send(body, expected)),
-    sendParsed: (body, expected) => open(sendParsed(body, expected)),
+    sendParsed: (body, expected) => open(peer.transport.sendParsed(body, expected)),
   }
   return { peer, transport }
 }
