@@ -45,7 +45,12 @@
  * pending ids -> resolve the call's Promise with the result.
  *
  * Group `ws` (the `ws` package, 8.x, for every contender; floor: `floor_ws`, a raw WebSocketServer
- * and a raw WebSocket client, one message per frame):
+ * and a raw WebSocket client, one message per frame, whose TCP sockets are corked for the rest of a
+ * tick at its first frame, so the frames of one tick leave in one system call, as fp-jsonrpc sends
+ * them and as the TCP floors write; see `makeWsSender`):
+ * - `floor_ws_unbatched`: the same floor sending each frame at once, as `ws` does by itself (a system
+ *   call per frame: most of the time of a call). Its ratio says what batching is worth; a
+ *   contender's ratio to this floor is its ratio times this one's inverse.
  * - `ws`: fp-jsonrpc both ends: `Ws.attach` on a WebSocketServer, `Ws.connect`, `Client.call`.
  * - `ws_server_only`: fp-jsonrpc's server with the floor's client; `ws_client_only`: the floor's
  *   server with fp-jsonrpc's client.
@@ -436,19 +441,46 @@ const contentLengthFrame = (text: string): string => `Content-Length: ${Buffer.b
 // group ws
 // -------------------------------------------------------------------------------------
 
+/**
+ * `send` on a WebSocket whose TCP socket is corked for the rest of the tick at the first frame, so
+ * the frames of one tick leave in one system call, as fp-jsonrpc's WebSocket transport sends them
+ * (and as the TCP floors write, see `makeWriter`); `batched: false` sends each frame at once, as
+ * `ws` does by itself.
+ */
+const makeWsSender = (socket: WebSocket, raw: net.Socket, batched: boolean): ((text: string) => void) => {
+  if (!batched) return (text) => socket.send(text)
+  let corked = false
+  const uncork = (): void => {
+    corked = false
+    raw.uncork()
+  }
+  return (text) => {
+    if (!corked) {
+      corked = true
+      raw.cork()
+      process.nextTick(uncork)
+    }
+    socket.send(text)
+  }
+}
+
 /** The floor's WebSocket server: one answer per message. */
-const floorWsServer = async () => {
+const floorWsServer = async (batched = true) => {
   const { wss, url } = await listenWss()
-  wss.on('connection', (socket) => {
-    socket.on('message', (data) => socket.send(floorAnswer(textOf(data))))
+  wss.on('connection', (socket, request) => {
+    const send = makeWsSender(socket, request.socket as net.Socket, batched)
+    socket.on('message', (data) => send(floorAnswer(textOf(data))))
   })
   return { url, close: () => closeWss(wss) }
 }
 
 /** The floor's WebSocket client on a new socket to `url`. */
-const floorWsClient = async (url: string) => {
-  const socket = await openWs(url)
-  const client = makeFloorClient((text) => socket.send(text))
+const floorWsClient = async (url: string, batched = true) => {
+  const socket = new WebSocket(url)
+  let raw: net.Socket | undefined
+  socket.once('upgrade', (response) => (raw = response.socket as net.Socket))
+  await once(socket, 'open')
+  const client = makeFloorClient(makeWsSender(socket, raw as net.Socket, batched))
   socket.on('message', (data) => client.receive(textOf(data)))
   return { call: client.call, close: () => closeWs(socket) }
 }
@@ -481,6 +513,17 @@ const wsSpecs = (fp: Fp): ReadonlyArray<Spec> => {
         const server = await floorWsServer()
         const client = await floorWsClient(server.url)
         return { key: floor, floor, call: client.call, sum: identity, close: async () => (await client.close(), await server.close()) }
+      },
+    },
+    {
+      // The floor as `ws` sends by itself, a system call per frame: the floor of the issue's first
+      // measurement, kept to show what batching is worth.
+      key: 'floor_ws_unbatched',
+      floor,
+      make: async () => {
+        const server = await floorWsServer(false)
+        const client = await floorWsClient(server.url, false)
+        return { key: 'floor_ws_unbatched', floor, call: client.call, sum: identity, close: async () => (await client.close(), await server.close()) }
       },
     },
     {
@@ -1013,6 +1056,7 @@ const runChild = (group: GroupName): Promise<GroupResult | undefined> =>
 // The ratio keys of the final line, in order, and the floors whose calls/s it gives.
 const RATIO_KEYS = [
   'ws',
+  'floor_ws_unbatched',
   'ws_server_only',
   'ws_client_only',
   'rpc_websockets_ws',

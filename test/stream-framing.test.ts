@@ -2,6 +2,7 @@
  * The framing codecs, with no I/O: exact wire bytes, incremental decoding across any chunk
  * boundaries, malformed input and the documented recovery, and the round-trip law as properties.
  */
+import { isUtf8 } from 'node:buffer'
 import * as fc from 'fast-check'
 import { pipe } from 'fp-ts/lib/function.js'
 import { describe, expect, it } from 'vitest'
@@ -229,6 +230,46 @@ describe('properties', () => {
         expect(events.map((e) => (e._tag === 'Message' ? JSON.parse(e.text) : e))).toEqual(values.map((v) => JSON.parse(JSON.stringify(v))))
       }),
     )
+  })
+
+  it('newline-delimited JSON: any bytes, cut anywhere, give the events of the line rules, line by line', () => {
+    // The rules, read off the whole input at once: a line is the bytes before a newline (and what
+    // is left at the end); a `\r` before its end is not part of it; a blank one is no message; one
+    // that is not UTF-8 is InvalidUtf8; any other is a message. (Limits are covered above.)
+    const model = (input: Buffer): ReadonlyArray<_.Event> => {
+      const out: Array<_.Event> = []
+      const lines: Array<Buffer> = []
+      let start = 0
+      for (let lf = input.indexOf(0x0a); lf !== -1; lf = input.indexOf(0x0a, start)) {
+        lines.push(input.subarray(start, lf))
+        start = lf + 1
+      }
+      lines.push(input.subarray(start))
+      for (const raw of lines) {
+        const line = raw.length > 0 && raw[raw.length - 1] === 0x0d ? raw.subarray(0, raw.length - 1) : raw
+        if (line.every((b) => b === 0x20 || b === 0x09 || b === 0x0d)) continue
+        out.push(isUtf8(line) ? message(line.toString('utf8')) : { _tag: 'Error', error: { _tag: 'InvalidUtf8', length: line.length } })
+      }
+      return out
+    }
+    const anyLines = fc
+      .array(fc.constantFrom('{"a":1}', '\n', '\r\n', '\r', ' ', '\t', 'é', '😀', '\xff', '\xc3', 'x', '[]'), { maxLength: 40 })
+      .map((parts) => Buffer.concat(parts.map((p) => (p === '\xff' ? Uint8Array.of(0xff) : p === '\xc3' ? Uint8Array.of(0xc3) : bytes(p)))))
+    fc.assert(
+      fc.property(anyLines, cuts, (input, at) => {
+        expect(pipe(cut(input, at), _.decodeAll(_.ndjson))).toEqual(model(input))
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('newline-delimited JSON: a chunk of many lines with one that is not UTF-8 is read line by line, once', () => {
+    const good = Array.from({ length: 2000 }, (_v, i) => `{"id":${i}}\n`).join('')
+    const input = Buffer.concat([bytes(good), Uint8Array.of(0xff, 0x0a), bytes(good)])
+    const events = _.ndjson.makeDecoder().push(input)
+    expect(events).toHaveLength(4001)
+    expect(events[2000]).toEqual({ _tag: 'Error', error: { _tag: 'InvalidUtf8', length: 1 } })
+    expect(events[4000]).toEqual(message('{"id":1999}'))
   })
 
   it('any bytes, cut anywhere, never throw, and every error formats', () => {

@@ -145,6 +145,8 @@ interface Queue {
   readonly indexOf: (byte: number, from: number) => number
   /** Consumes the first `n` bytes and gives them (a view when they lie in one chunk, a copy otherwise). */
   readonly take: (n: number) => Buffer
+  /** Position of the last `byte`, relative to the first unconsumed byte; -1 if absent. */
+  readonly lastIndexOf: (byte: number) => number
   /** Puts bytes back at the front. */
   readonly unshift: (chunk: Buffer) => void
   readonly clear: () => void
@@ -210,6 +212,17 @@ const makeQueue = (): Queue => {
       return -1
     },
     take,
+    lastIndexOf: (byte) => {
+      let base = size
+      for (let i = chunks.length - 1; i >= 0; i--) {
+        const chunk = chunks[i] as Buffer
+        const start = i === 0 ? offset : 0
+        base -= chunk.length - start
+        const j = chunk.lastIndexOf(byte)
+        if (j >= start) return base + j - start
+      }
+      return -1
+    },
     unshift: (chunk) => {
       if (chunk.length === 0) return
       if (offset > 0) {
@@ -332,12 +345,59 @@ const ndjsonLine = (line: Buffer, limits: Limits, out: Array<Event>): void => {
   if (!isBlank(line, end)) out.push(frame(end === line.length ? line : line.subarray(0, end), limits))
 }
 
+// The same rules as `ndjsonLine`, on a line already read as text: a `\r` before the line end is not
+// part of it, and a blank line is no message.
+const ndjsonLineText = (line: string, out: Array<Event>): void => {
+  const end = line.length > 0 && line.charCodeAt(line.length - 1) === CR ? line.length - 1 : line.length
+  for (let i = 0; i < end; i++) {
+    const c = line.charCodeAt(i)
+    if (c !== 0x20 && c !== 0x09 && c !== CR) {
+      out.push({ _tag: 'Message', text: end === line.length ? line : line.slice(0, end) })
+      return
+    }
+  }
+}
+
+/**
+ * Every complete line the queue holds at once, when they can be read as one text: all the bytes up
+ * to the last newline are UTF-8 and, together, within the message limit (so each line is). They are
+ * then decoded with one call and cut into lines in the text, instead of a view, a UTF-8 check and a
+ * decode per line. Gives -1 when it took them; otherwise nothing is taken, and it gives how many
+ * bytes, up to the last newline, are to be read line by line (each byte is looked at by this check
+ * once: the lines it refused are not offered to it again).
+ */
+const ndjsonLines = (queue: Queue, limits: Limits, out: Array<Event>): number => {
+  const last = queue.lastIndexOf(LF)
+  if (last === -1) return 0
+  if (last > limits.maxMessageBytes) return last + 1
+  const bytes = queue.take(last + 1)
+  if (!isUtf8(bytes)) {
+    queue.unshift(bytes)
+    return last + 1
+  }
+  const text = bytes.toString('utf8')
+  let start = 0
+  for (let lf = text.indexOf('\n'); lf !== -1; lf = text.indexOf('\n', start)) {
+    ndjsonLineText(text.slice(start, lf), out)
+    start = lf + 1
+  }
+  return -1
+}
+
 const ndjsonScanner = (limits: Limits): Scanner => {
   let scanned = 0 // bytes at the front of the queue known to hold no newline
   // Inside a line over the limit, already reported: its bytes are dropped up to its newline.
   let skipping = false
+  // Bytes at the front of the queue to read line by line (see ndjsonLines).
+  let slow = 0
   return {
     step: (queue, out) => {
+      // At the start of a line, every complete line at once when it can be; else the next one alone.
+      if (!skipping && scanned === 0 && slow === 0) {
+        const lines = ndjsonLines(queue, limits, out)
+        if (lines === -1) return true
+        slow = lines
+      }
       const lf = queue.indexOf(LF, scanned)
       if (lf === -1) {
         if (skipping) queue.clear()
@@ -345,6 +405,7 @@ const ndjsonScanner = (limits: Limits): Scanner => {
         return false
       }
       scanned = 0
+      slow = Math.max(0, slow - (lf + 1))
       const line = queue.take(lf + 1)
       if (skipping) skipping = false
       else ndjsonLine(line.subarray(0, lf), limits, out)
@@ -360,6 +421,7 @@ const ndjsonScanner = (limits: Limits): Scanner => {
       out.push(tooLarge('message', limits.maxMessageBytes, undefined))
       queue.clear()
       scanned = 0
+      slow = 0
       skipping = true
     },
   }

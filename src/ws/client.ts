@@ -20,7 +20,7 @@ import type * as Dispatch from '../Dispatch.js'
 import * as Peer from '../Peer.js'
 import type { Expected, Parsed, Transport } from '../Transport.js'
 import { bind, closeInfo, CloseCode, DEFAULT_MAX_PAYLOAD, report } from './socket.js'
-import type { Bound, CloseInfo, PeerOptions } from './socket.js'
+import type { Bound, CloseInfo, Corkable, PeerOptions } from './socket.js'
 import type { OptionsArg } from './server.js'
 
 // -------------------------------------------------------------------------------------
@@ -155,7 +155,7 @@ interface Opening<A> {
 
 // `ready` runs within the 'open' event: ws may emit a message that came with the handshake's answer
 // before any Promise callback runs, so the socket must have its listeners by then.
-const open = <A>(url: string | URL, options: Options<unknown>, ready: (socket: WebSocket) => A): Opening<A> => {
+const open = <A>(url: string | URL, options: Options<unknown>, ready: (socket: WebSocket, raw: Corkable | undefined) => A): Opening<A> => {
   let socket: WebSocket
   try {
     const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD
@@ -175,7 +175,10 @@ const open = <A>(url: string | URL, options: Options<unknown>, ready: (socket: W
       resolve(E.left({ _tag: 'UpgradeRefused', status: response.statusCode ?? 0 }))
       socket.terminate()
     })
-    socket.once('open', () => resolve(E.right(ready(socket))))
+    // The TCP socket under the WebSocket, to send the frames of one tick together (see `bind`).
+    let raw: Corkable | undefined
+    socket.once('upgrade', (response) => (raw = response.socket))
+    socket.once('open', () => resolve(E.right(ready(socket, raw))))
   })
   return { socket, opened }
 }
@@ -210,10 +213,10 @@ export const connect =
   <B = unknown>(url: string | URL, ...args: OptionsArg<ConnectOptions<B>, B>): TaskEither<ConnectError, ClientConnection> =>
   async () => {
     const options = (args[0] ?? {}) as Options<B>
-    return open(url, options as Options<unknown>, (socket) => start(url, socket, options)).opened
+    return open(url, options as Options<unknown>, (socket, raw) => start(url, socket, raw, options)).opened
   }
 
-const start = <B>(url: string | URL, firstSocket: WebSocket, options: Options<B>): ClientConnection => {
+const start = <B>(url: string | URL, firstSocket: WebSocket, firstRaw: Corkable | undefined, options: Options<B>): ClientConnection => {
   const peerOptions: PeerOptions<B> = {
     ...Peer.settingsOf(options as Peer.Settings),
     ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
@@ -237,8 +240,8 @@ const start = <B>(url: string | URL, firstSocket: WebSocket, options: Options<B>
     settleClosed(info)
   }
 
-  const use = (socket: WebSocket): Bound => {
-    const bound = bind(socket, peerOptions, options.onError)
+  const use = (socket: WebSocket, raw: Corkable | undefined): Bound => {
+    const bound = bind(socket, peerOptions, options.onError, raw)
     state = { _tag: 'Open', socket, bound }
     socket.on('close', (code, reason) => {
       const info = closeInfo(code, reason)
@@ -318,7 +321,7 @@ const start = <B>(url: string | URL, firstSocket: WebSocket, options: Options<B>
     await closed
   }
 
-  use(firstSocket)
+  use(firstSocket, firstRaw)
   const transport: Transport<Peer.PeerError> = { send, sendParsed }
   const pending = (): number => (state._tag === 'Open' ? state.bound.peer.pending() : 0)
   return { transport, client: Client.make(transport), close, pending, closed }

@@ -319,6 +319,7 @@ const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, 
         checkText: options.checkText === true,
       },
       options.onError,
+      request.socket,
     )
     const peer = bound.peer
     drains.set(connection, () => peer.drained())
