@@ -189,7 +189,7 @@ interface Found<C> {
 
 // A call on its way to its handler, and the handler's `control`: the signal is made on first read,
 // since an AbortController costs microseconds and most handlers never look at it.
-class Call<C> implements Found<C>, Handler.Control {
+class Call<C> implements Found<C>, Handler.Control, Deadlines.Timed {
   // Declared, and assigned in the constructor: a parameter property or a field with an initializer
   // compiles (target ES2022) to a class-field definition, which costs more per call than a plain
   // assignment.
@@ -202,6 +202,9 @@ class Call<C> implements Found<C>, Handler.Control {
   declare given: AbortSignalLike | undefined
   /** How an asynchronous call with a deadline is answered (by its handler, or by the deadline). */
   declare settle: ((item: Item) => void) | undefined
+  /** Its deadline (see internal/Deadlines). */
+  declare deadline: number
+  declare timed: boolean
   constructor(request: RpcRequest.RpcRequest, id: Id | undefined, entry: Compiled<C>, params: unknown) {
     this.request = request
     this.id = id
@@ -210,6 +213,8 @@ class Call<C> implements Found<C>, Handler.Control {
     this.controller = undefined
     this.given = undefined
     this.settle = undefined
+    this.deadline = 0
+    this.timed = false
   }
   get signal(): AbortSignal {
     if (this.controller === undefined) {
@@ -393,10 +398,10 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
     if (deadlines === undefined) return work
     return new Promise<Item>((resolve) => {
       call.settle = resolve
-      const entry = deadlines.add(call)
+      deadlines.add(call)
       work.then((item) => {
-        if (entry.value === undefined) return // timed out: this late answer is dropped
-        deadlines.done(entry)
+        if (!call.timed) return // timed out: this late answer is dropped
+        deadlines.done(call)
         resolve(item)
       })
     })

@@ -276,21 +276,26 @@ interface Queued {
 
 const NOT_JSON: unique symbol = Symbol('not JSON')
 
+const WRITTEN: unique symbol = Symbol('written')
+
 type Answer = Either<PeerError, Parsed | undefined>
 
 /** One call of this side awaiting its answer: a plain object, with no closure unless it has a signal. */
-class Waiter {
+class Waiter implements Deadlines.Timed {
   declare readonly ids: ReadonlyArray<string | number>
   declare readonly resolve: (answer: Answer) => void
-  /** Its place in the peer's deadlines (the peer's own timeout), or its own timer (a call's `timeoutMs`). */
-  declare entry: Deadlines.Entry<Waiter> | undefined
+  /** Its deadline in the peer's queue (the peer's own timeout; see internal/Deadlines)... */
+  declare deadline: number
+  declare timed: boolean
+  /** ... or its own timer (a call's `timeoutMs`). */
   declare timer: ReturnType<typeof setTimeout> | undefined
   declare signal: AbortSignalLike | undefined
   declare onAbort: (() => void) | undefined
   constructor(ids: ReadonlyArray<string | number>, resolve: (answer: Answer) => void) {
     this.ids = ids
     this.resolve = resolve
-    this.entry = undefined
+    this.deadline = 0
+    this.timed = false
     this.timer = undefined
     this.signal = undefined
     this.onAbort = undefined
@@ -339,12 +344,13 @@ export const make = <B>(options: Options<B>): Peer => {
 
   // --- writing ------------------------------------------------------------------------------------
 
-  const write = (text: string): Either<unknown, void> => {
+  // Writes one message: `WRITTEN`, or what the transport threw (no allocation when it did not).
+  const write = (text: string): unknown => {
     try {
       options.write(text)
-      return E.right(undefined)
+      return WRITTEN
     } catch (cause) {
-      return E.left(cause)
+      return cause
     }
   }
 
@@ -373,7 +379,11 @@ export const make = <B>(options: Options<B>): Peer => {
   const isResponseMessage = (u: unknown): boolean => (Array.isArray(u) ? u.length > 0 && u.every(isResponseObject) : isResponseObject(u))
 
   const release = (waiter: Waiter): void => {
-    for (const id of waiter.ids) if (waiting.get(id) === waiter) waiting.delete(id)
+    const ids = waiter.ids
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] as string | number
+      if (waiting.get(id) === waiter) waiting.delete(id)
+    }
   }
 
   const settleResponses = (u: unknown, text: string): void => {
@@ -425,7 +435,7 @@ export const make = <B>(options: Options<B>): Peer => {
         })
 
   const finish = (waiter: Waiter, answer: Answer): void => {
-    if (waiter.entry !== undefined) deadlines?.done(waiter.entry)
+    if (waiter.timed) deadlines?.done(waiter)
     if (waiter.timer !== undefined) clearTimeout(waiter.timer)
     if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort)
     waiter.resolve(answer)
@@ -439,13 +449,13 @@ export const make = <B>(options: Options<B>): Peer => {
       const ids = expected.ids
       if (ids.length === 0) {
         const written = write(body)
-        return resolve(E.isLeft(written) ? E.left({ _tag: 'WriteFailed', cause: written.left }) : E.right(undefined))
+        return resolve(written === WRITTEN ? E.right(undefined) : E.left({ _tag: 'WriteFailed', cause: written }))
       }
-      for (const id of ids) if (waiting.has(id)) return resolve(E.left({ _tag: 'DuplicateId', id }))
+      for (let i = 0; i < ids.length; i++) if (waiting.has(ids[i] as string | number)) return resolve(E.left({ _tag: 'DuplicateId', id: ids[i] as string | number }))
       const waiter = new Waiter(ids, resolve)
-      for (const id of ids) waiting.set(id, waiter)
+      for (let i = 0; i < ids.length; i++) waiting.set(ids[i] as string | number, waiter)
       if (expected.timeoutMs === undefined) {
-        if (deadlines !== undefined) waiter.entry = deadlines.add(waiter)
+        deadlines?.add(waiter)
       } else {
         // A call's own timeout replaces the peer's; below 0 (or NaN) it counts as 0.
         const ms = Math.max(0, expected.timeoutMs || 0)
@@ -467,9 +477,9 @@ export const make = <B>(options: Options<B>): Peer => {
         signal.addEventListener('abort', waiter.onAbort, { once: true })
       }
       const written = write(body)
-      if (E.isLeft(written)) {
+      if (written !== WRITTEN) {
         release(waiter)
-        finish(waiter, E.left({ _tag: 'WriteFailed', cause: written.left }))
+        finish(waiter, E.left({ _tag: 'WriteFailed', cause: written }))
       }
     })
 

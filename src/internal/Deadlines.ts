@@ -4,32 +4,35 @@
  * `clearTimeout` cost more than the rest of a fast call). The dispatcher times its asynchronous
  * handlers with it, and a peer its own calls.
  *
- * Entries that are done before their time leave their place behind; the queue drops them from the
+ * Deadlines that are done before their time leave their place behind; the queue drops them from the
  * head as they go and compacts when they make up most of it, so it stays about as long as the number
  * of deadlines running. The timer is `unref`'d: a pending deadline never keeps a process alive.
  *
  * @internal
  */
 
-/** One deadline: its time, and its value while it runs (`undefined` once done or expired). */
-export interface Entry<A> {
-  readonly at: number
-  value: A | undefined
+/**
+ * What a deadline is set on: its time (`deadline`, set by {@link Deadlines.add}) and whether it still
+ * runs (`timed`). The caller's own object carries both, so a deadline allocates nothing of its own.
+ */
+export interface Timed {
+  deadline: number
+  timed: boolean
 }
 
-export interface Deadlines<A> {
+export interface Deadlines<A extends Timed> {
   /** Starts a deadline `ms` from now for `value`; when it passes first, `expire(value)` runs. */
-  readonly add: (value: A) => Entry<A>
+  readonly add: (value: A) => void
   /** Ends a deadline before its time: `expire` will not run for it. Idempotent. */
-  readonly done: (entry: Entry<A>) => void
+  readonly done: (value: A) => void
 }
 
 /**
  * A queue of deadlines of `ms` milliseconds each (`ms` at most 2^31 - 1, which `setTimeout` takes).
- * `expire` runs once per deadline that passes, with the entry already done.
+ * `expire` runs once per deadline that passes, with the deadline already done.
  */
-export const make = <A>(ms: number, expire: (value: A) => void): Deadlines<A> => {
-  let entries: Array<Entry<A>> = []
+export const make = <A extends Timed>(ms: number, expire: (value: A) => void): Deadlines<A> => {
+  let entries: Array<A> = []
   let head = 0
   let finished = 0
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -38,12 +41,11 @@ export const make = <A>(ms: number, expire: (value: A) => void): Deadlines<A> =>
     timer = undefined
     const now = Date.now()
     while (head < entries.length) {
-      const entry = entries[head] as Entry<A>
-      const value = entry.value
-      if (value !== undefined) {
-        if (entry.at > now) break
-        entry.value = undefined
-        expire(value)
+      const entry = entries[head] as A
+      if (entry.timed) {
+        if (entry.deadline > now) break
+        entry.timed = false
+        expire(entry)
       } else finished--
       head++
     }
@@ -51,7 +53,7 @@ export const make = <A>(ms: number, expire: (value: A) => void): Deadlines<A> =>
   }
 
   const trim = (): void => {
-    while (head < entries.length && (entries[head] as Entry<A>).value === undefined) {
+    while (head < entries.length && !(entries[head] as A).timed) {
       head++
       finished--
     }
@@ -60,28 +62,28 @@ export const make = <A>(ms: number, expire: (value: A) => void): Deadlines<A> =>
       head = 0
       finished = 0
     } else if (finished > 1024 && finished * 2 > entries.length - head) {
-      entries = entries.slice(head).filter((e) => e.value !== undefined)
+      entries = entries.slice(head).filter((e) => e.timed)
       head = 0
       finished = 0
     }
     if (timer === undefined && head < entries.length) {
-      timer = setTimeout(fire, Math.max(0, (entries[head] as Entry<A>).at - Date.now()))
+      timer = setTimeout(fire, Math.max(0, (entries[head] as A).deadline - Date.now()))
       ;(timer as { unref?: () => void }).unref?.()
     }
   }
 
   return {
     add: (value) => {
-      const entry: Entry<A> = { at: Date.now() + ms, value }
-      entries.push(entry)
+      value.deadline = Date.now() + ms
+      value.timed = true
+      entries.push(value)
       if (timer === undefined) trim()
-      return entry
     },
-    done: (entry) => {
-      if (entry.value === undefined) return
-      entry.value = undefined
+    done: (value) => {
+      if (!value.timed) return
+      value.timed = false
       finished++
-      if (entries[head] === entry) trim()
+      if (entries[head] === value) trim()
     },
   }
 }
