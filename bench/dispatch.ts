@@ -40,6 +40,7 @@ import jaysonPromise from 'jayson/promise/index.js'
 import { JSONRPCServer } from 'json-rpc-2.0'
 import { constants as perfConstants, performance, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks'
 import { Dispatch, Method, Registry } from '../src/index.js'
+import { median, quantile, round2 } from './stats.js'
 
 // -------------------------------------------------------------------------------------
 // configuration
@@ -414,21 +415,6 @@ const verify = async (s: Subject): Promise<void> => {
     s.excluded = message
   }
 }
-
-// -------------------------------------------------------------------------------------
-// statistics
-// -------------------------------------------------------------------------------------
-
-const quantile = (xs: ReadonlyArray<number>, q: number): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  if (s.length === 0) return Number.NaN
-  const pos = (s.length - 1) * q
-  const lo = Math.floor(pos)
-  const hi = Math.ceil(pos)
-  return (s[lo] as number) + ((s[hi] as number) - (s[lo] as number)) * (pos - lo)
-}
-const median = (xs: ReadonlyArray<number>): number => quantile(xs, 0.5)
-const round2 = (x: number): number => Math.round(x * 100) / 100
 
 // -------------------------------------------------------------------------------------
 // warm-up, calibration, rounds

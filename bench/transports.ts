@@ -119,6 +119,7 @@ import { inspect } from 'node:util'
 import { Client as RpcWsClient, Server as RpcWsServer } from 'rpc-websockets'
 import { createMessageConnection, type MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
+import { median, round2 } from './stats.js'
 
 // -------------------------------------------------------------------------------------
 // configuration
@@ -919,19 +920,8 @@ const verifyOne = async (c: Contender): Promise<void> => {
 }
 
 // -------------------------------------------------------------------------------------
-// statistics
+// results
 // -------------------------------------------------------------------------------------
-
-const quantile = (xs: ReadonlyArray<number>, q: number): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  if (s.length === 0) return Number.NaN
-  const at = (s.length - 1) * q
-  const lo = Math.floor(at)
-  const hi = Math.ceil(at)
-  return (s[lo] as number) + ((s[hi] as number) - (s[lo] as number)) * (at - lo)
-}
-const median = (xs: ReadonlyArray<number>): number => quantile(xs, 0.5)
-const round2 = (x: number): number => Math.round(x * 100) / 100
 
 /** What a group's child reports to the parent, on its last line after `RESULT `. */
 interface GroupResult {

@@ -47,7 +47,7 @@ import * as Ws from '../src/ws/index.js'
 import { listening } from './fixtures/listening.js'
 import { within, type Cleanups } from './fixtures/two-way-wire.js'
 import { dispatcher, probe, probeAnswer, Subtract } from './hostile/methods.js'
-import { openWebSocket, overStreams, type FramingName, type Inbox, type RawClient } from './hostile/wire.js'
+import { openWebSocket, overStreams, waiter, type FramingName, type Inbox, type RawClient } from './hostile/wire.js'
 
 // -------------------------------------------------------------------------------------
 // what goes over the wire
@@ -124,10 +124,7 @@ const answersTo = async (raw: RawClient, input: string | Buffer, binary = false)
 /** A raw peer over the server's end of a `ws` socket (wire.ts opens client sockets only). */
 const rawServerSocket = (socket: RawSocket): RawClient => {
   const inbox: Inbox = { messages: [], closed: undefined }
-  const waiters = new Set<() => void>()
-  const notify = (): void => {
-    for (const w of [...waiters]) w()
-  }
+  const { notify, until } = waiter(inbox)
   socket.on('error', () => undefined)
   socket.on('message', (data, isBinary) => {
     const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8')
@@ -141,21 +138,7 @@ const rawServerSocket = (socket: RawSocket): RawClient => {
   return {
     inbox,
     send: (message, binary = false) => socket.send(message, { binary }),
-    until: (done, ms = 5_000, what = 'a message') =>
-      new Promise((resolve, reject) => {
-        if (done(inbox)) return resolve()
-        const check = (): void => {
-          if (!done(inbox)) return
-          waiters.delete(check)
-          clearTimeout(timer)
-          resolve()
-        }
-        const timer = setTimeout(() => {
-          waiters.delete(check)
-          reject(new Error(`waited ${ms} ms for ${what}; got ${JSON.stringify(inbox.messages.map((m) => m.slice(0, 200)))}, closed ${String(inbox.closed)}`))
-        }, ms)
-        waiters.add(check)
-      }),
+    until,
     close: () => {
       socket.terminate()
       return Promise.resolve()

@@ -28,7 +28,8 @@ export interface RawClient {
 /** Every message seen by every raw client of a test file, for the "nothing leaks" checks. */
 export const everything: Array<string> = []
 
-const waiter = (inbox: Inbox) => {
+/** How a raw peer waits for what its inbox gets: `notify` on each arrival, `until` a condition holds. */
+export const waiter = (inbox: Inbox) => {
   const waiters = new Set<() => void>()
   const notify = (): void => {
     for (const w of [...waiters]) w()
