@@ -28,6 +28,7 @@ import * as Params from './Params.js'
 import * as RpcRequest from './RpcRequest.js'
 import * as RpcResponse from './RpcResponse.js'
 import type { Parsed, CallOptions as TransportCallOptions, Transport } from './Transport.js'
+import { idText } from './internal/json.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -481,7 +482,6 @@ const headOf = (method: Method.AnyMethod): string => {
   return head
 }
 
-const idText = (id: Id.Id): string => (typeof id === 'string' ? JSON.stringify(id) : String(id))
 
 /**
  * The request's text: the envelope written around the params' and the id's JSON text, which is the

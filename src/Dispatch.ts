@@ -38,6 +38,7 @@ import type { Registry } from './Registry.js'
 import * as RpcError from './RpcError.js'
 import * as RpcRequest from './RpcRequest.js'
 import * as RpcResponse from './RpcResponse.js'
+import { idText } from './internal/json.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -247,7 +248,6 @@ export const chain =
 
 // An id is a string, a safe-range number or null (checked on the way in), so its JSON text is
 // String(id) for numbers and null, and JSON.stringify for strings.
-const idText = (id: Id): string => (typeof id === 'string' ? JSON.stringify(id) : String(id))
 
 // The JSON text of a result. A number, a boolean or null is written with string conversion, which
 // gives the text JSON.stringify gives (both write a number with Number::toString; a non-finite one

@@ -30,7 +30,6 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as Dispatch from './Dispatch.js'
 import type { AbortSignalLike } from './Handler.js'
-import type { Id } from './Id.js'
 import * as Deadlines from './internal/Deadlines.js'
 import { decodeUtf8 } from './internal/utf8.js'
 import * as Registry from './Registry.js'
@@ -39,6 +38,7 @@ import * as RpcRequest from './RpcRequest.js'
 import * as RpcResponse from './RpcResponse.js'
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import type { Expected, Parsed, Transport } from './Transport.js'
+import { idText, PARSE_ERROR_TEXT } from './internal/json.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -191,7 +191,7 @@ const SETTINGS: ReadonlyArray<keyof Settings> = [
 /**
  * The {@link Settings} among a transport's options (those given), for the peers it makes.
  *
- * @category constructors
+ * @category utils
  * @since 0.2.0
  */
 export const settingsOf = (options: Settings): Settings => {
@@ -202,7 +202,6 @@ export const settingsOf = (options: Settings): Settings => {
 
 const noMethods = Dispatch.make(Registry.empty)
 
-const PARSE_ERROR_TEXT = JSON.stringify(RpcResponse.failure(RpcError.parseError(), null))
 
 const CANCEL_METHOD = '$/cancelRequest'
 
@@ -228,7 +227,6 @@ const cancelledId = (u: unknown): string | number | undefined => {
   return isObject(params) && isId(params['id']) ? params['id'] : undefined
 }
 
-const idText = (id: Id): string => (typeof id === 'string' ? JSON.stringify(id) : String(id))
 
 const cancelText = (id: string | number): string => `{"jsonrpc":"2.0","method":"${CANCEL_METHOD}","params":{"id":${idText(id)}}}`
 
@@ -308,7 +306,7 @@ const MAX_TIMER_MS = 2_147_483_647
 const textOf = (answer: Answer): Either<PeerError, string | undefined> =>
   answer._tag === 'Left' ? answer : E.right(answer.right?.text)
 
-const positive = (name: string, n: number, min: number): number => {
+const atLeast = (name: string, n: number, min: number): number => {
   if (!(n >= min)) throw new RangeError(`${name} must be at least ${min}, got ${n}`)
   return n
 }
@@ -332,9 +330,9 @@ export const make = <B>(options: Options<B>): Peer => {
   const dispatcher = (options.dispatcher ?? noMethods) as Dispatch.Dispatcher<B>
   const context = options.context as B
   const timeoutMs = options.timeoutMs ?? 30_000
-  const maxInFlight = positive('maxInFlight', options.maxInFlight ?? 64, 1)
+  const maxInFlight = atLeast('maxInFlight', options.maxInFlight ?? 64, 1)
   const refuse = options.overload === 'refuse'
-  const maxQueued = positive('maxQueued', options.maxQueued ?? 256, 0)
+  const maxQueued = atLeast('maxQueued', options.maxQueued ?? 256, 0)
   const busyError = options.busyError ?? RpcError.serverBusy()
   const cancellation = options.cancellation !== false
   const cancelledError = options.cancelledError ?? RpcError.requestCancelled()

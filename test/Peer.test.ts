@@ -423,3 +423,11 @@ describe('what is and is not an answer', () => {
     ])
   })
 })
+
+describe('internal/json', () => {
+  it('PARSE_ERROR_TEXT is the Parse error response as JSON.stringify writes it', async () => {
+    const { PARSE_ERROR_TEXT } = await import('../src/internal/json.js')
+    const { RpcResponse } = await import('../src/index.js')
+    expect(PARSE_ERROR_TEXT).toBe(JSON.stringify(RpcResponse.failure(RpcError.parseError(), null)))
+  })
+})

@@ -37,9 +37,8 @@ import type { Readable, Writable } from 'node:stream'
 import * as Client from '../Client.js'
 import type * as Dispatch from '../Dispatch.js'
 import * as Peer from '../Peer.js'
-import * as RpcError from '../RpcError.js'
-import * as RpcResponse from '../RpcResponse.js'
 import type * as Framing from './Framing.js'
+import { PARSE_ERROR_TEXT } from '../internal/json.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -137,7 +136,6 @@ export interface Connection {
 // How long a closing connection waits for the other side to end its stream after ending its own.
 const CLOSE_GRACE_MS = 1000
 
-const PARSE_ERROR_TEXT = JSON.stringify(RpcResponse.failure(RpcError.parseError(), null))
 
 const DEFAULT_FRAME_TIMEOUT_MS = 30_000
 
@@ -294,14 +292,10 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
     }
   }
 
-  const handle = (events: ReadonlyArray<Framing.Event>): boolean => {
-    let completed = false
+  const handle = (events: ReadonlyArray<Framing.Event>): void => {
     for (const event of events) {
-      if (event._tag === 'Message') {
-        completed = true
-        peer.receive(event.text)
-      } else {
-        completed = true
+      if (event._tag === 'Message') peer.receive(event.text)
+      else {
         report(event.error)
         // A whole frame whose bytes are not UTF-8 is a message that cannot be read: it is answered
         // Parse error, as the specification asks, and never dispatched as mangled text. The answer
@@ -316,13 +310,14 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
         }
       }
     }
-    return completed
   }
 
   const onData = (chunk: Uint8Array | string): void => {
     if (state !== 'open') return
     active()
-    watchFrame(handle(decoder.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk)))
+    const events = decoder.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk)
+    handle(events)
+    watchFrame(events.length > 0)
   }
 
   const stopTimers = (): void => {

@@ -15,9 +15,8 @@ import { WebSocket } from 'ws'
 import type { RawData } from 'ws'
 import type * as Dispatch from '../Dispatch.js'
 import * as Peer from '../Peer.js'
-import * as RpcError from '../RpcError.js'
-import * as RpcResponse from '../RpcResponse.js'
 import { decodeUtf8 } from '../internal/utf8.js'
+import { PARSE_ERROR_TEXT } from '../internal/json.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -92,7 +91,6 @@ export interface PeerOptions<B> extends Peer.Settings {
   readonly checkText?: boolean
 }
 
-const PARSE_ERROR = JSON.stringify(RpcResponse.failure(RpcError.parseError(), null))
 
 const toBuffer = (data: RawData): Buffer =>
   Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)
@@ -237,7 +235,7 @@ export const bind = <B>(
     const text = readText(data, isBinary, checkText)
     if (text === undefined) {
       if (!isBinary) return void socket.close(CloseCode.InvalidPayload)
-      if (socket.readyState === WebSocket.OPEN) socket.send(PARSE_ERROR)
+      if (socket.readyState === WebSocket.OPEN) socket.send(PARSE_ERROR_TEXT)
       return
     }
     peer.receive(text)
