@@ -25,6 +25,8 @@ export interface Deadlines<A extends Timed> {
   readonly add: (value: A) => void
   /** Ends a deadline before its time: `expire` will not run for it. Idempotent. */
   readonly done: (value: A) => void
+  /** How many places the queue holds, running deadlines and those not yet dropped (for tests). */
+  readonly held: () => number
 }
 
 /**
@@ -65,6 +67,11 @@ export const make = <A extends Timed>(ms: number, expire: (value: A) => void): D
       entries = entries.slice(head).filter((e) => e.timed)
       head = 0
       finished = 0
+    } else if (head > 1024 && head * 2 > entries.length) {
+      // Under steady load the queue is never empty, so the places behind the head are dropped
+      // here; otherwise they would keep every value ever timed alive.
+      entries = entries.slice(head)
+      head = 0
     }
     if (timer === undefined && head < entries.length) {
       timer = setTimeout(fire, Math.max(0, (entries[head] as A).deadline - Date.now()))
@@ -85,5 +92,6 @@ export const make = <A extends Timed>(ms: number, expire: (value: A) => void): D
       finished++
       if (entries[head] === value) trim()
     },
+    held: () => entries.length,
   }
 }
