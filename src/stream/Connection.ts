@@ -39,6 +39,7 @@ import type * as Dispatch from '../Dispatch.js'
 import * as Peer from '../Peer.js'
 import type * as Framing from './Framing.js'
 import { PARSE_ERROR_TEXT } from '../internal/json.js'
+import { corkTick } from '../internal/corkTick.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -179,7 +180,6 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
   let state: 'open' | 'closing' | 'closed' = 'open'
   let readEnded = false
   let writeGone = false
-  let corked = false
   let resolveClosed: () => void = noop
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve))
 
@@ -237,18 +237,11 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
     }
   }
 
-  const uncork = (): void => {
-    corked = false
-    writable.uncork()
-  }
+  const cork = corkTick(writable)
 
   const write = (text: string): void => {
     if (writeGone || writable.writableEnded || writable.destroyed) throw new Error('the stream is closed')
-    if (!corked) {
-      corked = true
-      writable.cork()
-      process.nextTick(uncork)
-    }
+    cork()
     writable.write(encode(text))
     active()
   }

@@ -20,7 +20,8 @@ import type * as Dispatch from '../Dispatch.js'
 import * as Peer from '../Peer.js'
 import type { Expected, Parsed, Transport } from '../Transport.js'
 import { bind, closeInfo, CloseCode, DEFAULT_MAX_PAYLOAD, report } from './socket.js'
-import type { Bound, CloseInfo, Corkable, PeerOptions } from './socket.js'
+import type { Bound, CloseInfo, PeerOptions } from './socket.js'
+import type { Corkable } from '../internal/corkTick.js'
 import type { OptionsArg } from './server.js'
 
 // -------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import type * as Dispatch from '../Dispatch.js'
 import * as Peer from '../Peer.js'
 import { decodeUtf8 } from '../internal/utf8.js'
 import { PARSE_ERROR_TEXT } from '../internal/json.js'
+import { corkTick, type Corkable } from '../internal/corkTick.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -160,17 +161,6 @@ export const report = (hook: ((error: unknown) => void) | undefined, error: unkn
 }
 
 /**
- * The TCP socket under a WebSocket, as far as writing goes (an `http.IncomingMessage`'s `socket`).
- *
- * @category internal
- * @since 0.2.0
- */
-export interface Corkable {
-  readonly cork: () => void
-  readonly uncork: () => void
-}
-
-/**
  * A peer on a socket, and the transport to the other side through it.
  *
  * @category internal
@@ -201,24 +191,15 @@ export const bind = <B>(
   raw: Corkable | undefined,
 ): Bound => {
   const { maxPayload: givenMaxPayload, heartbeatMs, checkText: givenCheckText, ...peerOptions } = options
-  // The frames sent in one tick leave in one system call: the TCP socket under the WebSocket is
-  // corked until the next tick, as the stream transport does. With 100 calls in flight, a system
-  // call per frame was most of the time of a call (80% of the samples of bench:transports).
-  let corked = false
-  const uncork = (): void => {
-    corked = false
-    raw?.uncork()
-  }
+  // The frames sent in one tick leave in one system call (the TCP socket under the WebSocket corked
+  // for the tick): a system call per frame was 80% of the samples of bench:transports.
+  const cork = raw === undefined ? undefined : corkTick(raw)
   const peer = Peer.make<B>({
     ...peerOptions,
     write: (text) => {
       // ws drops a frame sent after the close started without a word; say so, so the call fails now.
       if (socket.readyState !== WebSocket.OPEN) throw new Error('the WebSocket is not open')
-      if (raw !== undefined && !corked) {
-        corked = true
-        raw.cork()
-        process.nextTick(uncork)
-      }
+      cork?.()
       socket.send(text)
     },
     // While the peer's places are all taken, ws stops reading the socket: TCP's flow control then
