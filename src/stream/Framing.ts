@@ -18,6 +18,7 @@
  * @since 0.1.0
  */
 import { Buffer, isUtf8 } from 'node:buffer'
+import { decimalText } from '../internal/json.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -648,7 +649,8 @@ export const ndjson: Framing = {
  * @category constructors
  * @since 0.1.0
  */
-const contentLengthText = (text: string): string => 'Content-Length: ' + Buffer.byteLength(text, 'utf8') + '\r\n\r\n' + text
+// The length's text by decimalText, not by concatenating the number (see internal/json).
+const contentLengthText = (text: string): string => 'Content-Length: ' + decimalText(Buffer.byteLength(text, 'utf8')) + '\r\n\r\n' + text
 
 export const contentLength: Framing = {
   name: 'content-length',
