@@ -146,6 +146,10 @@ interface Queue {
   readonly indexOf: (byte: number, from: number) => number
   /** Consumes the first `n` bytes and gives them (a view when they lie in one chunk, a copy otherwise). */
   readonly take: (n: number) => Buffer
+  /** The byte at `i` when it lies in the first chunk, -1 otherwise (a peek that makes nothing). */
+  readonly byteAt: (i: number) => number
+  /** Consumes the first `n` bytes, which lie in the first chunk (see `byteAt`), making nothing. */
+  readonly skip: (n: number) => void
   /** Position of the last `byte`, relative to the first unconsumed byte; -1 if absent. */
   readonly lastIndexOf: (byte: number) => number
   /** Puts bytes back at the front. */
@@ -193,6 +197,18 @@ const makeQueue = (): Queue => {
   }
   return {
     size: () => size,
+    byteAt: (i) => {
+      const first = chunks[0]
+      return first !== undefined && offset + i < first.length ? (first[offset + i] as number) : -1
+    },
+    skip: (n) => {
+      offset += n
+      size -= n
+      if (offset === (chunks[0] as Buffer).length) {
+        chunks.shift()
+        offset = 0
+      }
+    },
     push: (chunk) => {
       if (chunk.length === 0) return
       chunks.push(chunk)
@@ -437,6 +453,7 @@ const LINE_BREAKS = /[\r\n]/g
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const DIGITS = /^[0-9]{1,15}$/
 const CONTENT_LENGTH = 'content-length:'
+const QUICK_PREFIX = Buffer.from('Content-Length: ', 'latin1')
 
 const clip = (line: string): string => (line.length > 100 ? line.slice(0, 100) : line)
 
@@ -476,7 +493,26 @@ const contentLengthScanner = (limits: Limits): Scanner => {
     return false
   }
 
+  // The header block as peers write it, exactly `Content-Length: N\r\n\r\n` at the front of the
+  // first chunk, read in place: no view, no string, no regular expression. Anything else (another
+  // case, other headers, a block split across chunks, a length over the limits) goes the general
+  // way below, which reads this block the same (a property test holds the two together). In the
+  // profile of bench:transports' Content-Length pair, the general way took 6% of the CPU time.
+  const quickHeader = (queue: Queue): boolean => {
+    for (let i = 0; i < QUICK_PREFIX.length; i++) if (queue.byteAt(i) !== QUICK_PREFIX[i]) return false
+    let i = QUICK_PREFIX.length
+    let n = 0
+    for (let b = queue.byteAt(i); b >= 0x30 && b <= 0x39; b = queue.byteAt(++i)) n = n * 10 + (b - 0x30)
+    const digits = i - QUICK_PREFIX.length
+    if (digits === 0 || digits > 15 || n > limits.maxMessageBytes || i + 4 > limits.maxHeaderBytes) return false
+    if (queue.byteAt(i) !== CR || queue.byteAt(i + 1) !== LF || queue.byteAt(i + 2) !== CR || queue.byteAt(i + 3) !== LF) return false
+    queue.skip(i + 4)
+    mode = { _tag: 'Body', length: n }
+    return true
+  }
+
   const header = (queue: Queue, lines: number, bytes: number, length: number | undefined, out: Array<Event>): boolean => {
+    if (lines === 0 && scanned === 0 && quickHeader(queue)) return true
     const lf = queue.indexOf(LF, scanned)
     if (lf === -1) {
       scanned = queue.size()
@@ -487,6 +523,13 @@ const contentLengthScanner = (limits: Limits): Scanner => {
     const line = raw.toString('latin1', 0, lf > 0 && raw[lf - 1] === CR ? lf - 1 : lf)
     if (line === '') {
       if (lines === 0) return true // blank lines between messages are tolerated
+      // The blank line ends the block and counts in it, as it does when the block comes in pieces
+      // (the room left for it is then what the limit leaves).
+      if (bytes + lf + 1 > limits.maxHeaderBytes) {
+        out.push(tooLarge('header', limits.maxHeaderBytes, undefined))
+        mode = { _tag: 'Resync', from: 0 }
+        return true
+      }
       if (length === undefined) return fail({ _tag: 'MissingContentLength' }, 0, out)
       // Reported with its header: the body is skipped, so the next message is read where it starts.
       mode = length > limits.maxMessageBytes ? { _tag: 'Skip', remaining: length } : { _tag: 'Body', length }
