@@ -6,8 +6,9 @@
  *
  * What the reference and the tests hold the comments to:
  *
- * - every export of a public module (anything under src/ but src/internal/) has a doc comment with
- *   `@since` and exactly one `@category` from {@link categories}, unless it is marked `@internal`;
+ * - every export of a public module (anything under src/ but src/internal/) has a doc comment: a
+ *   sentence, then `@since` and exactly one `@category` from {@link categories}, unless it is
+ *   marked `@internal`;
  * - an `@example` is a whole TypeScript module: it imports what it uses (`'fp-jsonrpc'`,
  *   `'fp-jsonrpc/http'`, ... for this package), and it type-checks and runs (test/examples.test.ts).
  */
@@ -276,7 +277,10 @@ export interface Problem {
   readonly message: string
 }
 
-/** What is wrong with the tags of the public modules' exports: missing or repeated `@since`, a missing, repeated or unknown `@category`. */
+/**
+ * What is wrong with the doc comments of the public modules' exports: none, no sentence before the
+ * tags, a missing or repeated `@since`, a missing, repeated or unknown `@category`.
+ */
 export const tagProblems = (modules: ReadonlyArray<ModuleDoc>): ReadonlyArray<Problem> => {
   const problems: Array<Problem> = []
   for (const m of modules) {
@@ -288,6 +292,7 @@ export const tagProblems = (modules: ReadonlyArray<ModuleDoc>): ReadonlyArray<Pr
         continue
       }
       if (e.doc.internal) continue
+      if (e.doc.description === '') problems.push({ ...at, message: 'the doc comment has tags but no sentence saying what the export is' })
       if (e.doc.since.length !== 1 || !/^\d+\.\d+\.\d+$/.test(e.doc.since[0]!)) problems.push({ ...at, message: `@since must be given once, as a version (got ${JSON.stringify(e.doc.since)})` })
       if (e.doc.category.length !== 1) problems.push({ ...at, message: `@category must be given once (got ${JSON.stringify(e.doc.category)})` })
       else if (!(categories as ReadonlyArray<string>).includes(e.doc.category[0]!))
