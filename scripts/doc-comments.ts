@@ -115,7 +115,7 @@ export const parseComment = (text: string, startLine: number): Doc => {
   const lines = body.split('\n').map((l) => l.replace(/^\s*\* ?/, '').replace(/\s+$/, ''))
   // The one-line form: split `@a x @b y` into tag lines.
   if (lines.length === 1) {
-    const one = lines[0]!.trim()
+    const one = lines[0].trim()
     lines.splice(0, 1, ...(one.startsWith('@') ? one.split(/\s(?=@\w)/) : [one]))
   }
   const description: Array<string> = []
@@ -134,8 +134,7 @@ export const parseComment = (text: string, startLine: number): Doc => {
       const text = current.text.join('\n')
       const leading = /^\n*/.exec(text)![0].length
       examples.push({ line: current.line, codeLine: current.line + 1 + leading, code: text.slice(leading).replace(/\s+$/, '') + '\n' })
-    }
-    else if (current.tag === 'internal') internal = true
+    } else if (current.tag === 'internal') internal = true
     else if (current.tag === 'deprecated') deprecated = value
     current = undefined
   }
@@ -143,7 +142,7 @@ export const parseComment = (text: string, startLine: number): Doc => {
     const tag = current?.tag === 'example' && !/^@(since|category|internal|deprecated|example|see)\b/.test(line) ? null : tagPattern.exec(line)
     if (tag) {
       close()
-      current = { tag: tag[1]!, line: startLine + i, text: tag[2] === undefined || tag[2] === '' ? [] : [tag[2]] }
+      current = { tag: tag[1], line: startLine + i, text: tag[2] === undefined || tag[2] === '' ? [] : [tag[2]] }
     } else if (current) current.text.push(line)
     else description.push(line)
   })
@@ -156,8 +155,7 @@ const docComments = (sf: ts.SourceFile, node: ts.Node): ReadonlyArray<{ text: st
     .filter((r) => r.kind === ts.SyntaxKind.MultiLineCommentTrivia && sf.text.startsWith('/**', r.pos))
     .map((r) => ({ text: sf.text.slice(r.pos, r.end), line: sf.getLineAndCharacterOfPosition(r.pos).line + 1 }))
 
-const isExported = (node: ts.Node): boolean =>
-  ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword)
+const isExported = (node: ts.Node): boolean => ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword)
 
 const lineOf = (sf: ts.SourceFile, node: ts.Node): number => sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1
 
@@ -188,7 +186,7 @@ const signatureOf = (sf: ts.SourceFile, node: ts.Node, checker: ts.TypeChecker |
     }
     if (checker) {
       const type = checker.getTypeAtLocation(node.name)
-      const text = checker.typeToString(type, node, ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseAliasDefinitionsOutsideCurrentScope)
+      const text = checker.typeToString(type, node, ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseAliasDefinedOutsideCurrentScope)
       return `export declare const ${name}: ${text}`
     }
     return `export declare const ${name}`
@@ -224,8 +222,7 @@ const exportsOf = (sf: ts.SourceFile, checker: ts.TypeChecker | undefined): { ex
       continue
     }
     if (ts.isFunctionDeclaration(statement) && statement.name) add(statement.name.text, 'function', statement, statement, statement)
-    else if (ts.isVariableStatement(statement))
-      for (const d of statement.declarationList.declarations) add(d.name.getText(sf), 'const', d, statement, d)
+    else if (ts.isVariableStatement(statement)) for (const d of statement.declarationList.declarations) add(d.name.getText(sf), 'const', d, statement, d)
     else if (ts.isInterfaceDeclaration(statement)) add(statement.name.text, 'interface', statement, statement, statement)
     else if (ts.isTypeAliasDeclaration(statement)) add(statement.name.text, 'type', statement, statement, statement)
     else if (ts.isClassDeclaration(statement) && statement.name) add(statement.name.text, 'class', statement, statement, statement)
@@ -243,7 +240,7 @@ const moduleComment = (sf: ts.SourceFile): string => {
   if (comments.length === 0) return ''
   // A single comment in front of the first statement is that statement's, unless the file has an
   // empty line after it (the fp-ts layout: module comment, blank line, imports).
-  const c = comments[0]!
+  const c = comments[0]
   const after = sf.text.slice(sf.text.indexOf(c.text) + c.text.length, first.getStart(sf))
   if (comments.length === 1 && !/\n\s*\n/.test(after) && isExported(first)) return ''
   return parseComment(c.text, c.line).description
@@ -293,9 +290,10 @@ export const tagProblems = (modules: ReadonlyArray<ModuleDoc>): ReadonlyArray<Pr
       }
       if (e.doc.internal) continue
       if (e.doc.description === '') problems.push({ ...at, message: 'the doc comment has tags but no sentence saying what the export is' })
-      if (e.doc.since.length !== 1 || !/^\d+\.\d+\.\d+$/.test(e.doc.since[0]!)) problems.push({ ...at, message: `@since must be given once, as a version (got ${JSON.stringify(e.doc.since)})` })
+      if (e.doc.since.length !== 1 || !/^\d+\.\d+\.\d+$/.test(e.doc.since[0]))
+        problems.push({ ...at, message: `@since must be given once, as a version (got ${JSON.stringify(e.doc.since)})` })
       if (e.doc.category.length !== 1) problems.push({ ...at, message: `@category must be given once (got ${JSON.stringify(e.doc.category)})` })
-      else if (!(categories as ReadonlyArray<string>).includes(e.doc.category[0]!))
+      else if (!(categories as ReadonlyArray<string>).includes(e.doc.category[0]))
         problems.push({ ...at, message: `@category ${JSON.stringify(e.doc.category[0])} is not one of: ${categories.join(', ')}` })
     }
   }

@@ -12,12 +12,26 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
 describe('doc comment tags', () => {
   it('the list of categories is closed and small', () => {
-    expect(categories).toEqual(['model', 'constants', 'constructors', 'refinements', 'codecs', 'combinators', 'destructors', 'interop', 'utils', 'type lambdas'])
+    expect(categories).toEqual([
+      'model',
+      'constants',
+      'constructors',
+      'refinements',
+      'codecs',
+      'combinators',
+      'destructors',
+      'interop',
+      'utils',
+      'type lambdas',
+    ])
   })
 
   it('reads the one-line form and an example up to the next tag', () => {
     expect(parseComment('/** @category model @since 0.1.0 */', 1)).toMatchObject({ description: '', category: ['model'], since: ['0.1.0'] })
-    const doc = parseComment('/**\n * Adds.\n *\n * @example\n * import { x } from \'y\'\n *\n *   x(1) // @ not a tag\n *\n * @category combinators\n * @since 0.1.0\n */', 10)
+    const doc = parseComment(
+      "/**\n * Adds.\n *\n * @example\n * import { x } from 'y'\n *\n *   x(1) // @ not a tag\n *\n * @category combinators\n * @since 0.1.0\n */",
+      10,
+    )
     expect(doc).toMatchObject({ description: 'Adds.', category: ['combinators'], since: ['0.1.0'] })
     expect(doc.examples).toEqual([{ line: 13, codeLine: 14, code: "import { x } from 'y'\n\n  x(1) // @ not a tag\n" }])
   })

@@ -26,13 +26,17 @@ const dir = join(root, 'test', '.tmp-examples')
 
 /** `'fp-jsonrpc'` and `'fp-jsonrpc/<sub>'` to the sources, from a module in test/.tmp-examples/. */
 export const rewriteImports = (code: string): string =>
-  code.replace(/(from\s+|import\s*\(\s*|import\s+)(['"])fp-jsonrpc(\/[\w-]+)?\2/g, (_, head: string, quote: string, sub: string | undefined) =>
-    `${head}${quote}../../src${sub ?? ''}/index.js${quote}`,
+  code.replace(
+    /(from\s+|import\s*\(\s*|import\s+)(['"])fp-jsonrpc(\/[\w-]+)?\2/g,
+    (_, head: string, quote: string, sub: string | undefined) => `${head}${quote}../../src${sub ?? ''}/index.js${quote}`,
   )
 
 const examples = allExamples(readModules(root)).map((e) => ({
   ...e,
-  id: `${e.file.replace(/^src\//, '').replace(/\.ts$/, '').replaceAll('/', '_')}_${e.line}`,
+  id: `${e.file
+    .replace(/^src\//, '')
+    .replace(/\.ts$/, '')
+    .replaceAll('/', '_')}_${e.line}`,
   declares: /^declare\s/m.test(e.code),
 }))
 
@@ -67,8 +71,8 @@ beforeAll(() => {
     if (m) {
       const e = examples.find((x) => x.id === m[1])
       const at = e === undefined ? `${m[1]}:${m[2]}` : `${e.file}:${e.codeLine + Number(m[2]) - 1}:${m[3]}`
-      last = typeErrors.get(m[1]!) ?? []
-      typeErrors.set(m[1]!, last)
+      last = typeErrors.get(m[1]) ?? []
+      typeErrors.set(m[1], last)
       last.push(`${at} ${m[4]}`)
     } else if (line.trim() !== '' && last !== undefined) last[last.length - 1] += '\n' + line
     else if (line.trim() !== '') typeErrors.set('(tsc)', [...(typeErrors.get('(tsc)') ?? []), line])
