@@ -13,7 +13,7 @@
  *   `'fp-jsonrpc/http'`, ... for this package), and it type-checks and runs (test/examples.test.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import ts from 'typescript'
 
 /**
@@ -82,6 +82,8 @@ export interface ModuleDoc {
   readonly file: string
   readonly doc: string
   readonly exports: ReadonlyArray<ExportDoc>
+  /** `export * as X from './X.js'` (names `['X']`, `namespace`) and `export { a, b } from './m.js'`, with the path of the module from the project root. */
+  readonly reexports: ReadonlyArray<{ readonly names: ReadonlyArray<string>; readonly namespace: boolean; readonly from: string }>
   /** Examples in doc comments of declarations that are not exported, which are still checked. */
   readonly otherExamples: ReadonlyArray<Example & { readonly name: string }>
 }
@@ -263,7 +265,15 @@ export const readModules = (root: string, typed = false): ReadonlyArray<ModuleDo
     const path = join(root, file)
     const sf = program?.getSourceFile(path) ?? ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true)
     const { exports, others } = exportsOf(sf, checker)
-    return { file, doc: moduleComment(sf), exports, otherExamples: others }
+    const reexports = sf.statements.flatMap((st) => {
+      if (!ts.isExportDeclaration(st) || st.moduleSpecifier === undefined || !ts.isStringLiteral(st.moduleSpecifier)) return []
+      const from = join(dirname(file), st.moduleSpecifier.text.replace(/\.js$/, '.ts')).split('\\').join('/')
+      const clause = st.exportClause
+      if (clause === undefined) return [{ names: [], namespace: false, from }]
+      if (ts.isNamespaceExport(clause)) return [{ names: [clause.name.text], namespace: true, from }]
+      return [{ names: clause.elements.map((e) => e.name.text), namespace: false, from }]
+    })
+    return { file, doc: moduleComment(sf), exports, reexports, otherExamples: others }
   })
 }
 

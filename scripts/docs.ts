@@ -48,8 +48,30 @@ const section = (e: ExportDoc): string => {
   return parts.join('\n\n')
 }
 
+/** The package entry point a module is, if it is one: src/index.ts is 'fp-jsonrpc', src/ws/index.ts 'fp-jsonrpc/ws'. */
+const entryPoint = (file: string): string | undefined => {
+  const m = /^src\/(?:(\w+)\/)?index\.ts$/.exec(file)
+  return m === null ? undefined : m[1] === undefined ? 'fp-jsonrpc' : `fp-jsonrpc/${m[1]}`
+}
+
+/** The link from the page of `from` to the page of `to`. */
+const linkTo = (from: string, to: string): string => {
+  const up = pageOf(from).split('/').length - 1
+  return '../'.repeat(up) + pageOf(to)
+}
+
+const reexportList = (m: ModuleDoc): string =>
+  m.reexports
+    .map((r) =>
+      r.namespace
+        ? `- \`${r.names[0]}\`: the module [${r.from.replace(/^src\//, '').replace(/\.ts$/, '')}](${linkTo(m.file, r.from)})`
+        : `- ${r.names.length === 0 ? 'everything' : r.names.map((n) => `\`${n}\``).join(', ')}: from [${r.from.replace(/^src\//, '').replace(/\.ts$/, '')}](${linkTo(m.file, r.from)})`,
+    )
+    .join('\n')
+
 const page = (m: ModuleDoc): string => {
-  const title = m.file.replace(/^src\//, '').replace(/\.ts$/, '')
+  const entry = entryPoint(m.file)
+  const title = entry === undefined ? m.file.replace(/^src\//, '').replace(/\.ts$/, '') : `${entry} (${m.file.replace(/^src\//, '')})`
   const shown = m.exports.filter((e) => e.doc?.internal !== true)
   const byCategory = new Map<string, Array<ExportDoc>>()
   for (const e of shown) {
@@ -65,10 +87,9 @@ const page = (m: ModuleDoc): string => {
     `# ${title}`,
     `<!-- Written by \`npm run docs\` from the doc comments of ${m.file}; edit those, not this page. -->`,
     m.doc === '' ? '' : links(m.doc),
-    '## Contents',
-    groups.length === 0
-      ? 'Nothing exported.'
-      : groups.map((g) => `- ${g.category}: ${g.exports.map((e) => `[${e.name}](#${anchor(e.name, e.kind)})`).join(', ')}`).join('\n'),
+    m.reexports.length === 0 ? '' : `## Exports\n\n${reexportList(m)}`,
+    groups.length === 0 ? '' : '## Contents',
+    groups.length === 0 ? '' : groups.map((g) => `- ${g.category}: ${g.exports.map((e) => `[${e.name}](#${anchor(e.name, e.kind)})`).join(', ')}`).join('\n'),
     ...groups.flatMap((g) => [`## ${g.category}`, ...g.exports.map(section)]),
   ]
   return parts.filter((p) => p !== '').join('\n\n') + '\n'
@@ -91,7 +112,7 @@ const index = (modules: ReadonlyArray<ModuleDoc>): string =>
 
 const firstSentence = (text: string): string => {
   const flat = text.replace(/\s+/g, ' ').trim()
-  const end = flat.search(/[.:](\s|$)/)
+  const end = flat.search(/\.(\s|$)/)
   return end === -1 ? flat : flat.slice(0, end + 1)
 }
 
