@@ -123,6 +123,9 @@ export interface ResultDecodeError {
 }
 
 /**
+ * Why a call has no result: one tagged union of every case above, `E` being the contract's
+ * application error and `TErr` the transport's.
+ *
  * @category model
  * @since 0.1.0
  */
@@ -148,10 +151,22 @@ export const maxBodyLength = 200
 // constructors
 // -------------------------------------------------------------------------------------
 
-/** @category constructors @since 0.1.0 */
+/**
+ * The transport could not deliver the message or bring the answer back; `error` is the transport's
+ * own.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
 export const transportError = <TErr>(error: TErr): TransportError<TErr> => ({ _tag: 'TransportError', error })
 
-/** @category constructors @since 0.1.0 */
+/**
+ * The request to `method` could not be written (a params codec that threw, a value `JSON.stringify`
+ * refuses); see {@link EncodeError}.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
 export const encodeError = (method: string, cause: unknown): EncodeError => ({ _tag: 'EncodeError', method, cause })
 
 /**
@@ -167,27 +182,52 @@ export const invalidResponse = (reason: string, body: string): InvalidResponse =
   body: body.length > maxBodyLength ? `${body.slice(0, maxBodyLength - 3)}...` : body,
 })
 
-/** @category constructors @since 0.1.0 */
+/**
+ * No response carried the call's `id`; `unmatched` holds what the peer sent that answered no call.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
 export const missingResponse = (id: Id, unmatched: ReadonlyArray<unknown> = []): MissingResponse => ({
   _tag: 'MissingResponse',
   id,
   unmatched,
 })
 
-/** @category constructors @since 0.1.0 */
+/**
+ * Several responses carried the call's `id`.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
 export const duplicateResponse = (id: Id, responses: ReadonlyArray<unknown>): DuplicateResponse => ({
   _tag: 'DuplicateResponse',
   id,
   responses,
 })
 
-/** @category constructors @since 0.1.0 */
+/**
+ * The server answered with an error object the contract's `error` codec does not decode.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
 export const rpcError = (error: ErrorObject): RpcError => ({ _tag: 'RpcError', error })
 
-/** @category constructors @since 0.1.0 */
+/**
+ * The server answered with an error the contract's `error` codec decodes, as `error`.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
 export const applicationError = <E>(error: E): ApplicationError<E> => ({ _tag: 'ApplicationError', error })
 
-/** @category constructors @since 0.1.0 */
+/**
+ * The server answered with a result the contract's `result` codec rejects; `issues` says why.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
 export const resultDecodeError = (result: unknown, issues: ReadonlyArray<string>): ResultDecodeError => ({
   _tag: 'ResultDecodeError',
   result,
@@ -286,7 +326,7 @@ const showErrorObject = (u: unknown): string => {
  * One line of text for logs and messages, such as `error -32601 Method not found` or
  * `invalid response (has both result and error): {"jsonrpc":"2.0",...}`.
  *
- * @category reporters
+ * @category utils
  * @since 0.1.0
  */
 export const format: (e: ClientError<unknown, unknown>) => string = match<unknown, unknown, string>({

@@ -17,6 +17,8 @@ import * as t from 'io-ts'
 // -------------------------------------------------------------------------------------
 
 /**
+ * A request id: a string, a number or `null` (see {@link isId} for the numbers allowed).
+ *
  * @category model
  * @since 0.1.0
  */
@@ -40,6 +42,8 @@ export const isId = (u: unknown): u is Id =>
 // NaN fails both comparisons above and the infinities fail one, so no separate isFinite check.
 
 /**
+ * The io-ts codec of {@link Id}: decodes what {@link isId} accepts, and encodes an id as it is.
+ *
  * @category codecs
  * @since 0.1.0
  */
@@ -65,7 +69,7 @@ export type Generator = IO<Exclude<Id, null>>
 /**
  * Decimal numbers counting up from `start` (1 by default): `1, 2, 3, ...`.
  *
- * @category generators
+ * @category constructors
  * @since 0.1.0
  */
 export const makeDecimal = (start = 1): IO<number> => {
@@ -76,7 +80,7 @@ export const makeDecimal = (start = 1): IO<number> => {
 /**
  * Hexadecimal strings counting up from `start`: `"1", ..., "9", "a", "b", ...`.
  *
- * @category generators
+ * @category constructors
  * @since 0.1.0
  */
 export const makeHexadecimal = (start = 1): IO<string> => {
@@ -90,7 +94,7 @@ const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'
  * Random strings of `length` characters from `a-z0-9` (8 by default), from the platform's
  * cryptographic random source.
  *
- * @category generators
+ * @category constructors
  * @since 0.1.0
  */
 export const makeRandom = (length = 8): IO<string> => () => {
@@ -109,7 +113,7 @@ export const makeRandom = (length = 8): IO<string> => () => {
 /**
  * Version 4 UUIDs from the platform's `crypto.randomUUID`.
  *
- * @category generators
+ * @category constructors
  * @since 0.1.0
  */
 export const makeUuid = (): IO<string> => () => globalThis.crypto.randomUUID()

@@ -19,6 +19,9 @@ import * as t from 'io-ts'
 // -------------------------------------------------------------------------------------
 
 /**
+ * A contract: the method's name, the codecs of its params, result and application errors, and how a
+ * client sends its params.
+ *
  * @category model
  * @since 0.1.0
  */
@@ -64,13 +67,33 @@ export interface AnyMethod {
 
 // Every parameter is inferred: a codec is contravariant in what it encodes, so matching against
 // `Method<string, infer P, unknown, unknown>` fails for any real contract and gives `never`.
-/** @category type lambdas @since 0.1.0 */
+/**
+ * The params type of a contract (`P` of `Method`).
+ *
+ * @category type lambdas
+ * @since 0.1.0
+ */
 export type ParamsOf<M> = M extends Method<string, infer P, infer _A, infer _E, infer _PO, infer _AO, infer _EO> ? P : never
-/** @category type lambdas @since 0.1.0 */
+/**
+ * The result type of a contract (`A` of `Method`).
+ *
+ * @category type lambdas
+ * @since 0.1.0
+ */
 export type ResultOf<M> = M extends Method<string, infer _P, infer A, infer _E, infer _PO, infer _AO, infer _EO> ? A : never
-/** @category type lambdas @since 0.1.0 */
+/**
+ * The application error type of a contract (`Err` of `Method`).
+ *
+ * @category type lambdas
+ * @since 0.1.0
+ */
 export type ErrorOf<M> = M extends Method<string, infer _P, infer _A, infer E, infer _PO, infer _AO, infer _EO> ? E : never
-/** @category type lambdas @since 0.1.0 */
+/**
+ * The method name of a contract, as a string literal type.
+ *
+ * @category type lambdas
+ * @since 0.1.0
+ */
 export type NameOf<M> = M extends Method<infer N, infer _P, infer _A, infer _E, infer _PO, infer _AO, infer _EO> ? N : never
 
 // -------------------------------------------------------------------------------------

@@ -70,13 +70,28 @@ export const ErrorCode = {
 export const make = <D = never>(code: number, message: string, data?: D): RpcError<D> =>
   data === undefined ? { code, message } : { code, message, data }
 
-/** @category constructors @since 0.1.0 */
+/**
+ * `-32700 Parse error`: the message is not JSON.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
 export const parseError = (): RpcError<never> => ({ code: ErrorCode.ParseError, message: 'Parse error' })
 
-/** @category constructors @since 0.1.0 */
+/**
+ * `-32600 Invalid Request`: the JSON is not a request object.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
 export const invalidRequest = (): RpcError<never> => ({ code: ErrorCode.InvalidRequest, message: 'Invalid Request' })
 
-/** @category constructors @since 0.1.0 */
+/**
+ * `-32601 Method not found`: no method of that name.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
 export const methodNotFound = (): RpcError<never> => ({ code: ErrorCode.MethodNotFound, message: 'Method not found' })
 
 /**
@@ -207,7 +222,7 @@ const brand: unique symbol = Symbol.for('fp-jsonrpc/RpcErrorException') as never
  * logs a stack trace. The dispatcher answers with `error` as it is; any other thrown value becomes
  * `Internal error`.
  *
- * @category throwing
+ * @category interop
  * @since 0.1.0
  */
 export class RpcErrorException extends Error {
@@ -221,7 +236,7 @@ export class RpcErrorException extends Error {
 /**
  * Whether `u` was thrown by {@link raise} (also across two copies of this package).
  *
- * @category throwing
+ * @category refinements
  * @since 0.1.0
  */
 export const isException = (u: unknown): u is RpcErrorException =>
@@ -237,7 +252,7 @@ export const isException = (u: unknown): u is RpcErrorException =>
  * const divide = ({ a, b }: { a: number; b: number }) =>
  *   b === 0 ? RpcError.raise(RpcError.make(1, 'Division by zero')) : a / b
  *
- * @category throwing
+ * @category interop
  * @since 0.1.0
  */
 export const raise = (error: RpcError): never => {

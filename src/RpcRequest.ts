@@ -51,6 +51,8 @@ export interface Notification {
 }
 
 /**
+ * A request or a notification, told apart by the presence of an `id` member.
+ *
  * @category model
  * @since 0.1.0
  */

@@ -17,6 +17,8 @@ import * as RpcError from './RpcError.js'
 // -------------------------------------------------------------------------------------
 
 /**
+ * A success response: the `result` of the request with the same `id`.
+ *
  * @category model
  * @since 0.1.0
  */
@@ -27,6 +29,9 @@ export interface Success<A = unknown> {
 }
 
 /**
+ * A failure response: the `error` for the request with the same `id`, or `null` when the request
+ * could not be read.
+ *
  * @category model
  * @since 0.1.0
  */
@@ -37,6 +42,8 @@ export interface Failure<E = RpcError.RpcError> {
 }
 
 /**
+ * A success or a failure, told apart by which member it has (`result` or `error`).
+ *
  * @category model
  * @since 0.1.0
  */
@@ -46,10 +53,20 @@ export type RpcResponse<A = unknown, E = RpcError.RpcError> = Success<A> | Failu
 // constructors
 // -------------------------------------------------------------------------------------
 
-/** @category constructors @since 0.1.0 */
+/**
+ * A success response: `result` for the request `id`.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
 export const success = <A>(result: A, id: Id.Id): Success<A> => ({ jsonrpc: '2.0', result, id })
 
-/** @category constructors @since 0.1.0 */
+/**
+ * A failure response: `error` for the request `id` (`null` when the request could not be read).
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
 export const failure = <E = RpcError.RpcError>(error: E, id: Id.Id): Failure<E> => ({ jsonrpc: '2.0', error, id })
 
 // -------------------------------------------------------------------------------------
@@ -58,10 +75,20 @@ export const failure = <E = RpcError.RpcError>(error: E, id: Id.Id): Failure<E> 
 
 const hasOwn = Object.prototype.hasOwnProperty
 
-/** @category refinements @since 0.1.0 */
+/**
+ * Whether the response has a `result` member.
+ *
+ * @category refinements
+ * @since 0.1.0
+ */
 export const isSuccess = <A, E>(r: RpcResponse<A, E>): r is Success<A> => hasOwn.call(r, 'result')
 
-/** @category refinements @since 0.1.0 */
+/**
+ * Whether the response has no `result` member, so an `error` one.
+ *
+ * @category refinements
+ * @since 0.1.0
+ */
 export const isFailure = <A, E>(r: RpcResponse<A, E>): r is Failure<E> => !hasOwn.call(r, 'result')
 
 /**
@@ -105,6 +132,8 @@ export const isRpcResponse = (u: unknown): u is RpcResponse => problemOf(u) === 
 // -------------------------------------------------------------------------------------
 
 /**
+ * Takes a response apart: `onSuccess` for a success, `onFailure` for a failure.
+ *
  * @category destructors
  * @since 0.1.0
  */
