@@ -157,3 +157,11 @@ describe('Hosts', () => {
     expect(Hosts.serializeOrigin('not a url')).toBe('not a url')
   })
 })
+
+describe('Rules: a challenge with line breaks', () => {
+  it('is written with spaces, on HTTP as on the WebSocket upgrade', async () => {
+    const exchange = Exchange.make<Req, unknown>(dispatcher, {}, { read, authenticate: () => E.left(unauthenticated('Bearer\r\nX-Forged: 1')) })
+    const answer = await run(exchange, { _tag: 'Text', text: CALL }).answer
+    expect(answer.headers['www-authenticate']).toBe('Bearer  X-Forged: 1')
+  })
+})

@@ -32,6 +32,7 @@ import type { Expected, Transport } from '../Transport.js'
 import type { Authenticate } from '../fetch/rules.js'
 import { safely } from '../internal/hooks.js'
 import { isLoopback, isSameHostOrigin, pathOf, serializeOrigin } from '../internal/http/hosts.js'
+import { fromRefusal } from '../internal/http/rules.js'
 import { bind, closeInfo, CloseCode, DEFAULT_MAX_PAYLOAD } from './socket.js'
 import type { Bound, CloseInfo } from './socket.js'
 
@@ -451,10 +452,9 @@ export const attachToHttp = <B>(http: HttpServer, dispatcher: Dispatch.Dispatche
       .then(
         (decided) => {
           if (E.isLeft(decided)) {
-            const refusal = decided.left
-            // The challenge is the application's own text; line breaks in it could forge headers.
-            const challenge = refusal._tag === 'Unauthenticated' ? (refusal.challenge ?? 'Bearer').replace(/[\r\n]/g, ' ') : ''
-            return refusal._tag === 'Forbidden' ? refuse(socket, 403) : refuse(socket, 401, `WWW-Authenticate: ${challenge}\r\n`)
+            // The refusal's answer as HTTP has it (its challenge cleared of line breaks), written raw.
+            const challenge = fromRefusal(decided.left).headers['www-authenticate']
+            return challenge === undefined ? refuse(socket, 403) : refuse(socket, 401, `WWW-Authenticate: ${challenge}\r\n`)
           }
           wss.handleUpgrade(request, socket, head, (ws) => serve(ws, request, decided.right))
         },

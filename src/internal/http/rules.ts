@@ -74,8 +74,13 @@ export const payloadTooLarge: HttpAnswer = text(413, 'Payload Too Large', { conn
 /** The answer to a `Host` not allowed, an origin not allowed, or a `Forbidden` refusal. */
 export const forbidden: HttpAnswer = text(403, 'Forbidden')
 
-/** The answer to an `Unauthenticated` refusal, with its challenge. */
-export const unauthorized = (challenge = 'Bearer'): HttpAnswer => text(401, 'Unauthorized', { 'www-authenticate': challenge })
+/**
+ * The answer to an `Unauthenticated` refusal, with its challenge. The challenge is the
+ * application's own text: its line breaks become spaces, as they could forge headers (the WebSocket
+ * server writes it raw) or make node refuse to write the answer at all.
+ */
+export const unauthorized = (challenge = 'Bearer'): HttpAnswer =>
+  text(401, 'Unauthorized', { 'www-authenticate': challenge.replace(/[\r\n]/g, ' ') })
 
 /** The HTTP answer to a {@link Refusal}. */
 export const fromRefusal = (refusal: Refusal): HttpAnswer => (refusal._tag === 'Forbidden' ? forbidden : unauthorized(refusal.challenge))
