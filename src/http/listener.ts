@@ -124,13 +124,14 @@ export function listener<B, Req extends IncomingMessage>(dispatcher: Dispatcher<
   const exchange = Exchange.make<Req, B>(dispatcher, options, { read: readBody, context: options.context, authenticate: options.authenticate })
   const path = options.path
   return (req, res, next) => {
+    const headers = req.headers
     const head: RequestHead = {
       method: req.method ?? '',
       path: path === undefined ? '' : pathOf(req.url ?? '/'),
-      contentType: req.headers['content-type'],
-      host: req.headers.host,
-      origin: req.headers.origin,
-      contentLength: req.headers['content-length'],
+      contentType: headers['content-type'],
+      host: headers.host,
+      origin: headers.origin,
+      contentLength: headers['content-length'],
     }
     if (next !== undefined && path !== undefined && head.path !== path) return next()
     exchange(req, head, (answer) => write(req, res, answer, options))
