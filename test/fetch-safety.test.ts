@@ -12,9 +12,13 @@ import * as t from 'io-ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, Dispatch, Method, Registry } from '../src/index.js'
 import * as _ from '../src/fetch/index.js'
+import * as Hosts from '../src/internal/http/hosts.js'
+import * as HttpRules from '../src/internal/http/rules.js'
 import { dispatcher, ECHO, ECHOED, echoCount, PARSE_ERROR, WhoAmI } from './fixtures/echo.js'
 
 const Rules = _.Rules
+// The rules' mechanics, internal since #9 (the public Rules keeps what a user configures or matches on).
+const Internal = { ...HttpRules, ...Hosts }
 
 // -------------------------------------------------------------------------------------
 // helpers
@@ -54,7 +58,7 @@ const endless = (chunk: Uint8Array, times = Infinity) => {
 
 describe('Rules: Host', () => {
   it('isAllowedHost: an entry with a port matches that port only; without one, any port; case is ignored', () => {
-    const allowed = Rules.isAllowedHost(['localhost:8080', '[::1]:8080', 'rpc.internal'])
+    const allowed = Internal.isAllowedHost(['localhost:8080', '[::1]:8080', 'rpc.internal'])
     expect(['localhost:8080', 'LocalHost:8080', '[::1]:8080', 'rpc.internal', 'rpc.internal:1'].map(allowed)).toEqual([true, true, true, true, true])
     expect(['localhost', 'localhost:8081', '[::1]', 'evil.example:8080', 'localhost.evil:8080', '', null, undefined].map(allowed)).toEqual(
       Array(8).fill(false),
@@ -67,26 +71,26 @@ describe('Rules: Host', () => {
   })
 
   it('isLoopback', () => {
-    expect(['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'LOCALHOST', '::ffff:127.0.0.1'].every(Rules.isLoopback)).toBe(true)
-    expect(['0.0.0.0', '::', '192.168.1.2', '10.0.0.1', 'example.com', '128.0.0.1'].some(Rules.isLoopback)).toBe(false)
+    expect(['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'LOCALHOST', '::ffff:127.0.0.1'].every(Internal.isLoopback)).toBe(true)
+    expect(['0.0.0.0', '::', '192.168.1.2', '10.0.0.1', 'example.com', '128.0.0.1'].some(Internal.isLoopback)).toBe(false)
   })
 
   it('refuse: Host first, then the path, the method, the content type, the declared length', () => {
-    const refuse = Rules.refuse({ allowedHosts: ['localhost'], path: '/rpc', maxBodyBytes: 10 })
+    const refuse = Internal.refuse({ allowedHosts: ['localhost'], path: '/rpc', maxBodyBytes: 10 })
     const head = { method: 'POST', path: '/rpc', contentType: 'application/json', host: 'localhost:1', contentLength: '10' }
     expect(refuse(head)).toBeUndefined()
     expect(refuse({ ...head, host: 'evil', path: '/other', method: 'GET' })?.status).toBe(403)
     expect(refuse({ ...head, path: '/other', method: 'GET' })?.status).toBe(404)
     expect(refuse({ ...head, method: 'GET', contentType: 'text/plain' })?.status).toBe(405)
     expect(refuse({ ...head, contentType: 'text/plain', contentLength: '11' })?.status).toBe(415)
-    expect(refuse({ ...head, contentLength: '11' })).toEqual(Rules.payloadTooLarge)
-    expect(Rules.payloadTooLarge.headers['connection']).toBe('close')
+    expect(refuse({ ...head, contentLength: '11' })).toEqual(Internal.payloadTooLarge)
+    expect(Internal.payloadTooLarge.headers['connection']).toBe('close')
   })
 
   it('a refusal becomes 401 with its challenge, or 403', () => {
-    expect(Rules.fromRefusal(Rules.unauthenticated())).toMatchObject({ status: 401, body: 'Unauthorized', headers: { 'www-authenticate': 'Bearer' } })
-    expect(Rules.fromRefusal(Rules.unauthenticated('Basic realm="x"')).headers['www-authenticate']).toBe('Basic realm="x"')
-    expect(Rules.fromRefusal(Rules.refused)).toMatchObject({ status: 403, body: 'Forbidden' })
+    expect(Internal.fromRefusal(Rules.unauthenticated())).toMatchObject({ status: 401, body: 'Unauthorized', headers: { 'www-authenticate': 'Bearer' } })
+    expect(Internal.fromRefusal(Rules.unauthenticated('Basic realm="x"')).headers['www-authenticate']).toBe('Basic realm="x"')
+    expect(Internal.fromRefusal(Rules.refused)).toMatchObject({ status: 403, body: 'Forbidden' })
   })
 })
 

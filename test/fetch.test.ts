@@ -14,6 +14,8 @@ import * as t from 'io-ts'
 import { describe, expect, it } from 'vitest'
 import { Dispatch, Method, Registry, RpcError } from '../src/index.js'
 import * as _ from '../src/fetch/index.js'
+import { pathOf } from '../src/internal/http/hosts.js'
+import * as HttpRules from '../src/internal/http/rules.js'
 import * as SpecMethods from './fixtures/spec-methods.js'
 import { canonical, examples } from './fixtures/spec-methods.js'
 
@@ -67,7 +69,7 @@ describe('Rules.acceptsContentType', () => {
     'application/vnd.api+json',
     'application/json-patch+json',
   ])('accepts %s', (header) => {
-    expect(_.Rules.acceptsContentType(header)).toBe(true)
+    expect(HttpRules.acceptsContentType(header)).toBe(true)
   })
 
   it.each([
@@ -82,12 +84,12 @@ describe('Rules.acceptsContentType', () => {
     ['a +json suffix outside application/', 'text/x+json'],
     ['json-seq', 'application/json-seq'],
   ])('refuses %s', (_name, header) => {
-    expect(_.Rules.acceptsContentType(header)).toBe(false)
+    expect(HttpRules.acceptsContentType(header)).toBe(false)
   })
 })
 
 describe('Rules.refuse: the order of the checks', () => {
-  const refuse = _.Rules.refuse({ path: '/rpc' })
+  const refuse = HttpRules.refuse({ path: '/rpc' })
   it('the path first, then the method, then the content type', () => {
     expect(refuse({ method: 'GET', path: '/other', contentType: 'text/plain' })?.status).toBe(404)
     expect(refuse({ method: 'GET', path: '/rpc', contentType: 'text/plain' })?.status).toBe(405)
@@ -96,22 +98,22 @@ describe('Rules.refuse: the order of the checks', () => {
   })
 
   it('without a path, every path is served', () => {
-    expect(_.Rules.refuse({})({ method: 'POST', path: '/anything', contentType: 'application/json' })).toBeUndefined()
+    expect(HttpRules.refuse({})({ method: 'POST', path: '/anything', contentType: 'application/json' })).toBeUndefined()
   })
 
   it('405 says which method is allowed', () => {
-    expect(_.Rules.methodNotAllowed.headers['allow']).toBe('POST')
+    expect(HttpRules.methodNotAllowed.headers['allow']).toBe('POST')
   })
 })
 
 describe('Rules.fromReply', () => {
   it('an answer is 200 application/json; nothing to answer is 204 with no body', () => {
-    expect(_.Rules.fromReply('{"jsonrpc":"2.0","result":1,"id":1}')).toEqual({
+    expect(HttpRules.fromReply('{"jsonrpc":"2.0","result":1,"id":1}')).toEqual({
       status: 200,
       headers: { 'content-type': 'application/json' },
       body: '{"jsonrpc":"2.0","result":1,"id":1}',
     })
-    expect(_.Rules.fromReply(undefined)).toEqual({ status: 204, headers: {}, body: '' })
+    expect(HttpRules.fromReply(undefined)).toEqual({ status: 204, headers: {}, body: '' })
   })
 })
 
@@ -122,7 +124,7 @@ describe('Rules.pathOf', () => {
     ['/rpc#f', '/rpc'],
     ['http://example.test/rpc?x=1', '/rpc'],
   ])('%s is %s', (target, path) => {
-    expect(_.Rules.pathOf(target)).toBe(path)
+    expect(pathOf(target)).toBe(path)
   })
 })
 
@@ -349,13 +351,13 @@ describe('fp-jsonrpc/fetch is runtime-neutral', () => {
 describe('JSON media types', () => {
   it('takes application/json-rpc (jsonrpclib) and application/jsonrequest beside application/json and */*+json', () => {
     for (const type of ['application/json', 'application/json-rpc', 'application/jsonrequest', 'application/vnd.api+json']) {
-      expect(_.Rules.isJsonMediaType(type)).toBe(true)
+      expect(HttpRules.isJsonMediaType(type)).toBe(true)
     }
   })
 
   it('still refuses what a cross-site form can send, and other types', () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data', 'text/json', 'application/jsonp']) {
-      expect(_.Rules.isJsonMediaType(type)).toBe(false)
+      expect(HttpRules.isJsonMediaType(type)).toBe(false)
     }
   })
 })

@@ -1,13 +1,16 @@
 /**
  * The Fetch API server adapter: a dispatcher as a `(request: Request) => Promise<Response>`
- * function, the shape Hono, Bun, Deno and workers all take. It only translates: the request's method,
- * path, content type and body go to the shared wire rules (see `rules.ts`), and the answer they give
- * comes back as a `Response`. No `node:` module is used, so it runs on any runtime with `fetch`.
+ * function, the shape Hono, Bun, Deno and workers all take. It only translates: it reads the
+ * request's head, gives the one HTTP exchange (src/internal/http/exchange.ts, which the node:http
+ * listener runs too) a way to read the body, and turns the answer it decides into a `Response`. No
+ * `node:` module is used, so it runs on any runtime with `fetch`.
  *
  * @since 0.1.0
  */
 import type { Dispatcher } from '../Dispatch.js'
-import * as Rules from './rules.js'
+import * as Exchange from '../internal/http/exchange.js'
+import type { HttpAnswer, RequestHead } from '../internal/http/rules.js'
+import type * as Rules from './rules.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -103,38 +106,46 @@ export function handler<Args extends ReadonlyArray<unknown> = []>(dispatcher: Di
 export function handler<B, Args extends ReadonlyArray<unknown> = []>(dispatcher: Dispatcher<B>, options: OptionsWithContext<B, Args>): Handler<Args>
 export function handler<P, Args extends ReadonlyArray<unknown> = []>(dispatcher: Dispatcher<P>, options: OptionsWithAuthenticate<P, Args>): Handler<Args>
 export function handler<B, Args extends ReadonlyArray<unknown>>(dispatcher: Dispatcher<B>, options: Options<B, Args> = {}): Handler<Args> {
-  const respond = Rules.respond(dispatcher, options)
+  const { context, authenticate } = options
+  const exchange = Exchange.make<Call<Args>, B>(dispatcher, options, {
+    read: (call, maxBytes, done) =>
+      readBody(call.request, maxBytes).then(done, (cause: unknown) => done({ _tag: 'Unreadable', cause })),
+    context: context === undefined ? undefined : (call) => context(call.request, ...call.args),
+    authenticate: authenticate === undefined ? undefined : (call) => authenticate(call.request, ...call.args),
+  })
   const path = options.path
-  const context = options.context
-  const authenticate = options.authenticate
-  if (context !== undefined && authenticate !== undefined) throw new TypeError('give context or authenticate, not both: the principal is the base value')
-  return async (request, ...args) => {
-    const headers = request.headers
-    const head: Rules.RequestHead = {
-      method: request.method,
-      path: path === undefined ? '' : new URL(request.url).pathname,
-      contentType: headers.get('content-type'),
-      host: options.allowedHosts === undefined || options.allowedHosts === false ? undefined : (headers.get('host') ?? new URL(request.url).host),
-      origin: headers.get('origin'),
-      contentLength: headers.get('content-length'),
-    }
-    const answer = await respond<B>(
-      head,
-      (maxBytes) => readBody(request, maxBytes),
-      (principal) => (context === undefined ? principal : context(request, ...args)),
-      authenticate === undefined ? undefined : () => authenticate(request, ...args),
-    )
-    return new Response(answer.body === '' ? null : answer.body, { status: answer.status, headers: answer.headers })
-  }
+  const readHost = options.allowedHosts !== undefined && options.allowedHosts !== false
+  return (request, ...args) =>
+    new Promise((resolve) => {
+      const headers = request.headers
+      const head: RequestHead = {
+        method: request.method,
+        path: path === undefined ? '' : new URL(request.url).pathname,
+        contentType: headers.get('content-type'),
+        host: readHost ? (headers.get('host') ?? new URL(request.url).host) : undefined,
+        origin: headers.get('origin'),
+        contentLength: headers.get('content-length'),
+      }
+      exchange({ request, args }, head, (answer) => resolve(responseOf(answer)))
+    })
 }
 
 // -------------------------------------------------------------------------------------
 // internal
 // -------------------------------------------------------------------------------------
 
+// One call of the handler: the request and the runtime's arguments after it.
+interface Call<Args extends ReadonlyArray<unknown>> {
+  readonly request: Request
+  readonly args: Args
+}
+
+const responseOf = (answer: HttpAnswer): Response =>
+  new Response(answer.body === '' ? null : answer.body, { status: answer.status, headers: answer.headers })
+
 // All body reading goes through here: chunk by chunk, up to `maxBytes`; past it the stream is
 // cancelled and nothing more is read.
-const readBody = async (request: Request, maxBytes: number): Promise<Rules.Body> => {
+const readBody = async (request: Request, maxBytes: number): Promise<Exchange.Body> => {
   if (request.body === null) {
     // A body already read (by middleware in front) is an error, as `text()` says.
     if (request.bodyUsed) await request.text()

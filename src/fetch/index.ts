@@ -1,8 +1,9 @@
 /**
  * fp-jsonrpc over the Fetch API, runtime-neutral (no `node:` module): {@link handler} serves a
  * dispatcher as a `(request: Request) => Promise<Response>` function for Hono, Bun, Deno and workers,
- * and {@link transport} is the client transport that `POST`s each message with `fetch`. Both follow
- * the HTTP wire rules of the `Rules` module, which the node:http adapter (`fp-jsonrpc/http`) shares.
+ * and {@link transport} is the client transport that `POST`s each message with `fetch`. `Rules` is
+ * what the HTTP servers here and in `fp-jsonrpc/http` take and answer with: their options, CORS, the
+ * authentication hook and its refusals.
  *
  * @since 0.1.0
  */

@@ -14,7 +14,8 @@ import type { Either } from 'fp-ts/lib/Either.js'
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import { maxBodyLength } from '../ClientError.js'
 import type { AbortSignalLike, Expected, Transport } from '../Transport.js'
-import { isJsonMediaType, parseContentType } from './rules.js'
+import { isJsonMediaType, parseContentType } from '../internal/http/rules.js'
+import { MAX_TIMER_MS } from '../internal/timers.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -95,9 +96,6 @@ export interface Options {
  */
 export const defaultMaxResponseBytes = 10_485_760
 
-// setTimeout fires at once for delays beyond 2^31 - 1 ms, so longer ones mean no timer at all.
-const MAX_TIMER = 2_147_483_647
-
 /**
  * A client transport that `POST`s each message to `url` with `fetch`.
  *
@@ -151,7 +149,8 @@ export const transport = (options: Options): Transport<HttpError> => {
     }
     outer?.addEventListener('abort', onAbort, { once: true })
     const timer =
-      ms <= MAX_TIMER
+      // setTimeout fires at once for longer delays, so those mean no timer at all (0 times out at once).
+      ms <= MAX_TIMER_MS
         ? setTimeout(() => {
             stopped ??= { _tag: 'Timeout', ms }
             controller.abort()

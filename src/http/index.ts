@@ -2,8 +2,8 @@
 /**
  * fp-jsonrpc over node:http: {@link listener} serves a dispatcher as a request listener (for
  * `http.createServer`, and express or connect as middleware), and {@link serve} starts a server with
- * it and stops it gracefully. The wire rules are those of the Fetch handler (`fp-jsonrpc/fetch`),
- * from the same module. The client transport is `fp-jsonrpc/fetch`'s `transport`, as Node has `fetch`.
+ * it and stops it gracefully. The wire rules are those of the Fetch handler (`fp-jsonrpc/fetch`):
+ * both run the same exchange, and take the options of `fp-jsonrpc/fetch`'s `Rules`. The client transport is `fp-jsonrpc/fetch`'s `transport`, as Node has `fetch`.
  *
  * @since 0.1.0
  */

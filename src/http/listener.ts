@@ -1,16 +1,20 @@
 /// <reference types="node" preserve="true" />
 /**
  * The node:http server adapter: a dispatcher as a request listener, for `http.createServer`,
- * `https.createServer`, and express or connect as middleware. It only translates: the request's
- * method, path, content type and body go to the shared wire rules (`fp-jsonrpc/fetch`'s `Rules`, the
- * same the Fetch handler follows), and the answer they give is written to the response.
+ * `https.createServer`, and express or connect as middleware. It only translates: it reads the
+ * request's head, gives the one HTTP exchange (src/internal/http/exchange.ts, which the Fetch handler
+ * runs too) a way to read the body, and writes the answer the exchange decides.
  *
  * @since 0.1.0
  */
 import { Buffer } from 'node:buffer'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Dispatcher } from '../Dispatch.js'
-import * as Rules from '../fetch/rules.js'
+import type * as Rules from '../fetch/rules.js'
+import { safely } from '../internal/hooks.js'
+import * as Exchange from '../internal/http/exchange.js'
+import { pathOf } from '../internal/http/hosts.js'
+import type { HttpAnswer, RequestHead } from '../internal/http/rules.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -116,119 +120,39 @@ export type Listener<Req extends IncomingMessage = IncomingMessage> = (req: Req,
 export function listener<Req extends IncomingMessage = IncomingMessage>(dispatcher: Dispatcher<unknown>, options?: Options<unknown, Req>): Listener<Req>
 export function listener<B, Req extends IncomingMessage = IncomingMessage>(dispatcher: Dispatcher<B>, options: OptionsWithContext<B, Req>): Listener<Req>
 export function listener<P, Req extends IncomingMessage = IncomingMessage>(dispatcher: Dispatcher<P>, options: OptionsWithAuthenticate<P, Req>): Listener<Req>
-export function listener<B, Req extends IncomingMessage>(dispatcher: Dispatcher<B>, options: Options<B, Req> = {}): Listener<Req> {
-  const respond = Rules.respond(dispatcher, options)
-  const check = Rules.refuse(options)
-  const maxBodyBytes = Rules.limitOf(options)
-  const cors = options.cors === undefined ? undefined : Rules.withCors(options.cors)
-  const answerOf = Rules.replyAnswer(options)
+export function listener<B, Req extends IncomingMessage>(dispatcher: Dispatcher<B>, options: Options<B, Req> & Closing = {}): Listener<Req> {
+  const exchange = Exchange.make<Req, B>(dispatcher, options, { read: readBody, context: options.context, authenticate: options.authenticate })
   const path = options.path
-  const context = options.context
-  const authenticate = options.authenticate
-  if (context !== undefined && authenticate !== undefined) throw new TypeError('give context or authenticate, not both: the principal is the base value')
-  const dispatch = dispatcher.dispatch as (input: string, base?: B) => string | undefined | Promise<string | undefined>
   return (req, res, next) => {
-    const head: Rules.RequestHead = {
+    const headers = req.headers
+    const head: RequestHead = {
       method: req.method ?? '',
-      path: path === undefined ? '' : Rules.pathOf(req.url ?? '/'),
-      contentType: req.headers['content-type'],
-      host: req.headers.host,
-      origin: req.headers.origin,
-      contentLength: req.headers['content-length'],
+      path: path === undefined ? '' : pathOf(req.url ?? '/'),
+      contentType: headers['content-type'],
+      host: headers.host,
+      origin: headers.origin,
+      contentLength: headers['content-length'],
     }
     if (next !== undefined && path !== undefined && head.path !== path) return next()
-    // The common case, with the same rules in the same order as Rules.respond, without its Promises:
-    // the body is read by callback, and a synchronous dispatcher's answer is written at once. (Each
-    // Promise layer and closure here cost microseconds per request under load; see bench/http.ts.)
-    // With an authentication hook, or a body a framework has read already, the general path runs.
-    if (authenticate === undefined && !req.readableEnded) {
-      const finish = (answer: Rules.HttpAnswer): void => write(req, res, cors === undefined ? answer : cors(answer, head.origin), options)
-      const refusal = check(head)
-      if (refusal !== undefined) return finish(refusal)
-      let base: B | undefined
-      try {
-        base = context === undefined ? undefined : context(req)
-      } catch (cause) {
-        Rules.report(options, cause)
-        return finish(Rules.internalServerError)
-      }
-      return collectBody(req, maxBodyBytes, (body) => {
-        if (body === TOO_LARGE) return finish(Rules.payloadTooLarge)
-        if (body === UNREADABLE) return finish(Rules.badRequest)
-        const text = Rules.decodeUtf8(body)
-        if (text === undefined) return finish(Rules.parseError)
-        const reply = dispatch(text, base)
-        if (reply instanceof Promise) {
-          reply.then(
-            (r) => finish(answerOf(r)),
-            (cause: unknown) => {
-              // The dispatcher is total; this guards against one that is not.
-              Rules.report(options, cause)
-              finish(Rules.internalServerError)
-            },
-          )
-        } else finish(answerOf(reply))
-      })
-    }
-    void respond<B>(
-      head,
-      (maxBytes) => bodyOf(req, maxBytes),
-      (principal) => (context === undefined ? principal : context(req)),
-      authenticate === undefined ? undefined : () => authenticate(req),
-    ).then((answer) => write(req, res, answer, options))
+    exchange(req, head, (answer) => write(req, res, answer, options))
   }
 }
 
 // -------------------------------------------------------------------------------------
-// utils
+// internal
 // -------------------------------------------------------------------------------------
 
 /**
- * Reads a request's body to its end as bytes, or up to `maxBytes`: past it, reading stops (the
- * stream is paused and nothing more is kept) and the result is `TooLarge`. All body reading goes
- * through here. (Not exported from `fp-jsonrpc/http`.)
- *
- * @category utils
- * @since 0.1.0
+ * The one body reader: what a body parser in front left (express's `express.json()`,
+ * `express.text()`, `express.raw()`), or else the request stream read to its end, up to `maxBytes`.
+ * Past it, reading stops (the stream is paused and nothing more is kept) and the body is
+ * `TooLarge`. `done` is called once.
  */
-export const readBody = (req: IncomingMessage, maxBytes: number = Infinity): Promise<Rules.Body> =>
-  new Promise((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    let size = 0
-    const onData = (chunk: Buffer | string): void => {
-      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
-      size += buffer.byteLength
-      if (size > maxBytes) {
-        // Stop here: the answer (413, Connection: close) ends the connection, unread rest and all.
-        req.off('data', onData)
-        req.pause()
-        chunks.length = 0
-        resolve({ _tag: 'TooLarge' })
-        return
-      }
-      chunks.push(buffer)
-    }
-    req.on('data', onData)
-    req.on('end', () => resolve({ _tag: 'Bytes', bytes: Buffer.concat(chunks, size) }))
-    // Stays attached after a TooLarge, so a reset of the connection later is not an unhandled error.
-    req.on('error', reject)
-    // A request closed before its end (the client went away) is settled too. 'close' comes after
-    // every request, so the error is only made when the body really did not end.
-    req.on('close', () => {
-      if (!req.readableEnded) reject(new Error('the request closed before its body ended'))
-    })
-  })
-
-const TOO_LARGE = Symbol('too large')
-const UNREADABLE = Symbol('unreadable')
-
-// readBody by callback, for the listener's fast path: the bytes, TOO_LARGE past `maxBytes` (reading
-// stops, nothing more is kept), or UNREADABLE when the stream fails or closes before its end.
-// `done` is called once.
-const collectBody = (req: IncomingMessage, maxBytes: number, done: (body: Buffer | typeof TOO_LARGE | typeof UNREADABLE) => void): void => {
+const readBody = (req: IncomingMessage, maxBytes: number, done: (body: Exchange.Body) => void): void => {
+  if (req.readableEnded) return done(parsedBody(req, maxBytes))
   let chunks: Array<Buffer> | undefined = []
   let size = 0
-  const finish = (body: Buffer | typeof TOO_LARGE | typeof UNREADABLE): void => {
+  const finish = (body: Exchange.Body): void => {
     if (chunks === undefined) return
     chunks = undefined
     done(body)
@@ -247,27 +171,24 @@ const collectBody = (req: IncomingMessage, maxBytes: number, done: (body: Buffer
   }
   req.on('data', onData)
   req.on('end', () => {
-    if (chunks !== undefined) finish(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size))
+    if (chunks !== undefined) finish({ _tag: 'Bytes', bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size) })
   })
-  // Stays attached after TOO_LARGE, so a reset of the connection later is not an unhandled error.
-  // A client gone before the end of its body emits 'error' (aborted); no 'close' listener is
-  // needed, as no Promise waits here and no one is left to answer.
-  req.on('error', () => finish(UNREADABLE))
+  // Stays attached after TooLarge, so a reset of the connection later is not an unhandled error. A
+  // client gone before the end of its body emits 'error' (aborted), which settles the body; a
+  // 'close' listener is not needed, as the 'error' comes first.
+  req.on('error', (cause) => finish({ _tag: 'Unreadable', cause }))
 }
 
-// -------------------------------------------------------------------------------------
-// internal
-// -------------------------------------------------------------------------------------
+const TOO_LARGE: Exchange.Body = { _tag: 'TooLarge' }
 
-const EMPTY: Rules.Body = { _tag: 'Text', text: '' }
+const EMPTY: Exchange.Body = { _tag: 'Text', text: '' }
 
 // What a body parser in front left: it read the stream (so `readableEnded`), and put its result in
 // `req.body`. A parser that read nothing of an empty body (`Content-Length: 0`) may still leave `{}`.
-const bodyOf = async (req: IncomingMessage, maxBytes: number): Promise<Rules.Body> => {
-  if (!req.readableEnded) return readBody(req, maxBytes)
+const parsedBody = (req: IncomingMessage, maxBytes: number): Exchange.Body => {
   const parsed = (req as IncomingMessage & { readonly body?: unknown }).body
   if (parsed === undefined || req.headers['content-length'] === '0') return EMPTY
-  if (typeof parsed === 'string') return Buffer.byteLength(parsed) > maxBytes ? { _tag: 'TooLarge' } : { _tag: 'Text', text: parsed }
+  if (typeof parsed === 'string') return Buffer.byteLength(parsed) > maxBytes ? TOO_LARGE : { _tag: 'Text', text: parsed }
   if (parsed instanceof Uint8Array) return { _tag: 'Bytes', bytes: parsed }
   return { _tag: 'Value', value: parsed }
 }
@@ -276,7 +197,7 @@ const bodyOf = async (req: IncomingMessage, maxBytes: number): Promise<Rules.Bod
 // object made by spreading (`{ ...answer.headers, 'content-length': n }`) measured about 12 us more
 // per answer in node's writeHead (node 20), a fifth of the floor's whole cost per request in
 // bench/http.ts; a copy costs what the floor's object literal does.
-const headersOf = (req: IncomingMessage, answer: Rules.HttpAnswer, options: Closing): Record<string, string | number> => {
+const headersOf = (req: IncomingMessage, answer: HttpAnswer, options: Closing): Record<string, string | number> => {
   const headers: Record<string, string | number> = {}
   for (const name in answer.headers) headers[name] = answer.headers[name] as string
   // An answer given before the body was read (a refusal, 413) ends the connection: node would
@@ -288,17 +209,13 @@ const headersOf = (req: IncomingMessage, answer: Rules.HttpAnswer, options: Clos
   return headers
 }
 
-const write = (req: IncomingMessage, res: ServerResponse, answer: Rules.HttpAnswer, options: Rules.Options & Closing): void => {
+const write = (req: IncomingMessage, res: ServerResponse, answer: HttpAnswer, options: Rules.Options & Closing): void => {
   // The peer may have gone, or something else answered: there is no one to write to.
   if (res.headersSent || res.writableEnded || res.destroyed) return
   try {
     res.writeHead(answer.status, headersOf(req, answer, options))
     res.end(answer.body)
   } catch (cause) {
-    try {
-      options.onError?.(cause)
-    } catch {
-      // A failing logger must not crash the server.
-    }
+    safely(options.onError, cause)
   }
 }

@@ -12,7 +12,9 @@ import type { AddressInfo } from 'node:net'
 import * as E from 'fp-ts/lib/Either.js'
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import type { Dispatcher } from '../Dispatch.js'
-import * as Rules from '../fetch/rules.js'
+import type * as Rules from '../fetch/rules.js'
+import * as Exchange from '../internal/http/exchange.js'
+import { isLoopback, loopbackHosts } from '../internal/http/hosts.js'
 import { type Closing, listener, type Listener, type Options as ListenerOptions } from './listener.js'
 
 // -------------------------------------------------------------------------------------
@@ -147,8 +149,8 @@ export const serve = <B>(options: ServeOptions<B>): TaskEither<ListenError, Serv
   // The implementation signature's options, which the overloads narrow for callers.
   const make = (hosts: ReadonlyArray<string> | false, isClosing: () => boolean): Listener =>
     (listener as (d: Dispatcher<B>, o: ListenerOptions<B> & Closing) => Listener)(dispatcher, { ...listenerOptions, allowedHosts: hosts, isClosing })
-  // Made now, so options it refuses (a negative limit, context with authenticate) throw at once.
-  make(false, () => false)
+  // Options the listener would refuse (a negative limit, context with authenticate) throw now.
+  Exchange.validate(listenerOptions)
   const headers = timeoutOf('headersTimeoutMs', headersTimeoutMs ?? defaultTimeouts.headersTimeoutMs)
   const request = timeoutOf('requestTimeoutMs', requestTimeoutMs ?? Math.max(defaultTimeouts.requestTimeoutMs, Number.isFinite(headersTimeoutMs) ? (headersTimeoutMs as number) : 0))
   const keepAlive = timeoutOf('keepAliveTimeoutMs', keepAliveTimeoutMs ?? defaultTimeouts.keepAliveTimeoutMs)
@@ -206,7 +208,7 @@ export const serve = <B>(options: ServeOptions<B>): TaskEither<ListenError, Serv
         server.listen(port, host, () => {
           server.off('error', refused)
           const address = server.address() as AddressInfo
-          serveRequest = make(allowedHosts ?? (Rules.isLoopback(host) ? Rules.loopbackHosts(address.port) : false), isClosing)
+          serveRequest = make(allowedHosts ?? (isLoopback(host) ? loopbackHosts(address.port) : false), isClosing)
           const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
           resolve(
             E.right({

@@ -29,9 +29,12 @@ import * as Client from '../Client.js'
 import type * as Dispatch from '../Dispatch.js'
 import * as Peer from '../Peer.js'
 import type { Expected, Transport } from '../Transport.js'
-import { bind, closeInfo, CloseCode, DEFAULT_MAX_PAYLOAD, report } from './socket.js'
-import type { Bound, CloseInfo } from './socket.js'
 import type { Authenticate } from '../fetch/rules.js'
+import { safely } from '../internal/hooks.js'
+import { isLoopback, isSameHostOrigin, pathOf, serializeOrigin } from '../internal/http/hosts.js'
+import { fromRefusal } from '../internal/http/rules.js'
+import { bind, closeInfo, CloseCode, DEFAULT_MAX_PAYLOAD } from './socket.js'
+import type { Bound, CloseInfo } from './socket.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -193,35 +196,10 @@ type Options<B> = Omit<ServerOptions<B>, 'context'> & {
 
 const DEFAULT_HEARTBEAT_MS = 30_000
 
-const isLoopbackAddress = (address: string | undefined): boolean =>
-  address !== undefined && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'))
-
-const isLoopbackName = (hostname: string): boolean =>
-  hostname === 'localhost' || hostname.endsWith('.localhost') || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname)
-
-/** An origin as the browser serializes it (`scheme://host[:port]`, lower case, default port dropped). */
-const serializeOrigin = (origin: string): string => {
-  try {
-    const url = new URL(origin)
-    return url.origin === 'null' ? origin : url.origin
-  } catch {
-    return origin
-  }
-}
-
+// An origin of the upgrade request's own host; over a loopback connection, also a loopback name.
 const sameHost = (origin: string, request: IncomingMessage): boolean => {
-  const host = request.headers.host
-  if (host === undefined) return false
-  let url: URL
-  try {
-    url = new URL(origin)
-    if (url.origin === 'null') return false
-    // The Host header read as an authority of the origin's scheme, so that default ports compare equal.
-    if (new URL(`${url.protocol}//${host}`).host !== url.host) return false
-  } catch {
-    return false
-  }
-  return !isLoopbackAddress(request.socket.localAddress) || isLoopbackName(url.hostname)
+  const local = request.socket.localAddress
+  return isSameHostOrigin(origin, request.headers.host, local !== undefined && isLoopback(local))
 }
 
 /**
@@ -267,12 +245,12 @@ const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, 
 
   const serve = (socket: WebSocket, request: IncomingMessage, principal?: unknown): void => {
     if (closing) {
-      socket.on('error', (e) => report(options.onError, e))
+      socket.on('error', (e) => safely(options.onError, e))
       socket.close(CloseCode.GoingAway)
       return
     }
     if (!isOriginAllowed(options.allowedOrigins, request)) {
-      socket.on('error', (e) => report(options.onError, e))
+      socket.on('error', (e) => safely(options.onError, e))
       socket.close(CloseCode.PolicyViolation)
       return
     }
@@ -303,8 +281,8 @@ const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, 
       context = options.context?.(request, socket, connection)
     } catch (e) {
       // No context, nothing to serve with. The cause stays here: the client only sees 1011.
-      socket.on('error', (err) => report(options.onError, err))
-      report(options.onError, e)
+      socket.on('error', (err) => safely(options.onError, err))
+      safely(options.onError, e)
       socket.close(CloseCode.InternalError)
       return
     }
@@ -328,7 +306,8 @@ const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, 
       try {
         options.onConnection(connection)
       } catch (e) {
-        report(options.onError, e)
+        // Not an observer's failure to swallow: the application is told, as of a context that threw.
+        safely(options.onError, e)
       }
     }
   }
@@ -399,12 +378,6 @@ interface Routes {
 // when no one else will answer an upgrade.
 const routesByServer = new WeakMap<HttpServer, Routes>()
 
-const pathOf = (url: string | undefined): string => {
-  const u = url ?? '/'
-  const query = u.indexOf('?')
-  return query === -1 ? u : u.slice(0, query)
-}
-
 const STATUS_TEXT = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error' } as const
 
 const refuse = (socket: Duplex, status: keyof typeof STATUS_TEXT, extraHeaders = ''): void => {
@@ -418,7 +391,7 @@ const routesOf = (http: HttpServer): Routes => {
   if (existing !== undefined) return existing
   const paths: Routes['paths'] = new Map()
   const listener: Routes['listener'] = (request, socket, head) => {
-    const route = paths.get(pathOf(request.url))
+    const route = paths.get(pathOf(request.url ?? '/'))
     if (route !== undefined) return route(request, socket, head)
     // Another listener may take this upgrade; when there is none, it would hang for ever.
     if (http.listenerCount('upgrade') === 1) refuse(socket, 404)
@@ -479,15 +452,14 @@ export const attachToHttp = <B>(http: HttpServer, dispatcher: Dispatch.Dispatche
       .then(
         (decided) => {
           if (E.isLeft(decided)) {
-            const refusal = decided.left
-            // The challenge is the application's own text; line breaks in it could forge headers.
-            const challenge = refusal._tag === 'Unauthenticated' ? (refusal.challenge ?? 'Bearer').replace(/[\r\n]/g, ' ') : ''
-            return refusal._tag === 'Forbidden' ? refuse(socket, 403) : refuse(socket, 401, `WWW-Authenticate: ${challenge}\r\n`)
+            // The refusal's answer as HTTP has it (its challenge cleared of line breaks), written raw.
+            const challenge = fromRefusal(decided.left).headers['www-authenticate']
+            return challenge === undefined ? refuse(socket, 403) : refuse(socket, 401, `WWW-Authenticate: ${challenge}\r\n`)
           }
           wss.handleUpgrade(request, socket, head, (ws) => serve(ws, request, decided.right))
         },
         (cause: unknown) => {
-          report(options.onError, cause)
+          safely(options.onError, cause)
           refuse(socket, 500)
         },
       )

@@ -1,0 +1,198 @@
+/**
+ * One HTTP exchange of JSON-RPC, whole, written once for every HTTP server adapter: the head
+ * checked (`refuse`), the caller authenticated, the context made, the body read (up to the limit)
+ * and dispatched, the reply turned into an answer, CORS added. The node:http listener (on every
+ * path: a body it reads, a body a framework parsed, with `authenticate` or without) and the Fetch
+ * handler each fill in an {@link Adapter} (how to read the body, make the context, authenticate) and
+ * write the {@link HttpAnswer} it hands to `done`.
+ *
+ * Callback style, so the fast case is fast: when the body is read by callback and the dispatcher
+ * answers synchronously, `done` is called before {@link make}'s exchange returns, with no Promise
+ * made on the way. An asynchronous `authenticate` or dispatcher is waited for, and only then.
+ *
+ * It never throws to its adapter and calls `done` exactly once: a `context` or `authenticate` that
+ * throws (or rejects) answers `500`, a body that cannot be read `400`, and the cause goes to
+ * `onError`; nothing of it reaches the peer.
+ *
+ * @internal
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { Either } from 'fp-ts/lib/Either.js'
+import type { Dispatcher } from '../../Dispatch.js'
+import type { Options, Refusal } from '../../fetch/rules.js'
+import { safely } from '../hooks.js'
+import { decodeUtf8 } from '../utf8.js'
+import {
+  badRequest,
+  fromRefusal,
+  type HttpAnswer,
+  internalServerError,
+  limitOf,
+  parseError,
+  payloadTooLarge,
+  refuse,
+  replyAnswer,
+  type RequestHead,
+  withCors,
+} from './rules.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * A request body as an adapter has it: text to dispatch; the raw bytes, which are decoded as UTF-8
+ * (strictly: bytes that are not UTF-8 are the Parse error); a value a framework already parsed from
+ * JSON (express's `req.body`), dispatched as it is; `TooLarge`, when the adapter stopped reading at
+ * the `maxBytes` it was given; or `Unreadable`, when the body could not be read (the client went
+ * away), with what the runtime said.
+ */
+export type Body =
+  | { readonly _tag: 'Text'; readonly text: string }
+  | { readonly _tag: 'Bytes'; readonly bytes: Uint8Array }
+  | { readonly _tag: 'Value'; readonly value: unknown }
+  | { readonly _tag: 'TooLarge' }
+  | { readonly _tag: 'Unreadable'; readonly cause: unknown }
+
+/** `authenticate`'s answer, at once or later. */
+export type Decision<P> = Either<Refusal, P> | PromiseLike<Either<Refusal, P>>
+
+/**
+ * What an adapter fills in, for its request type `Req`: how to read the body (calling `done` once,
+ * with at most `maxBytes` bytes kept), and where the dispatcher's base value comes from, `context`
+ * or `authenticate` (whose principal is then the base value), not both.
+ */
+export interface Adapter<Req, B> {
+  readonly read: (req: Req, maxBytes: number, done: (body: Body) => void) => void
+  readonly context?: ((req: Req) => B) | undefined
+  readonly authenticate?: ((req: Req) => Decision<B>) | undefined
+}
+
+/** One exchange: the request, its head, and where its answer goes (called once). */
+export type Exchange<Req> = (req: Req, head: RequestHead, done: (answer: HttpAnswer) => void) => void
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/**
+ * Checks what the adapters' options must satisfy, as {@link make} does, so that a server can refuse
+ * them before it has a request to serve: a `RangeError` for a negative or `NaN` body limit, a
+ * `TypeError` for `context` and `authenticate` given together.
+ */
+export const validate = (options: Options & { readonly context?: unknown; readonly authenticate?: unknown }): void => {
+  limitOf(options)
+  if (options.context !== undefined && options.authenticate !== undefined) {
+    throw new TypeError('give context or authenticate, not both: the principal is the base value')
+  }
+}
+
+const isThenable = <A>(u: A | PromiseLike<A>): u is PromiseLike<A> =>
+  typeof u === 'object' && u !== null && typeof (u as { readonly then?: unknown }).then === 'function'
+
+/**
+ * The exchange of `dispatcher` under `options`, for an adapter. Throws as {@link validate} does.
+ */
+export const make = <Req, B>(dispatcher: Dispatcher<B>, options: Options, adapter: Adapter<Req, B>): Exchange<Req> => {
+  validate({ ...options, context: adapter.context, authenticate: adapter.authenticate })
+  const check = refuse(options)
+  const maxBodyBytes = limitOf(options)
+  const answerOf = replyAnswer(options)
+  const cors = options.cors === undefined ? undefined : withCors(options.cors)
+  const { read, context, authenticate } = adapter
+  const reply = replyOf(dispatcher, options, maxBodyBytes, answerOf)
+  const failed = (cause: unknown): HttpAnswer => {
+    safely(options.onError, cause)
+    return internalServerError
+  }
+
+  // The principal admitted (or the context made): the body, then the dispatcher.
+  const readAndDispatch = (req: Req, base: B | undefined, finish: (answer: HttpAnswer) => void): void =>
+    read(req, maxBodyBytes, (body) => reply(body, base, finish))
+
+  const admit = (req: Req, decided: Either<Refusal, B>, finish: (answer: HttpAnswer) => void): void =>
+    E.isLeft(decided) ? finish(fromRefusal(decided.left)) : readAndDispatch(req, decided.right, finish)
+
+  const authenticated = (req: Req, finish: (answer: HttpAnswer) => void, authenticate: (req: Req) => Decision<B>): void => {
+    let decided: Decision<B>
+    try {
+      decided = authenticate(req)
+    } catch (cause) {
+      return finish(failed(cause))
+    }
+    if (!isThenable(decided)) return admit(req, decided, finish)
+    decided.then(
+      (d) => admit(req, d, finish),
+      (cause: unknown) => finish(failed(cause)),
+    )
+  }
+
+  return (req, head, done) => {
+    const finish = cors === undefined ? done : (answer: HttpAnswer): void => done(cors(answer, head.origin))
+    const refusal = check(head)
+    if (refusal !== undefined) return finish(refusal)
+    if (authenticate !== undefined) return authenticated(req, finish, authenticate)
+    let base: B | undefined
+    if (context !== undefined) {
+      try {
+        base = context(req)
+      } catch (cause) {
+        return finish(failed(cause))
+      }
+    }
+    readAndDispatch(req, base, finish)
+  }
+}
+
+// -------------------------------------------------------------------------------------
+// internal
+// -------------------------------------------------------------------------------------
+
+type Reply = string | undefined | PromiseLike<string | undefined>
+
+const isPending = (u: HttpAnswer | PromiseLike<string | undefined>): u is PromiseLike<string | undefined> =>
+  typeof (u as { readonly then?: unknown }).then === 'function'
+
+// A body, read, to its answer: the limit, the strict decoding, the dispatcher, and a guard against a
+// dispatcher that is not total (it is; a custom one may not be).
+const replyOf = <B>(dispatcher: Dispatcher<B>, options: Options, maxBodyBytes: number, answerOf: (reply: string | undefined) => HttpAnswer) => {
+  // The entry points with the base value as an optional argument: undefined when the handlers need none.
+  const dispatch = dispatcher.dispatch as (input: string, base?: B) => Reply
+  const dispatchValue = dispatcher.dispatchValue as (message: unknown, base?: B) => Reply
+  const failed = (cause: unknown): HttpAnswer => {
+    safely(options.onError, cause)
+    return internalServerError
+  }
+  // `finish` is called outside the `try`, so an adapter's `done` that throws is never called twice.
+  const replyTo = (body: Body, base: B | undefined): Reply | HttpAnswer => {
+    try {
+      switch (body._tag) {
+        case 'TooLarge':
+          return payloadTooLarge
+        case 'Unreadable':
+          safely(options.onError, body.cause)
+          return badRequest
+        case 'Value':
+          return dispatchValue(body.value, base)
+        case 'Text':
+          return dispatch(body.text, base)
+        case 'Bytes': {
+          if (body.bytes.byteLength > maxBodyBytes) return payloadTooLarge
+          const text = decodeUtf8(body.bytes)
+          return text === undefined ? parseError : dispatch(text, base)
+        }
+      }
+    } catch (cause) {
+      return failed(cause)
+    }
+  }
+  return (body: Body, base: B | undefined, finish: (answer: HttpAnswer) => void): void => {
+    const reply = replyTo(body, base)
+    if (typeof reply !== 'object') return finish(answerOf(reply))
+    if (!isPending(reply)) return finish(reply)
+    reply.then(
+      (r) => finish(answerOf(r)),
+      (cause: unknown) => finish(failed(cause)),
+    )
+  }
+}
