@@ -200,6 +200,12 @@ const handle = (
   }
 }
 
+// A separate write side that errs or closes (a child that exited) is gone: nothing more is written.
+const whenGone = (writable: Writable, gone: () => void): void => {
+  writable.on('error', gone)
+  writable.once('close', gone)
+}
+
 // Ends `writable` and waits until it has finished (or failed).
 const endWritable = (writable: Writable): Promise<void> =>
   new Promise<void>((resolve) => {
@@ -336,13 +342,7 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
   readable.once('close', () => {
     if (!readEnded) destroy()
   })
-  if (!duplex) {
-    const gone = (): void => {
-      writeGone = true
-    }
-    writable.on('error', gone)
-    writable.once('close', gone)
-  }
+  if (!duplex) whenGone(writable, () => void (writeGone = true))
 
   const connection: Connection = { peer, pending: peer.pending, client, close: shutdown, destroy, closed }
   return connection

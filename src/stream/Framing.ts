@@ -162,6 +162,36 @@ interface Queue {
 // How many consumed bytes the chunks held may keep alive before the bytes held are copied out.
 const COMPACT_SLACK = 64 * 1024
 
+// Where `byte` is at or after `from` in the bytes held (`chunks`, the first from `offset` on),
+// relative to the first of them; -1 if absent.
+const indexIn = (chunks: ReadonlyArray<Buffer>, offset: number, byte: number, from: number): number => {
+  let base = 0
+  for (let i = 0; i < chunks.length; i++) {
+    const chunk = chunks[i] as Buffer
+    const start = i === 0 ? offset : 0
+    const n = chunk.length - start
+    if (from < base + n) {
+      const j = chunk.indexOf(byte, start + Math.max(0, from - base))
+      if (j !== -1) return base + j - start
+    }
+    base += n
+  }
+  return -1
+}
+
+// Where the last `byte` is in the `size` bytes held, relative to the first of them; -1 if absent.
+const lastIndexIn = (chunks: ReadonlyArray<Buffer>, offset: number, size: number, byte: number): number => {
+  let base = size
+  for (let i = chunks.length - 1; i >= 0; i--) {
+    const chunk = chunks[i] as Buffer
+    const start = i === 0 ? offset : 0
+    base -= chunk.length - start
+    const j = chunk.lastIndexOf(byte)
+    if (j >= start) return base + j - start
+  }
+  return -1
+}
+
 const makeQueue = (): Queue => {
   let chunks: Array<Buffer> = []
   let offset = 0 // into chunks[0]
@@ -214,32 +244,9 @@ const makeQueue = (): Queue => {
       chunks.push(chunk)
       size += chunk.length
     },
-    indexOf: (byte, from) => {
-      let base = 0
-      for (let i = 0; i < chunks.length; i++) {
-        const chunk = chunks[i] as Buffer
-        const start = i === 0 ? offset : 0
-        const n = chunk.length - start
-        if (from < base + n) {
-          const j = chunk.indexOf(byte, start + Math.max(0, from - base))
-          if (j !== -1) return base + j - start
-        }
-        base += n
-      }
-      return -1
-    },
+    indexOf: (byte, from) => indexIn(chunks, offset, byte, from),
     take,
-    lastIndexOf: (byte) => {
-      let base = size
-      for (let i = chunks.length - 1; i >= 0; i--) {
-        const chunk = chunks[i] as Buffer
-        const start = i === 0 ? offset : 0
-        base -= chunk.length - start
-        const j = chunk.lastIndexOf(byte)
-        if (j >= start) return base + j - start
-      }
-      return -1
-    },
+    lastIndexOf: (byte) => lastIndexIn(chunks, offset, size, byte),
     unshift: (chunk) => {
       if (chunk.length === 0) return
       if (offset > 0) {
