@@ -8,7 +8,9 @@
  * The boundary: a peer knows messages, not bytes. Framing (newline-delimited, Content-Length, one
  * message per WebSocket frame) stays in the transport. A peer owns the pending calls (their
  * matching by id, their timeouts, their cancellation, failing them all when the connection closes)
- * and the incoming work (how much runs at once, and what waits).
+ * and the incoming work (how much runs at once, and what waits). Each is a module of its own, plain
+ * state and functions on it: the pending calls in `internal/peer/Calls`, the incoming work in
+ * `internal/peer/Inbox`; {@link make} reads the options, makes both, and routes each message read.
  *
  * Flow control. A message whose dispatch answers synchronously is answered at once and takes no
  * place. One whose dispatch is asynchronous takes one of {@link Settings.maxInFlight} places until
