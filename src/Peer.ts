@@ -8,7 +8,9 @@
  * The boundary: a peer knows messages, not bytes. Framing (newline-delimited, Content-Length, one
  * message per WebSocket frame) stays in the transport. A peer owns the pending calls (their
  * matching by id, their timeouts, their cancellation, failing them all when the connection closes)
- * and the incoming work (how much runs at once, and what waits).
+ * and the incoming work (how much runs at once, and what waits). Each is a module of its own, plain
+ * state and functions on it: the pending calls in `internal/peer/Calls`, the incoming work in
+ * `internal/peer/Inbox`; {@link make} reads the options, makes both, and routes each message read.
  *
  * Flow control. A message whose dispatch answers synchronously is answered at once and takes no
  * place. One whose dispatch is asynchronous takes one of {@link Settings.maxInFlight} places until
@@ -28,19 +30,16 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
+import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import * as Dispatch from './Dispatch.js'
-import type { AbortSignalLike } from './Handler.js'
-import * as Deadlines from './internal/Deadlines.js'
-import { IdTable } from './internal/IdTable.js'
+import { PARSE_ERROR_TEXT } from './internal/json.js'
+import * as Calls from './internal/peer/Calls.js'
+import * as Inbox from './internal/peer/Inbox.js'
+import { cancelledId, NOT_JSON } from './internal/peer/messages.js'
 import { decodeUtf8 } from './internal/utf8.js'
 import * as Registry from './Registry.js'
 import * as RpcError from './RpcError.js'
-import * as RpcRequest from './RpcRequest.js'
-import * as RpcResponse from './RpcResponse.js'
-import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import type { Expected, Parsed, Transport } from './Transport.js'
-import { idText, PARSE_ERROR_TEXT } from './internal/json.js'
-import { MAX_TIMER_MS } from './internal/timers.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -204,109 +203,7 @@ export const settingsOf = (options: Settings): Settings => {
 
 const noMethods = Dispatch.make(Registry.empty)
 
-
-const CANCEL_METHOD = '$/cancelRequest'
-
-const hasOwn = Object.prototype.hasOwnProperty
-
-const isObject = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u)
-
-const isNullIdError = (r: unknown): boolean => (r as { id?: unknown }).id === null && hasOwn.call(r, 'error') && !hasOwn.call(r, 'result')
-
-const isId = (u: unknown): u is string | number => typeof u === 'string' || typeof u === 'number'
-
-// The id of a single request that may be cancelled; `undefined` for anything else.
-const requestId = (u: unknown): string | number | undefined => {
-  if (!isObject(u) || typeof u['method'] !== 'string') return undefined
-  const id = u['id']
-  return isId(id) ? id : undefined
-}
-
-// The id a `$/cancelRequest` notification names, or `undefined` when the message is not one.
-const cancelledId = (u: unknown): string | number | undefined => {
-  if (!isObject(u) || u['method'] !== CANCEL_METHOD || hasOwn.call(u, 'id')) return undefined
-  const params = u['params']
-  return isObject(params) && isId(params['id']) ? params['id'] : undefined
-}
-
-
-const cancelText = (id: string | number): string => `{"jsonrpc":"2.0","method":"${CANCEL_METHOD}","params":{"id":${idText(id)}}}`
-
-/**
- * The signal one incoming request is dispatched with: a plain object rather than an
- * `AbortController`, which costs microseconds to make, for every request, where this costs nothing
- * until a handler reads its `control.signal` (the dispatcher then links a real one to it).
- */
-class Cancel implements AbortSignalLike {
-  declare aborted: boolean
-  declare reason: unknown
-  declare listeners: Array<() => void> | undefined
-  constructor() {
-    this.aborted = false
-    this.reason = undefined
-    this.listeners = undefined
-  }
-  addEventListener(_type: 'abort', listener: () => void): void {
-    if (this.aborted) return
-    if (this.listeners === undefined) this.listeners = [listener]
-    else this.listeners.push(listener)
-  }
-  removeEventListener(_type: 'abort', listener: () => void): void {
-    const i = this.listeners?.indexOf(listener) ?? -1
-    if (i !== -1) this.listeners?.splice(i, 1)
-  }
-  abort(reason: unknown): void {
-    if (this.aborted) return
-    this.aborted = true
-    this.reason = reason
-    const listeners = this.listeners
-    this.listeners = undefined
-    if (listeners !== undefined) for (const listener of listeners) listener()
-  }
-}
-
-/** An incoming message read and waiting for a place. */
-interface Queued {
-  readonly text: string
-  /** The parsed message, or `NOT_JSON`. */
-  readonly value: unknown
-  /** Cancelled by the other side before it started: answered without being dispatched. */
-  cancelled: boolean
-}
-
-const NOT_JSON: unique symbol = Symbol('not JSON')
-
-const WRITTEN: unique symbol = Symbol('written')
-
-type Answer = Either<PeerError, Parsed | undefined>
-
-/** One call of this side awaiting its answer: a plain object, with no closure unless it has a signal. */
-class Waiter implements Deadlines.Timed {
-  declare readonly ids: ReadonlyArray<string | number>
-  /** Replaced by a no-op once called: see `finish`. */
-  declare resolve: (answer: Answer) => void
-  /** Its deadline in the peer's queue (the peer's own timeout; see internal/Deadlines)... */
-  declare deadline: number
-  declare timed: boolean
-  /** ... or its own timer (a call's `timeoutMs`). */
-  declare timer: ReturnType<typeof setTimeout> | undefined
-  declare signal: AbortSignalLike | undefined
-  declare onAbort: (() => void) | undefined
-  constructor(ids: ReadonlyArray<string | number>, resolve: (answer: Answer) => void) {
-    this.ids = ids
-    this.resolve = resolve
-    this.deadline = 0
-    this.timed = false
-    this.timer = undefined
-    this.signal = undefined
-    this.onAbort = undefined
-  }
-}
-
-// What a finished waiter's `resolve` becomes.
-const settled = (_answer: Answer): void => undefined
-
-const textOf = (answer: Answer): Either<PeerError, string | undefined> =>
+const textOf = (answer: Calls.Answer): Either<PeerError, string | undefined> =>
   answer._tag === 'Left' ? answer : E.right(answer.right?.text)
 
 const atLeast = (name: string, n: number, min: number): number => {
@@ -330,295 +227,39 @@ const atLeast = (name: string, n: number, min: number): number => {
  * @since 0.1.0
  */
 export const make = <B>(options: Options<B>): Peer => {
-  const dispatcher = (options.dispatcher ?? noMethods) as Dispatch.Dispatcher<B>
-  const context = options.context as B
-  const timeoutMs = options.timeoutMs ?? 30_000
-  const maxInFlight = atLeast('maxInFlight', options.maxInFlight ?? 64, 1)
-  const refuse = options.overload === 'refuse'
-  const maxQueued = atLeast('maxQueued', options.maxQueued ?? 256, 0)
-  const busyError = options.busyError ?? RpcError.serverBusy()
   const cancellation = options.cancellation !== false
-  const cancelledError = options.cancelledError ?? RpcError.requestCancelled()
-  const onUnmatched = options.onUnmatched
-  const pauseHook = options.pause
-  const resumeHook = options.resume
-
-  // --- writing ------------------------------------------------------------------------------------
-
   // Writes one message: `WRITTEN`, or what the transport threw (no allocation when it did not).
   const write = (text: string): unknown => {
     try {
       options.write(text)
-      return WRITTEN
+      return Calls.WRITTEN
     } catch (cause) {
       return cause
     }
   }
-
   // An answer to the other side: when it cannot be written (the connection is gone), there is no one
   // to tell.
   const answer = (text: string): void => {
     write(text)
   }
 
-  // --- this side's calls ----------------------------------------------------------------------------
+  const calls = Calls.make({ write, timeoutMs: options.timeoutMs ?? 30_000, cancellation, onUnmatched: options.onUnmatched })
+  const inbox = Inbox.make<B>({
+    dispatcher: (options.dispatcher ?? noMethods) as Dispatch.Dispatcher<B>,
+    context: options.context as B,
+    answer,
+    maxInFlight: atLeast('maxInFlight', options.maxInFlight ?? 64, 1),
+    refuse: options.overload === 'refuse',
+    maxQueued: atLeast('maxQueued', options.maxQueued ?? 256, 0),
+    busyError: options.busyError ?? RpcError.serverBusy(),
+    cancellation,
+    cancelledError: options.cancelledError ?? RpcError.requestCancelled(),
+    pause: options.pause,
+    resume: options.resume,
+  })
 
-  const waiting = new IdTable<Waiter>()
-  let closed = false
-
-  // An answer to a call: no `method`, and a `result` or an `error`; or, with neither, the id of a
-  // pending call (a malformed answer to that call, which the client reports as `InvalidResponse`, as
-  // over HTTP). Without either it is no answer, and the dispatcher answers it Invalid Request.
-  const isResponseObject = (u: unknown): boolean =>
-    isObject(u) &&
-    !hasOwn.call(u, 'method') &&
-    (hasOwn.call(u, 'result') || hasOwn.call(u, 'error') || (isId(u['id']) && waiting.has(u['id'])))
-
-  // A message is for this side's pending calls when it is a response or a non-empty array of them;
-  // anything else (requests, notifications, and garbage, which the dispatcher answers) is for the
-  // dispatcher.
-  const isResponseMessage = (u: unknown): boolean => (Array.isArray(u) ? u.length > 0 && u.every(isResponseObject) : isResponseObject(u))
-
-  const release = (waiter: Waiter): void => {
-    const ids = waiter.ids
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i] as string | number
-      if (waiting.get(id) === waiter) waiting.delete(id)
-    }
-  }
-
-  const settleResponses = (u: unknown, text: string): void => {
-    let waiter: Waiter | undefined
-    if (Array.isArray(u)) {
-      for (const r of u) {
-        const id = (r as { id?: unknown }).id
-        waiter = isId(id) ? waiting.get(id) : undefined
-        if (waiter !== undefined) break
-      }
-    } else {
-      const id = (u as { id?: unknown }).id
-      waiter = isId(id) ? waiting.get(id) : undefined
-    }
-    // An error answering a message the other side could not read carries id null; with exactly
-    // one call pending it can only be that call's. Only errors: a success always names its id.
-    if (waiter === undefined && waiting.size > 0 && (Array.isArray(u) ? u : [u]).every(isNullIdError)) {
-      const distinct = new Set(waiting.values())
-      if (distinct.size === 1) waiter = distinct.values().next().value
-    }
-    if (waiter === undefined) {
-      try {
-        onUnmatched?.(u)
-      } catch {
-        // An observer's failure must not break the connection.
-      }
-      return
-    }
-    release(waiter)
-    finish(waiter, E.right({ text, value: u }))
-  }
-
-  // The other side is told of a call given up, so it can stop working on it. Best effort: a write
-  // that fails means the connection is going, and the other side's work with it.
-  const giveUp = (ids: ReadonlyArray<string | number>): void => {
-    if (!cancellation || closed) return
-    for (const id of ids) write(cancelText(id))
-  }
-
-  // The peer's own timeout is the same for every call: one queue of deadlines, one timer. A call
-  // with a `timeoutMs` of its own gets a timer of its own.
-  const deadlines =
-    timeoutMs > MAX_TIMER_MS
-      ? undefined
-      : Deadlines.make<Waiter>(timeoutMs, (waiter) => {
-          release(waiter)
-          finish(waiter, E.left({ _tag: 'Timeout', ms: timeoutMs }))
-          giveUp(waiter.ids)
-        })
-
-  // A finished waiter lets go of its Promise (and so of the answer, its text and its parsed value):
-  // whatever still reaches a finished waiter (the deadline queue holds it until its place is
-  // dropped) then keeps nothing big alive. Measured with `waiting` still a Map (see
-  // internal/IdTable), bench:transports' TCP client alone, `--trace-gc-nvp`: 1.7 MB promoted at every
-  // scavenge when a waiter kept its Promise, 0.55 MB when it let go of it.
-  const finish = (waiter: Waiter, answer: Answer): void => {
-    if (waiter.timed) deadlines?.done(waiter)
-    if (waiter.timer !== undefined) clearTimeout(waiter.timer)
-    if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort)
-    const resolve = waiter.resolve
-    waiter.resolve = settled
-    waiter.signal = undefined
-    waiter.onAbort = undefined
-    resolve(answer)
-  }
-
-  const exchange = (body: string, expected: Expected): Promise<Answer> =>
-    new Promise((resolve) => {
-      if (closed) return resolve(E.left({ _tag: 'Closed' }))
-      const signal = expected.signal
-      if (signal?.aborted === true) return resolve(E.left({ _tag: 'Aborted', reason: signal.reason }))
-      const ids = expected.ids
-      if (ids.length === 0) {
-        const written = write(body)
-        return resolve(written === WRITTEN ? E.right(undefined) : E.left({ _tag: 'WriteFailed', cause: written }))
-      }
-      for (let i = 0; i < ids.length; i++) if (waiting.has(ids[i] as string | number)) return resolve(E.left({ _tag: 'DuplicateId', id: ids[i] as string | number }))
-      const waiter = new Waiter(ids, resolve)
-      for (let i = 0; i < ids.length; i++) waiting.set(ids[i] as string | number, waiter)
-      if (expected.timeoutMs === undefined) {
-        deadlines?.add(waiter)
-      } else {
-        // A call's own timeout replaces the peer's; below 0 (or NaN) it counts as 0.
-        const ms = Math.max(0, expected.timeoutMs || 0)
-        if (ms <= MAX_TIMER_MS) {
-          waiter.timer = setTimeout(() => {
-            release(waiter)
-            finish(waiter, E.left({ _tag: 'Timeout', ms }))
-            giveUp(ids)
-          }, ms)
-        }
-      }
-      if (signal !== undefined) {
-        waiter.signal = signal
-        waiter.onAbort = () => {
-          release(waiter)
-          finish(waiter, E.left({ _tag: 'Aborted', reason: signal.reason }))
-          giveUp(ids)
-        }
-        signal.addEventListener('abort', waiter.onAbort, { once: true })
-      }
-      const written = write(body)
-      if (written !== WRITTEN) {
-        release(waiter)
-        finish(waiter, E.left({ _tag: 'WriteFailed', cause: written }))
-      }
-    })
-
-  const transport: PeerTransport = {
-    send: (body, expected) => () => exchange(body, expected).then(textOf),
-    sendParsed: (body, expected) => () => exchange(body, expected),
-  }
-
-  const close = (): void => {
-    if (closed) return
-    closed = true
-    const waiters = new Set(waiting.values())
-    waiting.clear()
-    for (const waiter of waiters) finish(waiter, E.left({ _tag: 'Closed' }))
-  }
-
-  // --- the other side's calls -----------------------------------------------------------------------
-
-  let running = 0
-  const queue: Array<Queued> = []
-  let queueHead = 0
-  let paused = false
-  // The requests being worked on that the other side may cancel, by id. A second request with an id
-  // already here is not tracked (its cancellation could not be told from the first's).
-  const cancellable = new IdTable<Cancel>()
-  let onDrained: Array<() => void> = []
-
-  const queued = (): number => queue.length - queueHead
-
-  const drained = (): Promise<void> =>
-    running === 0 && queued() === 0 ? Promise.resolve() : new Promise((resolve) => onDrained.push(resolve))
-
-  const answerCancelled = (id: string | number): void => answer(JSON.stringify(RpcResponse.failure(cancelledError, id)))
-
-  const busy = (u: unknown): string | undefined => {
-    const answers = (Array.isArray(u) ? u : [u])
-      .filter((r) => isObject(r) && hasOwn.call(r, 'id'))
-      .map((r) => RpcResponse.failure(busyError, RpcRequest.detectId(r)))
-    if (answers.length === 0) return undefined
-    return JSON.stringify(Array.isArray(u) ? answers : answers[0])
-  }
-
-  // Reading stops once every place is taken and `maxQueued` messages wait, and starts again once
-  // half of those have found a place (or all, with no queue): the queue's slack is what lets
-  // `$/cancelRequest` and answers to this side's calls still be read while the dispatcher is full.
-  const flow = (): void => {
-    if (refuse) return
-    const waits = queued()
-    if (running >= maxInFlight && waits >= maxQueued) setPaused(true)
-    else if (paused && (waits < maxQueued / 2 || (waits === 0 && running < maxInFlight))) setPaused(false)
-  }
-
-  const setPaused = (now: boolean): void => {
-    if (paused === now) return
-    paused = now
-    try {
-      ;(now ? pauseHook : resumeHook)?.()
-    } catch {
-      // A transport's failure to pause or resume must not lose the message at hand.
-    }
-  }
-
-  // One message, dispatched now. A synchronous answer is written at once; an asynchronous one takes a
-  // place until it is written.
-  const start = (text: string, u: unknown): void => {
-    const args = [context] as Dispatch.ContextArg<B>
-    let id: string | number | undefined
-    let cancel: Cancel | undefined
-    let out: Dispatch.Awaitable<string | undefined>
-    if (u === NOT_JSON) out = dispatcher.dispatch(text, ...args)
-    else if (cancellation && (id = requestId(u)) !== undefined && !cancellable.has(id)) {
-      cancel = new Cancel()
-      out = dispatcher.dispatchCancellable(u, cancel, ...args)
-    } else out = dispatcher.dispatchValue(u, ...args)
-    if (!(out instanceof Promise)) {
-      if (out !== undefined) answer(out)
-      return
-    }
-    running++
-    if (cancel !== undefined) cancellable.set(id as string | number, cancel)
-    if (running >= maxInFlight) flow()
-    void out.then((reply) => {
-      running--
-      if (cancel !== undefined) {
-        if (cancellable.get(id as string | number) === cancel) cancellable.delete(id as string | number)
-        // Cancelled: answered already, and only once.
-        if (cancel.aborted) return next()
-      }
-      if (reply !== undefined) answer(reply)
-      next()
-    })
-  }
-
-  // Starts what waits, in order, while there is room; then reads again, or says all is done.
-  const next = (): void => {
-    while (running < maxInFlight && queueHead < queue.length) {
-      const entry = queue[queueHead] as Queued
-      queue[queueHead++] = undefined as unknown as Queued
-      if (queueHead === queue.length) {
-        queue.length = 0
-        queueHead = 0
-      }
-      if (entry.cancelled) answerCancelled(requestId(entry.value) as string | number)
-      else start(entry.text, entry.value)
-    }
-    if (paused) flow()
-    if (running === 0 && queued() === 0 && onDrained.length > 0) {
-      const resolved = onDrained
-      onDrained = []
-      for (const resolve of resolved) resolve()
-    }
-  }
-
-  const cancelIncoming = (id: string | number): void => {
-    const cancel = cancellable.get(id)
-    if (cancel !== undefined) {
-      cancellable.delete(id)
-      cancel.abort(new Error('the caller cancelled the request'))
-      answerCancelled(id)
-      return
-    }
-    // Not started yet: answered when its turn comes, without running.
-    for (let i = queueHead; i < queue.length; i++) {
-      const entry = queue[i] as Queued
-      if (!entry.cancelled && requestId(entry.value) === id) return void (entry.cancelled = true)
-    }
-    // Answered already, or unknown: nothing to do (a notification gets no answer).
-  }
-
+  // Whose a message is: an answer settles one of this side's calls, `$/cancelRequest` cancels the
+  // other side's work, anything else (garbage included: the dispatcher answers it) is work.
   const receive = (text: string): void => {
     let u: unknown
     try {
@@ -628,35 +269,29 @@ export const make = <B>(options: Options<B>): Peer => {
       u = NOT_JSON
     }
     if (u !== NOT_JSON) {
-      if (isResponseMessage(u)) return settleResponses(u, text)
+      if (Calls.isResponseMessage(calls, u)) return Calls.settle(calls, u, text)
       if (cancellation) {
         const id = cancelledId(u)
-        if (id !== undefined) return cancelIncoming(id)
+        if (id !== undefined) return Inbox.cancel(inbox, id)
       }
     }
-    if (running < maxInFlight && queued() === 0) return start(text, u)
-    if (refuse && queued() >= maxQueued) {
-      const refused = u === NOT_JSON ? undefined : busy(u)
-      if (refused !== undefined) answer(refused)
-      return
-    }
-    queue.push({ text, value: u, cancelled: false })
-    flow()
-  }
-
-  const receiveBytes = (bytes: Uint8Array): void => {
-    const text = decodeUtf8(bytes)
-    if (text === undefined) answer(PARSE_ERROR_TEXT)
-    else receive(text)
+    Inbox.take(inbox, text, u)
   }
 
   return {
-    transport,
+    transport: {
+      send: (body, expected) => () => Calls.exchange(calls, body, expected).then(textOf),
+      sendParsed: (body, expected) => () => Calls.exchange(calls, body, expected),
+    },
     receive,
-    receiveBytes,
-    close,
-    pending: () => new Set(waiting.values()).size,
-    incoming: () => running + queued(),
-    drained,
+    receiveBytes: (bytes) => {
+      const text = decodeUtf8(bytes)
+      if (text === undefined) answer(PARSE_ERROR_TEXT)
+      else receive(text)
+    },
+    close: () => Calls.close(calls),
+    pending: () => Calls.pending(calls),
+    incoming: () => Inbox.size(inbox),
+    drained: () => Inbox.drained(inbox),
   }
 }

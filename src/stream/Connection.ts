@@ -40,6 +40,8 @@ import * as Peer from '../Peer.js'
 import type * as Framing from './Framing.js'
 import { PARSE_ERROR_TEXT } from '../internal/json.js'
 import { corkTick } from '../internal/corkTick.js'
+import { safely } from '../internal/hooks.js'
+import * as Timers from '../internal/stream/Timers.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -137,13 +139,94 @@ export interface Connection {
 // How long a closing connection waits for the other side to end its stream after ending its own.
 const CLOSE_GRACE_MS = 1000
 
-
 const DEFAULT_FRAME_TIMEOUT_MS = 30_000
 
-// setTimeout fires at once for delays beyond 2^31 - 1 ms, so longer ones set no timer.
-const isTimer = (ms: number): boolean => ms > 0 && ms <= 2_147_483_647
-
 const noop = (): void => undefined
+
+const decoderOf = <B>(options: AttachOptions<B>): Framing.Decoder =>
+  options.framing.makeDecoder({
+    ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
+    ...(options.maxHeaderBytes === undefined ? {} : { maxHeaderBytes: options.maxHeaderBytes }),
+  })
+
+// The client is made before the peer, so that the context (which may hold it) can be given to the
+// peer. Its transport forwards to the peer's, looked up when a task runs: by then it exists. Once
+// the peer exists (from the end of `attach` on), its own tasks are handed out as they are.
+const makePeer = <B>(
+  options: AttachOptions<B>,
+  io: Pick<Peer.Options<B>, 'write' | 'pause' | 'resume'>,
+): { readonly peer: Peer.Peer; readonly client: Client.Client<Peer.PeerError> } => {
+  let made: Peer.Peer | undefined
+  const transport: Peer.PeerTransport = {
+    send: (body, expected) => (made === undefined ? () => (made as Peer.Peer).transport.send(body, expected)() : made.transport.send(body, expected)),
+    sendParsed: (body, expected) =>
+      made === undefined ? () => (made as Peer.Peer).transport.sendParsed(body, expected)() : made.transport.sendParsed(body, expected),
+  }
+  const client = Client.make(transport)
+  const context = options.context?.({ client })
+  const dispatcher = options.dispatcher
+  const peer = Peer.make<B>({
+    ...Peer.settingsOf(options),
+    ...io,
+    ...(dispatcher === undefined ? {} : { dispatcher }),
+    ...(context === undefined ? {} : { context }),
+  })
+  made = peer
+  return { peer, client }
+}
+
+// Messages go to the peer; framing errors to the observer. A whole frame whose bytes are not UTF-8
+// is a message that cannot be read: it is answered Parse error, as the specification asks, and
+// never dispatched as mangled text. The answer is a response, which a peer never answers, so no two
+// peers can loop on it. Other framing errors have no frame to answer.
+const handle = (
+  peer: Peer.Peer,
+  events: ReadonlyArray<Framing.Event>,
+  report: (e: Framing.FramingError) => void,
+  write: (text: string) => void,
+): void => {
+  for (const event of events) {
+    if (event._tag === 'Message') peer.receive(event.text)
+    else {
+      report(event.error)
+      if (event.error._tag === 'InvalidUtf8') {
+        try {
+          write(PARSE_ERROR_TEXT)
+        } catch {
+          // The write side has closed: there is no one to answer.
+        }
+      }
+    }
+  }
+}
+
+// A separate write side that errs or closes (a child that exited) is gone: nothing more is written.
+const whenGone = (writable: Writable, gone: () => void): void => {
+  writable.on('error', gone)
+  writable.once('close', gone)
+}
+
+// Ends `writable` and waits until it has finished (or failed).
+const endWritable = (writable: Writable): Promise<void> =>
+  new Promise<void>((resolve) => {
+    finished(writable, { readable: false }, () => resolve())
+    writable.end()
+  })
+
+// Resolves once the read side has ended or closed, or after the close grace.
+const readSideDone = (readable: Readable, readEnded: boolean): Promise<void> =>
+  readEnded || readable.destroyed
+    ? Promise.resolve()
+    : new Promise((resolve) => {
+        const timer = setTimeout(resolve, CLOSE_GRACE_MS)
+        const done = (): void => {
+          clearTimeout(timer)
+          resolve()
+        }
+        readable.once('end', done)
+        readable.once('close', done)
+        readable.once('error', done)
+      })
 
 /**
  * Runs JSON-RPC over `readable` and `writable` (they may be the same duplex stream, a socket).
@@ -170,10 +253,7 @@ const noop = (): void => undefined
 export const attach = <B>(readable: Readable, writable: Writable, options: AttachOptions<B>): Connection => {
   // One duplex stream (a socket) or two.
   const duplex = (readable as unknown) === writable
-  const decoder = options.framing.makeDecoder({
-    ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
-    ...(options.maxHeaderBytes === undefined ? {} : { maxHeaderBytes: options.maxHeaderBytes }),
-  })
+  const decoder = decoderOf(options)
   // A string the stream encodes as it copies it out saves a Buffer per message (see Framing).
   const encode: (text: string) => string | Uint8Array = options.framing.encodeText ?? options.framing.encode
   const onFramingError = options.onFramingError
@@ -182,70 +262,27 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
   let writeGone = false
   let resolveClosed: () => void = noop
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve))
-
-  // The idle timer: activity only records the time, and the timer, when it fires, looks whether the
-  // connection has been idle long enough, or sets itself again for the rest (no timer churn per byte).
-  const idleMs = options.idleTimeoutMs ?? Infinity
-  let lastActive = Date.now()
-  let idleTimer: ReturnType<typeof setTimeout> | undefined
-  const active =
-    isTimer(idleMs)
-      ? (): void => {
-          lastActive = Date.now()
-        }
-      : noop
-  const armIdle = (ms: number): void => {
-    idleTimer = setTimeout(checkIdle, ms)
-    // An idle timer alone must not keep the process alive.
-    idleTimer.unref()
-  }
-  const checkIdle = (): void => {
-    idleTimer = undefined
-    if (state !== 'open') return
-    const busy = peer.incoming() > 0 || peer.pending() > 0
-    const left = lastActive + idleMs - Date.now()
-    if (!busy && left <= 0) void shutdown()
-    else armIdle(busy ? idleMs : left)
-  }
-
-  // The frame deadline, in the same way: `frameStart` is when the frame now incomplete began (when
-  // the decoder began to hold its bytes), and the timer checks it when it fires.
-  const frameMs = options.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS
-  const buffered = isTimer(frameMs) ? decoder.buffered : undefined
-  let frameStart: number | undefined
-  let frameTimer: ReturnType<typeof setTimeout> | undefined
-  const checkFrame = (): void => {
-    frameTimer = undefined
-    if (state !== 'open' || frameStart === undefined) return
-    const left = frameStart + frameMs - Date.now()
-    if (left > 0) return armFrame(left)
-    report({ _tag: 'Stalled', ms: frameMs, received: buffered?.() ?? 0 })
-    void shutdown()
-  }
-  const armFrame = (ms: number): void => {
-    frameTimer = setTimeout(checkFrame, ms)
-    frameTimer.unref()
-  }
-  // After each chunk: a frame is incomplete when the decoder holds bytes. One that began before this
-  // chunk and saw no message complete keeps its start; otherwise it began with this chunk.
-  const watchFrame = (completed: boolean): void => {
-    if (buffered === undefined) return
-    if (buffered() === 0) frameStart = undefined
-    else if (frameStart === undefined || completed) {
-      frameStart = Date.now()
-      if (frameTimer === undefined) armFrame(frameMs)
-    }
-  }
-
   const cork = corkTick(writable)
+  // Its callbacks run from timers, once `attach` has returned.
+  const timers = Timers.start({
+    idleMs: options.idleTimeoutMs ?? Infinity,
+    frameMs: options.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS,
+    buffered: decoder.buffered,
+    busy: () => peer.incoming() > 0 || peer.pending() > 0,
+    onIdle: () => void shutdown(),
+    onStalled: (ms, received) => {
+      report({ _tag: 'Stalled', ms, received })
+      void shutdown()
+    },
+  })
+
 
   const write = (text: string): void => {
     if (writeGone || writable.writableEnded || writable.destroyed) throw new Error('the stream is closed')
     cork()
     writable.write(encode(text))
-    active()
+    Timers.active(timers)
   }
-
   // The peer asks to stop reading while its places are all taken (see `Peer`); the stream's own
   // flow control then holds the other side. Once closing, reading is left to the close.
   const pause = (): void => {
@@ -254,76 +291,21 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
   const resume = (): void => {
     if (state === 'open') readable.resume()
   }
-
-  // The client is made before the peer, so that the context (which may hold it) can be given to
-  // the peer. Its transport forwards to the peer's, looked up when a task runs: by then it exists.
-  // Once the peer exists (from the end of `attach` on), its own tasks are handed out as they are.
-  let made: Peer.Peer | undefined
-  const transport: Peer.PeerTransport = {
-    send: (body, expected) => (made === undefined ? () => (made as Peer.Peer).transport.send(body, expected)() : made.transport.send(body, expected)),
-    sendParsed: (body, expected) =>
-      made === undefined ? () => (made as Peer.Peer).transport.sendParsed(body, expected)() : made.transport.sendParsed(body, expected),
-  }
-  const client = Client.make(transport)
-  const context = options.context?.({ client })
-  const dispatcher = options.dispatcher
-  const peer = Peer.make<B>({
-    ...Peer.settingsOf(options),
-    write,
-    pause,
-    resume,
-    ...(dispatcher === undefined ? {} : { dispatcher }),
-    ...(context === undefined ? {} : { context }),
-  })
-  made = peer
-
-  const report = (e: Framing.FramingError): void => {
-    try {
-      onFramingError?.(e, connection)
-    } catch {
-      // An observer's failure must not break the connection.
-    }
-  }
-
-  const handle = (events: ReadonlyArray<Framing.Event>): void => {
-    for (const event of events) {
-      if (event._tag === 'Message') peer.receive(event.text)
-      else {
-        report(event.error)
-        // A whole frame whose bytes are not UTF-8 is a message that cannot be read: it is answered
-        // Parse error, as the specification asks, and never dispatched as mangled text. The answer
-        // is a response, which a peer never answers, so no two peers can loop on it. Other framing
-        // errors have no frame to answer.
-        if (event.error._tag === 'InvalidUtf8') {
-          try {
-            write(PARSE_ERROR_TEXT)
-          } catch {
-            // The write side has closed: there is no one to answer.
-          }
-        }
-      }
-    }
-  }
+  const { peer, client } = makePeer(options, { write, pause, resume })
+  const report = (e: Framing.FramingError): void => safely(onFramingError, e, connection)
 
   const onData = (chunk: Uint8Array | string): void => {
     if (state !== 'open') return
-    active()
+    Timers.active(timers)
     const events = decoder.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk)
-    handle(events)
-    watchFrame(events.length > 0)
-  }
-
-  const stopTimers = (): void => {
-    if (idleTimer !== undefined) clearTimeout(idleTimer)
-    if (frameTimer !== undefined) clearTimeout(frameTimer)
-    idleTimer = undefined
-    frameTimer = undefined
+    handle(peer, events, report, write)
+    Timers.watchFrame(timers, events.length > 0)
   }
 
   const destroy = (): void => {
     if (state === 'closed') return
     state = 'closed'
-    stopTimers()
+    Timers.stop(timers)
     peer.close()
     readable.off('data', onData)
     readable.destroy()
@@ -331,24 +313,10 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
     resolveClosed()
   }
 
-  const readSideDone = (): Promise<void> =>
-    readEnded || readable.destroyed
-      ? Promise.resolve()
-      : new Promise((resolve) => {
-          const timer = setTimeout(resolve, CLOSE_GRACE_MS)
-          const done = (): void => {
-            clearTimeout(timer)
-            resolve()
-          }
-          readable.once('end', done)
-          readable.once('close', done)
-          readable.once('error', done)
-        })
-
   const shutdown = (): Promise<void> => {
     if (state !== 'open') return closed
     state = 'closing'
-    stopTimers()
+    Timers.stop(timers)
     // No answer can come to this side's calls any more (the other side has ended, or this side is
     // closing): they fail now, so that handlers awaiting them finish and their answers are written.
     peer.close()
@@ -356,24 +324,17 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
     readable.resume()
     void (async () => {
       await peer.drained()
-      if (!writeGone && !writable.writableEnded && !writable.destroyed) {
-        await new Promise<void>((resolve) => {
-          finished(writable, { readable: false }, () => resolve())
-          writable.end()
-        })
-      }
-      await readSideDone()
+      if (!writeGone && !writable.writableEnded && !writable.destroyed) await endWritable(writable)
+      await readSideDone(readable, readEnded)
       destroy()
     })()
     return closed
   }
 
-  if (isTimer(idleMs)) armIdle(idleMs)
-
   readable.on('data', onData)
   readable.once('end', () => {
     readEnded = true
-    if (state === 'open') handle(decoder.end())
+    if (state === 'open') handle(peer, decoder.end(), report, write)
     void shutdown()
   })
   // Listeners for 'error' stay for good: an error emitted with none would crash the process.
@@ -381,13 +342,7 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
   readable.once('close', () => {
     if (!readEnded) destroy()
   })
-  if (!duplex) {
-    const gone = (): void => {
-      writeGone = true
-    }
-    writable.on('error', gone)
-    writable.once('close', gone)
-  }
+  if (!duplex) whenGone(writable, () => void (writeGone = true))
 
   const connection: Connection = { peer, pending: peer.pending, client, close: shutdown, destroy, closed }
   return connection

@@ -162,6 +162,36 @@ interface Queue {
 // How many consumed bytes the chunks held may keep alive before the bytes held are copied out.
 const COMPACT_SLACK = 64 * 1024
 
+// Where `byte` is at or after `from` in the bytes held (`chunks`, the first from `offset` on),
+// relative to the first of them; -1 if absent.
+const indexIn = (chunks: ReadonlyArray<Buffer>, offset: number, byte: number, from: number): number => {
+  let base = 0
+  for (let i = 0; i < chunks.length; i++) {
+    const chunk = chunks[i] as Buffer
+    const start = i === 0 ? offset : 0
+    const n = chunk.length - start
+    if (from < base + n) {
+      const j = chunk.indexOf(byte, start + Math.max(0, from - base))
+      if (j !== -1) return base + j - start
+    }
+    base += n
+  }
+  return -1
+}
+
+// Where the last `byte` is in the `size` bytes held, relative to the first of them; -1 if absent.
+const lastIndexIn = (chunks: ReadonlyArray<Buffer>, offset: number, size: number, byte: number): number => {
+  let base = size
+  for (let i = chunks.length - 1; i >= 0; i--) {
+    const chunk = chunks[i] as Buffer
+    const start = i === 0 ? offset : 0
+    base -= chunk.length - start
+    const j = chunk.lastIndexOf(byte)
+    if (j >= start) return base + j - start
+  }
+  return -1
+}
+
 const makeQueue = (): Queue => {
   let chunks: Array<Buffer> = []
   let offset = 0 // into chunks[0]
@@ -214,32 +244,9 @@ const makeQueue = (): Queue => {
       chunks.push(chunk)
       size += chunk.length
     },
-    indexOf: (byte, from) => {
-      let base = 0
-      for (let i = 0; i < chunks.length; i++) {
-        const chunk = chunks[i] as Buffer
-        const start = i === 0 ? offset : 0
-        const n = chunk.length - start
-        if (from < base + n) {
-          const j = chunk.indexOf(byte, start + Math.max(0, from - base))
-          if (j !== -1) return base + j - start
-        }
-        base += n
-      }
-      return -1
-    },
+    indexOf: (byte, from) => indexIn(chunks, offset, byte, from),
     take,
-    lastIndexOf: (byte) => {
-      let base = size
-      for (let i = chunks.length - 1; i >= 0; i--) {
-        const chunk = chunks[i] as Buffer
-        const start = i === 0 ? offset : 0
-        base -= chunk.length - start
-        const j = chunk.lastIndexOf(byte)
-        if (j >= start) return base + j - start
-      }
-      return -1
-    },
+    lastIndexOf: (byte) => lastIndexIn(chunks, offset, size, byte),
     unshift: (chunk) => {
       if (chunk.length === 0) return
       if (offset > 0) {
@@ -468,153 +475,183 @@ type Mode =
 
 const HEADER: Mode = { _tag: 'Header', lines: 0, bytes: 0, length: undefined }
 
+// The scanner's state: the mode, and how many bytes at the front of the queue are known to hold no
+// line end (so each byte of a header line is searched once). The functions below work on it.
+interface ContentLength {
+  readonly limits: Limits
+  mode: Mode
+  scanned: number
+}
+
 const contentLengthScanner = (limits: Limits): Scanner => {
-  let mode: Mode = HEADER
-  let scanned = 0
-
-  const fail = (e: FramingError, from: number, out: Array<Event>): boolean => {
-    out.push(error(e))
-    mode = { _tag: 'Resync', from }
-    return true
-  }
-
-  const resync = (queue: Queue, from: number): boolean => {
-    const bytes = queue.take(queue.size())
-    const at = bytes.toString('latin1').toLowerCase().indexOf(CONTENT_LENGTH, from)
-    if (at !== -1) {
-      queue.push(bytes.subarray(at))
-      mode = HEADER
-      return true
-    }
-    // Keep a tail that may be the start of `Content-Length:` split across chunks.
-    const keep = Math.max(from, bytes.length - (CONTENT_LENGTH.length - 1))
-    queue.push(bytes.subarray(keep))
-    mode = { _tag: 'Resync', from: 0 }
-    return false
-  }
-
-  // The header block as peers write it, exactly `Content-Length: N\r\n\r\n` at the front of the
-  // first chunk, read in place: no view, no string, no regular expression. Anything else (another
-  // case, other headers, a block split across chunks, a length over the limits) goes the general
-  // way below, which reads this block the same (a property test holds the two together). In the
-  // profile of bench:transports' Content-Length pair, the general way took 6% of the CPU time.
-  const quickHeader = (queue: Queue): boolean => {
-    for (let i = 0; i < QUICK_PREFIX.length; i++) if (queue.byteAt(i) !== QUICK_PREFIX[i]) return false
-    let i = QUICK_PREFIX.length
-    let n = 0
-    for (let b = queue.byteAt(i); b >= 0x30 && b <= 0x39; b = queue.byteAt(++i)) n = n * 10 + (b - 0x30)
-    const digits = i - QUICK_PREFIX.length
-    if (digits === 0 || digits > 15 || n > limits.maxMessageBytes || i + 4 > limits.maxHeaderBytes) return false
-    if (queue.byteAt(i) !== CR || queue.byteAt(i + 1) !== LF || queue.byteAt(i + 2) !== CR || queue.byteAt(i + 3) !== LF) return false
-    queue.skip(i + 4)
-    mode = { _tag: 'Body', length: n }
-    return true
-  }
-
-  const header = (queue: Queue, lines: number, bytes: number, length: number | undefined, out: Array<Event>): boolean => {
-    if (lines === 0 && scanned === 0 && quickHeader(queue)) return true
-    const lf = queue.indexOf(LF, scanned)
-    if (lf === -1) {
-      scanned = queue.size()
-      return false
-    }
-    scanned = 0
-    const raw = queue.take(lf + 1)
-    const line = raw.toString('latin1', 0, lf > 0 && raw[lf - 1] === CR ? lf - 1 : lf)
-    if (line === '') {
-      if (lines === 0) return true // blank lines between messages are tolerated
-      // The blank line ends the block and counts in it, as it does when the block comes in pieces
-      // (the room left for it is then what the limit leaves).
-      if (bytes + lf + 1 > limits.maxHeaderBytes) {
-        out.push(tooLarge('header', limits.maxHeaderBytes, undefined))
-        mode = { _tag: 'Resync', from: 0 }
-        return true
-      }
-      if (length === undefined) return fail({ _tag: 'MissingContentLength' }, 0, out)
-      // Reported with its header: the body is skipped, so the next message is read where it starts.
-      mode = length > limits.maxMessageBytes ? { _tag: 'Skip', remaining: length } : { _tag: 'Body', length }
-      return true
-    }
-    const total = bytes + lf + 1
-    if (total > limits.maxHeaderBytes) {
-      out.push(tooLarge('header', limits.maxHeaderBytes, undefined))
-      mode = { _tag: 'Resync', from: 0 }
-      return true
-    }
-    const colon = line.indexOf(':')
-    const name = colon > 0 ? line.slice(0, colon) : ''
-    if (!TOKEN.test(name)) {
-      // The search for the next header starts inside this line: a previous message that declared
-      // too few bytes leaves its tail in front of the next `Content-Length:`.
-      queue.unshift(raw)
-      return fail({ _tag: 'InvalidHeader', line: clip(line) }, 1, out)
-    }
-    if (name.toLowerCase() !== 'content-length') {
-      mode = { _tag: 'Header', lines: lines + 1, bytes: total, length }
-      return true
-    }
-    const value = line.slice(colon + 1).trim()
-    if (!DIGITS.test(value)) return fail({ _tag: 'InvalidContentLength', value: clip(value) }, 0, out)
-    const n = Number(value)
-    if (length !== undefined && length !== n) return fail({ _tag: 'InvalidContentLength', value: `${length}, ${n}` }, 0, out)
-    // Refused on its header, before a byte of it is held.
-    if (length === undefined && n > limits.maxMessageBytes) out.push(tooLarge('message', limits.maxMessageBytes, n))
-    mode = { _tag: 'Header', lines: lines + 1, bytes: total, length: n }
-    return true
-  }
-
+  const state: ContentLength = { limits, mode: HEADER, scanned: 0 }
   return {
-    step: (queue, out) => {
-      switch (mode._tag) {
-        case 'Header':
-          return header(queue, mode.lines, mode.bytes, mode.length, out)
-        case 'Body':
-          if (queue.size() < mode.length) return false
-          out.push(frame(queue.take(mode.length), limits))
-          mode = HEADER
-          return true
-        case 'Skip': {
-          const n = Math.min(queue.size(), mode.remaining)
-          queue.take(n)
-          if (n < mode.remaining) {
-            mode = { _tag: 'Skip', remaining: mode.remaining - n }
-            return false
-          }
-          mode = HEADER
-          return true
-        }
-        case 'Resync':
-          return resync(queue, mode.from)
-      }
-    },
-    end: (queue, out) => {
-      const received = queue.size()
-      if (mode._tag === 'Body') out.push(error({ _tag: 'Truncated', expected: mode.length, received }))
-      else if (mode._tag === 'Header' && (mode.lines > 0 || !isBlank(queue.take(received), received))) {
-        out.push(error({ _tag: 'Truncated', expected: undefined, received }))
-      }
-      // A skipped body was reported as TooLarge already.
-    },
-    room: () => {
-      switch (mode._tag) {
-        case 'Header':
-          return limits.maxHeaderBytes - mode.bytes
-        case 'Body':
-          return mode.length
-        case 'Skip':
-          return 0
-        case 'Resync':
-          return CONTENT_LENGTH.length - 1
-      }
-    },
+    step: (queue, out) => clStep(state, queue, out),
+    end: (queue, out) => clEnd(state, queue, out),
+    room: () => clRoom(state),
     // Only a header line can outgrow its room (a body waits for exactly its length): the block is
     // too large, and the search for the next `Content-Length:` starts inside the line.
     overflow: (_queue, out) => {
       out.push(tooLarge('header', limits.maxHeaderBytes, undefined))
-      scanned = 0
-      mode = { _tag: 'Resync', from: 1 }
+      state.scanned = 0
+      state.mode = { _tag: 'Resync', from: 1 }
     },
   }
+}
+
+const clStep = (state: ContentLength, queue: Queue, out: Array<Event>): boolean => {
+  const mode = state.mode
+  switch (mode._tag) {
+    case 'Header':
+      return clHeader(state, queue, mode.lines, mode.bytes, mode.length, out)
+    case 'Body':
+      if (queue.size() < mode.length) return false
+      out.push(frame(queue.take(mode.length), state.limits))
+      state.mode = HEADER
+      return true
+    case 'Skip': {
+      const n = Math.min(queue.size(), mode.remaining)
+      queue.take(n)
+      if (n < mode.remaining) {
+        state.mode = { _tag: 'Skip', remaining: mode.remaining - n }
+        return false
+      }
+      state.mode = HEADER
+      return true
+    }
+    case 'Resync':
+      return clResync(state, queue, mode.from)
+  }
+}
+
+const clEnd = (state: ContentLength, queue: Queue, out: Array<Event>): void => {
+  const mode = state.mode
+  const received = queue.size()
+  if (mode._tag === 'Body') out.push(error({ _tag: 'Truncated', expected: mode.length, received }))
+  else if (mode._tag === 'Header' && (mode.lines > 0 || !isBlank(queue.take(received), received))) {
+    out.push(error({ _tag: 'Truncated', expected: undefined, received }))
+  }
+  // A skipped body was reported as TooLarge already.
+}
+
+const clRoom = (state: ContentLength): number => {
+  const mode = state.mode
+  switch (mode._tag) {
+    case 'Header':
+      return state.limits.maxHeaderBytes - mode.bytes
+    case 'Body':
+      return mode.length
+    case 'Skip':
+      return 0
+    case 'Resync':
+      return CONTENT_LENGTH.length - 1
+  }
+}
+
+const clFail = (state: ContentLength, e: FramingError, from: number, out: Array<Event>): boolean => {
+  out.push(error(e))
+  state.mode = { _tag: 'Resync', from }
+  return true
+}
+
+const clResync = (state: ContentLength, queue: Queue, from: number): boolean => {
+  const bytes = queue.take(queue.size())
+  const at = bytes.toString('latin1').toLowerCase().indexOf(CONTENT_LENGTH, from)
+  if (at !== -1) {
+    queue.push(bytes.subarray(at))
+    state.mode = HEADER
+    return true
+  }
+  // Keep a tail that may be the start of `Content-Length:` split across chunks.
+  const keep = Math.max(from, bytes.length - (CONTENT_LENGTH.length - 1))
+  queue.push(bytes.subarray(keep))
+  state.mode = { _tag: 'Resync', from: 0 }
+  return false
+}
+
+// The header block as peers write it, exactly `Content-Length: N\r\n\r\n` at the front of the
+// first chunk, read in place: no view, no string, no regular expression. Anything else (another
+// case, other headers, a block split across chunks, a length over the limits) goes the general
+// way below, which reads this block the same (a property test holds the two together). In the
+// profile of bench:transports' Content-Length pair, the general way took 6% of the CPU time.
+const clQuickHeader = (state: ContentLength, queue: Queue): boolean => {
+  for (let i = 0; i < QUICK_PREFIX.length; i++) if (queue.byteAt(i) !== QUICK_PREFIX[i]) return false
+  let i = QUICK_PREFIX.length
+  let n = 0
+  for (let b = queue.byteAt(i); b >= 0x30 && b <= 0x39; b = queue.byteAt(++i)) n = n * 10 + (b - 0x30)
+  const digits = i - QUICK_PREFIX.length
+  const limits = state.limits
+  if (digits === 0 || digits > 15 || n > limits.maxMessageBytes || i + 4 > limits.maxHeaderBytes) return false
+  if (queue.byteAt(i) !== CR || queue.byteAt(i + 1) !== LF || queue.byteAt(i + 2) !== CR || queue.byteAt(i + 3) !== LF) return false
+  queue.skip(i + 4)
+  state.mode = { _tag: 'Body', length: n }
+  return true
+}
+
+// One line of the header block (the general way): `lines` read before it, `bytes` of them, and the
+// length they declared.
+const clHeader = (state: ContentLength, queue: Queue, lines: number, bytes: number, length: number | undefined, out: Array<Event>): boolean => {
+  if (lines === 0 && state.scanned === 0 && clQuickHeader(state, queue)) return true
+  const lf = queue.indexOf(LF, state.scanned)
+  if (lf === -1) {
+    state.scanned = queue.size()
+    return false
+  }
+  state.scanned = 0
+  const raw = queue.take(lf + 1)
+  const line = raw.toString('latin1', 0, lf > 0 && raw[lf - 1] === CR ? lf - 1 : lf)
+  // The blank line ends the block and counts in it, as it does when the block comes in pieces (the
+  // room left for it is then what the limit leaves).
+  const total = bytes + lf + 1
+  if (line === '' && lines === 0) return true // blank lines between messages are tolerated
+  if (total > state.limits.maxHeaderBytes) {
+    out.push(tooLarge('header', state.limits.maxHeaderBytes, undefined))
+    state.mode = { _tag: 'Resync', from: 0 }
+    return true
+  }
+  if (line === '') return clHeaderEnd(state, length, out)
+  return clHeaderField(state, queue, raw, line, lines + 1, total, length, out)
+}
+
+// The blank line after the header block: the body follows.
+const clHeaderEnd = (state: ContentLength, length: number | undefined, out: Array<Event>): boolean => {
+  if (length === undefined) return clFail(state, { _tag: 'MissingContentLength' }, 0, out)
+  // Reported with its header: the body is skipped, so the next message is read where it starts.
+  state.mode = length > state.limits.maxMessageBytes ? { _tag: 'Skip', remaining: length } : { _tag: 'Body', length }
+  return true
+}
+
+// A header field line (`raw` its bytes, `line` its text): `lines` and `bytes` count it.
+const clHeaderField = (
+  state: ContentLength,
+  queue: Queue,
+  raw: Buffer,
+  line: string,
+  lines: number,
+  bytes: number,
+  length: number | undefined,
+  out: Array<Event>,
+): boolean => {
+  const colon = line.indexOf(':')
+  const name = colon > 0 ? line.slice(0, colon) : ''
+  if (!TOKEN.test(name)) {
+    // The search for the next header starts inside this line: a previous message that declared
+    // too few bytes leaves its tail in front of the next `Content-Length:`.
+    queue.unshift(raw)
+    return clFail(state, { _tag: 'InvalidHeader', line: clip(line) }, 1, out)
+  }
+  if (name.toLowerCase() !== 'content-length') {
+    state.mode = { _tag: 'Header', lines, bytes, length }
+    return true
+  }
+  const value = line.slice(colon + 1).trim()
+  if (!DIGITS.test(value)) return clFail(state, { _tag: 'InvalidContentLength', value: clip(value) }, 0, out)
+  const n = Number(value)
+  if (length !== undefined && length !== n) return clFail(state, { _tag: 'InvalidContentLength', value: `${length}, ${n}` }, 0, out)
+  // Refused on its header, before a byte of it is held.
+  if (length === undefined && n > state.limits.maxMessageBytes) out.push(tooLarge('message', state.limits.maxMessageBytes, n))
+  state.mode = { _tag: 'Header', lines, bytes, length: n }
+  return true
 }
 
 // -------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import * as childProcess from 'node:child_process'
 import type * as Dispatch from '../Dispatch.js'
 import { attach, type AttachOptions, type Connection } from './Connection.js'
+import { safely } from '../internal/hooks.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -156,13 +157,8 @@ export const spawn =
       }
       const connection = attach(stdout, stdin, options)
       if (typeof stderr === 'function') {
-        child.stderr?.on('data', (chunk: Uint8Array) => {
-          try {
-            stderr(chunk)
-          } catch {
-            // An observer's failure must not break the connection.
-          }
-        })
+        // An observer's failure must not break the connection.
+        child.stderr?.on('data', (chunk: Uint8Array) => safely(stderr, chunk))
       }
       const exited = new Promise<Exit>((done) =>
         child.once('exit', (code, signal) => {

@@ -18,7 +18,7 @@ import { WebSocket } from 'ws'
 import * as Client from '../Client.js'
 import type * as Dispatch from '../Dispatch.js'
 import * as Peer from '../Peer.js'
-import type { Expected, Parsed, Transport } from '../Transport.js'
+import type { Transport } from '../Transport.js'
 import { bind, closeInfo, CloseCode, DEFAULT_MAX_PAYLOAD, report } from './socket.js'
 import type { Bound, CloseInfo, PeerOptions } from './socket.js'
 import type { Corkable } from '../internal/corkTick.js'
@@ -217,113 +217,137 @@ export const connect =
     return open(url, options as Options<unknown>, (socket, raw) => start(url, socket, raw, options)).opened
   }
 
-const start = <B>(url: string | URL, firstSocket: WebSocket, firstRaw: Corkable | undefined, options: Options<B>): ClientConnection => {
-  const peerOptions: PeerOptions<B> = {
-    ...Peer.settingsOf(options as Peer.Settings),
-    ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
-    ...(options.context === undefined ? {} : { context: options.context }),
-    maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
-    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
-  }
-  const retries = options.reconnect?.retries ?? 0
-  const delayMs = options.reconnect?.delayMs ?? 0
-
-  let state: State = { _tag: 'Closed' }
-  let closing = false
+// One client connection over the socket of the moment: the state below, and the functions after it
+// that work on it (using a socket, reconnecting after a drop, sending over the socket of the
+// moment, closing).
+interface Link<B> {
+  readonly url: string | URL
+  readonly options: Options<B>
+  readonly peerOptions: PeerOptions<B>
+  readonly retries: number
+  readonly delayMs: number
+  state: State
+  closing: boolean
   // What close() must interrupt while reconnecting: the delay before an attempt, or the attempt.
-  let cancelDelay: (() => void) | undefined
-  let attempt: WebSocket | undefined
+  cancelDelay: (() => void) | undefined
+  attempt: WebSocket | undefined
+  readonly settleClosed: (info: CloseInfo) => void
+  readonly closed: Promise<CloseInfo>
+}
+
+const start = <B>(url: string | URL, firstSocket: WebSocket, firstRaw: Corkable | undefined, options: Options<B>): ClientConnection => {
   let settleClosed: (info: CloseInfo) => void = () => undefined
   const closed = new Promise<CloseInfo>((resolve) => (settleClosed = resolve))
-
-  const finish = (info: CloseInfo): void => {
-    state = { _tag: 'Closed' }
-    settleClosed(info)
+  const link: Link<B> = {
+    url,
+    options,
+    peerOptions: {
+      ...Peer.settingsOf(options as Peer.Settings),
+      ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
+      ...(options.context === undefined ? {} : { context: options.context }),
+      maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+      ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+    },
+    retries: options.reconnect?.retries ?? 0,
+    delayMs: options.reconnect?.delayMs ?? 0,
+    state: { _tag: 'Closed' },
+    closing: false,
+    cancelDelay: undefined,
+    attempt: undefined,
+    settleClosed,
+    closed,
   }
-
-  const use = (socket: WebSocket, raw: Corkable | undefined): Bound => {
-    const bound = bind(socket, peerOptions, options.onError, raw)
-    state = { _tag: 'Open', socket, bound }
-    socket.on('close', (code, reason) => {
-      const info = closeInfo(code, reason)
-      if (closing || retries <= 0) finish(info)
-      else void reconnect(info)
-    })
-    return bound
+  use(link, firstSocket, firstRaw)
+  const transport: Transport<Peer.PeerError> = {
+    send: (body, expected) => over(link, (t) => t.send(body, expected)),
+    sendParsed: (body, expected) => over(link, (t) => t.sendParsed(body, expected)),
   }
+  const pending = (): number => (link.state._tag === 'Open' ? link.state.bound.peer.pending() : 0)
+  return { transport, client: Client.make(transport), close: () => close(link), pending, closed }
+}
 
-  const wait = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms)
-      cancelDelay = () => {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
+const finish = <B>(link: Link<B>, info: CloseInfo): void => {
+  link.state = { _tag: 'Closed' }
+  link.settleClosed(info)
+}
 
-  const reconnect = async (last: CloseInfo): Promise<void> => {
-    let settleNext: (bound: Bound | undefined) => void = () => undefined
-    state = { _tag: 'Reconnecting', next: new Promise((resolve) => (settleNext = resolve)) }
-    for (let i = 0; i < retries; i++) {
-      await wait(delayMs)
-      cancelDelay = undefined
-      if (closing) break
-      const opening = open(url, options as Options<unknown>, use)
-      attempt = opening.socket
-      const result = await opening.opened
-      attempt = undefined
-      // A close() that came while the socket opened has closed it (or aborted the attempt).
-      if (closing) break
-      if (E.isRight(result)) {
-        settleNext(result.right)
-        try {
-          options.onReconnect?.()
-        } catch (e) {
-          report(options.onError, e)
-        }
-        return
-      }
-      report(options.onError, result.left)
+// A socket just opened becomes the socket of the moment; when it closes, the connection closes or
+// reconnects.
+const use = <B>(link: Link<B>, socket: WebSocket, raw: Corkable | undefined): Bound => {
+  const bound = bind(socket, link.peerOptions, link.options.onError, raw)
+  link.state = { _tag: 'Open', socket, bound }
+  socket.on('close', (code, reason) => {
+    const info = closeInfo(code, reason)
+    if (link.closing || link.retries <= 0) finish(link, info)
+    else void reconnect(link, info)
+  })
+  return bound
+}
+
+const wait = <B>(link: Link<B>, ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    link.cancelDelay = () => {
+      clearTimeout(timer)
+      resolve()
     }
-    settleNext(undefined)
-    finish(last)
+  })
+
+// Up to `retries` attempts, `delayMs` apart; calls made meanwhile wait for the outcome.
+const reconnect = async <B>(link: Link<B>, last: CloseInfo): Promise<void> => {
+  let settleNext: (bound: Bound | undefined) => void = () => undefined
+  link.state = { _tag: 'Reconnecting', next: new Promise((resolve) => (settleNext = resolve)) }
+  const options = link.options
+  for (let i = 0; i < link.retries; i++) {
+    await wait(link, link.delayMs)
+    link.cancelDelay = undefined
+    if (link.closing) break
+    const opening = open(link.url, options as Options<unknown>, (socket, raw) => use(link, socket, raw))
+    link.attempt = opening.socket
+    const result = await opening.opened
+    link.attempt = undefined
+    // A close() that came while the socket opened has closed it (or aborted the attempt).
+    if (link.closing) break
+    if (E.isRight(result)) {
+      settleNext(result.right)
+      try {
+        options.onReconnect?.()
+      } catch (e) {
+        report(options.onError, e)
+      }
+      return
+    }
+    report(options.onError, result.left)
+  }
+  settleNext(undefined)
+  finish(link, last)
+}
+
+// Over the socket of the moment; both forms of the transport go the same way.
+const over =
+  <B, A>(link: Link<B>, run: (transport: Bound['transport']) => TaskEither<Peer.PeerError, A>) =>
+  (): Promise<Either<Peer.PeerError, A>> => {
+    const now = link.state
+    switch (now._tag) {
+      case 'Open':
+        return run(now.bound.transport)()
+      case 'Reconnecting':
+        return now.next.then((bound) => (bound === undefined ? CLOSED : run(bound.transport)()))
+      case 'Closed':
+        return Promise.resolve(CLOSED)
+    }
   }
 
-  // Over the socket of the moment; both forms of the transport go the same way.
-  const over =
-    <A>(run: (transport: Bound['transport']) => TaskEither<Peer.PeerError, A>) =>
-    (): Promise<Either<Peer.PeerError, A>> => {
-      const now = state
-      switch (now._tag) {
-        case 'Open':
-          return run(now.bound.transport)()
-        case 'Reconnecting':
-          return now.next.then((bound) => (bound === undefined ? CLOSED : run(bound.transport)()))
-        case 'Closed':
-          return Promise.resolve(CLOSED)
-      }
+const close = async <B>(link: Link<B>): Promise<void> => {
+  if (!link.closing) {
+    link.closing = true
+    link.cancelDelay?.()
+    link.attempt?.terminate()
+    const now = link.state
+    if (now._tag === 'Open') {
+      now.bound.peer.close()
+      now.socket.close(CloseCode.Normal)
     }
-  const send = (body: string, expected: Expected): TaskEither<Peer.PeerError, string | undefined> =>
-    over((transport) => transport.send(body, expected))
-  const sendParsed = (body: string, expected: Expected): TaskEither<Peer.PeerError, Parsed | undefined> =>
-    over((transport) => transport.sendParsed(body, expected))
-
-  const close = async (): Promise<void> => {
-    if (!closing) {
-      closing = true
-      cancelDelay?.()
-      attempt?.terminate()
-      const now = state
-      if (now._tag === 'Open') {
-        now.bound.peer.close()
-        now.socket.close(CloseCode.Normal)
-      }
-    }
-    await closed
   }
-
-  use(firstSocket, firstRaw)
-  const transport: Transport<Peer.PeerError> = { send, sendParsed }
-  const pending = (): number => (state._tag === 'Open' ? state.bound.peer.pending() : 0)
-  return { transport, client: Client.make(transport), close, pending, closed }
+  await link.closed
 }

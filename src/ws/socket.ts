@@ -18,6 +18,8 @@ import * as Peer from '../Peer.js'
 import { decodeUtf8 } from '../internal/utf8.js'
 import { PARSE_ERROR_TEXT } from '../internal/json.js'
 import { corkTick, type Corkable } from '../internal/corkTick.js'
+import { safely } from '../internal/hooks.js'
+import { isTimerMs } from '../internal/timers.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -116,9 +118,6 @@ export const readText = (data: RawData, isBinary: boolean, checkText = true): st
 const byteLength = (data: RawData): number =>
   Buffer.isBuffer(data) ? data.length : Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength
 
-// setTimeout and setInterval fire at once for delays beyond 2^31 - 1 ms.
-const isTimer = (ms: number | undefined): ms is number => ms !== undefined && ms > 0 && ms <= 2_147_483_647
-
 /**
  * Pings the socket every `ms` and terminates it when the pong of the previous ping has not come:
  * a peer that vanished (a pulled cable, a suspended laptop, a NAT that forgot the mapping) is cut
@@ -129,7 +128,7 @@ const isTimer = (ms: number | undefined): ms is number => ms !== undefined && ms
  * @since 0.1.0
  */
 export const heartbeat = (socket: WebSocket, ms: number | undefined): void => {
-  if (!isTimer(ms)) return
+  if (!isTimerMs(ms)) return
   let alive = true
   socket.on('pong', () => {
     alive = true
@@ -151,14 +150,7 @@ export const heartbeat = (socket: WebSocket, ms: number | undefined): void => {
  * @category internal
  * @since 0.1.0
  */
-export const report = (hook: ((error: unknown) => void) | undefined, error: unknown): void => {
-  if (hook === undefined) return
-  try {
-    hook(error)
-  } catch {
-    // A failing logger must not take the connection down.
-  }
-}
+export const report = (hook: ((error: unknown) => void) | undefined, error: unknown): void => safely(hook, error)
 
 /**
  * A peer on a socket, and the transport to the other side through it.
