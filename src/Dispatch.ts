@@ -28,6 +28,7 @@ import type * as t from 'io-ts'
 import type { AbortSignalLike } from './Handler.js'
 import type { ContextArg as ContextArgOf } from './internal/context.js'
 import * as Batch from './internal/dispatch/Batch.js'
+import { PARSE_ERROR } from './internal/dispatch/Errors.js'
 import type { Call, Item, Rejection } from './internal/dispatch/Call.js'
 import * as Limits from './internal/dispatch/Limits.js'
 import * as Methods from './internal/dispatch/Methods.js'
@@ -187,8 +188,6 @@ export const chain: <E, A, B>(f: (a: A) => Either<E, B>) => (ma: Either<E, A>) =
 // -------------------------------------------------------------------------------------
 // constructors
 // -------------------------------------------------------------------------------------
-
-const PARSE_ERROR = RpcError.parseError()
 
 /**
  * Makes the dispatcher of a registry. Codecs and decoders are prepared here, once.

@@ -5,6 +5,7 @@
  * @internal
  */
 import * as RpcError from '../../RpcError.js'
+import { INVALID_REQUEST } from './Errors.js'
 
 /** What the limits options say, defaults applied, with the errors that refusals answer. */
 export interface Limits {
@@ -29,7 +30,6 @@ export interface LimitOptions {
   readonly timeoutError?: RpcError.RpcError
 }
 
-const INVALID_REQUEST = RpcError.invalidRequest()
 
 /** Reads the options, with their defaults; throws a `RangeError` for a value out of range (NaN included). */
 export const read = (options: LimitOptions): Limits => {

@@ -13,6 +13,7 @@ import * as RpcError from '../../RpcError.js'
 import type * as RpcRequest from '../../RpcRequest.js'
 import * as RpcResponse from '../../RpcResponse.js'
 import type { Call, Item } from './Call.js'
+import { INTERNAL_ERROR } from './Errors.js'
 
 /** A value now, or a Promise of it. */
 type Awaitable<A> = A | Promise<A>
@@ -28,7 +29,6 @@ export interface CallOptions<C, B> {
   readonly withDeadline: (work: Promise<Item>, call: Call<C>) => Promise<Item>
 }
 
-const INTERNAL_ERROR = RpcError.internalError()
 
 /** The answer to a defect: reported, then Internal error (nothing for a notification). */
 export const defect = <C>(onDefect: OnDefect, cause: unknown, call: Call<C>): Item => {

@@ -20,6 +20,7 @@ import * as RpcResponse from '../../RpcResponse.js'
 import { hasOwn } from '../object.js'
 import { Call, type Compiled, type Found, type Rejection } from './Call.js'
 import { type Limits, paramsTooDeep } from './Limits.js'
+import { INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND } from './Errors.js'
 
 /** `Either.right`, without fp-ts's module indirection. */
 export const right = <A>(a: A): Either<never, A> => ({ _tag: 'Right', right: a })
@@ -37,8 +38,6 @@ export const chain =
   (ma: Either<E, A>): Either<E, B> =>
     ma._tag === 'Left' ? ma : f(ma.right)
 
-const INVALID_REQUEST = RpcError.invalidRequest()
-const METHOD_NOT_FOUND = RpcError.methodNotFound()
 
 const invalidRequest = (u: unknown): Either<Rejection, never> => left({ id: RpcRequest.detectId(u), error: INVALID_REQUEST })
 
@@ -80,7 +79,6 @@ export const validateParams =
       : left({ id: found.id, error: RpcError.invalidParams(report(decoded.left)) })
   }
 
-const INTERNAL_ERROR = RpcError.internalError()
 
 /**
  * The steps before the call, made total: only user code can throw there (a custom validator, a

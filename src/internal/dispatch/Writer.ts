@@ -12,6 +12,7 @@ import { hasOwn } from '../object.js'
 import { idText } from '../json.js'
 import type { Item } from './Call.js'
 import type { OnDefect } from './Outcome.js'
+import { INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR } from './Errors.js'
 
 /** How the answers are given: as text, or as JSON values. */
 export interface Level<R> {
@@ -27,12 +28,10 @@ export interface WriterOptions {
   readonly onDefect: OnDefect
 }
 
-const INTERNAL_ERROR = RpcError.internalError()
 
-// The specification's own errors are shared constants (RpcError's constructors give the same values
-// to every caller of the dispatcher): their text is written once.
+// The specification's own errors are shared constants (see Errors): their text is written once.
 const CONSTANT_TEXT: ReadonlyMap<unknown, string> = new Map(
-  [RpcError.parseError(), RpcError.invalidRequest(), RpcError.methodNotFound(), INTERNAL_ERROR].map((e) => [e, JSON.stringify(e)]),
+  [PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INTERNAL_ERROR].map((e) => [e, JSON.stringify(e)]),
 )
 
 /**
