@@ -44,9 +44,11 @@ describe('Steps.validateRequest', () => {
 
 describe('Steps.lookupMethod', () => {
   const step = _.lookupMethod(methods)
-  it('finds a registered method, with the id (undefined for a notification)', () => {
+  it('finds a registered method and makes its call, with the id (undefined for a notification)', () => {
     const request = { jsonrpc: '2.0', method: 'subtract', id: 'x' } as const
-    expect(step(request)).toEqual(E.right({ request, id: 'x', entry: methods.get('subtract') }))
+    const found = step(request)
+    expect(found._tag === 'Right' && found.right).toBeInstanceOf(Call)
+    expect(found).toMatchObject(E.right({ request, id: 'x', entry: methods.get('subtract'), params: undefined }))
     expect(step({ jsonrpc: '2.0', method: 'subtract' })).toMatchObject(E.right({ id: undefined }))
   })
   it('answers Method not found, by own name only', () => {
@@ -58,11 +60,8 @@ describe('Steps.lookupMethod', () => {
 
 describe('Steps.validateParams', () => {
   const step = _.validateParams(Limits.read({ maxDepth: 2 }), report)
-  const found = (params: unknown) => ({
-    request: { jsonrpc: '2.0', method: 'subtract', params, id: 1 } as RpcRequest.RpcRequest,
-    id: 1,
-    entry: methods.get('subtract') as ReturnType<typeof compile<unknown>>,
-  })
+  const found = (params: unknown) =>
+    new Call({ jsonrpc: '2.0', method: 'subtract', params, id: 1 } as RpcRequest.RpcRequest, 1, methods.get('subtract') as ReturnType<typeof compile<unknown>>, undefined)
   it('decodes params into a Call, by position or by name', () => {
     const byPosition = step(found([42, 23]))
     expect(byPosition._tag === 'Right' && byPosition.right).toBeInstanceOf(Call)

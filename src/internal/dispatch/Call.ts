@@ -1,7 +1,7 @@
 /**
  * The dispatcher's model of one call on its way through the pipeline: a compiled method, a
- * rejection before the call, a found method, and the call itself (which is also the handler's
- * `control`).
+ * rejection before the call, and the call itself (made once its method is found; it is also the
+ * handler's `control`).
  *
  * @internal
  */
@@ -37,13 +37,6 @@ export interface Compiled<C> {
   readonly error: AnyMethod['error']
 }
 
-/** A valid request whose method is registered. */
-export interface Found<C> {
-  readonly request: RpcRequest.RpcRequest
-  readonly id: Id | undefined
-  readonly entry: Compiled<C>
-}
-
 /** Prepares a method: its params decoder, and its result encoder unless that is the identity. */
 export const compile = <C>(method: AnyMethod, handler: Handler.AnyHandler<C>): Compiled<C> => ({
   method,
@@ -57,14 +50,15 @@ export const compile = <C>(method: AnyMethod, handler: Handler.AnyHandler<C>): C
  * A call on its way to its handler, and the handler's `control`: the signal is made on first read,
  * since an AbortController costs microseconds and most handlers never look at it.
  */
-export class Call<C> implements Found<C>, Handler.Control, Deadlines.Timed {
+export class Call<C> implements Handler.Control, Deadlines.Timed {
   // Declared, and assigned in the constructor: a parameter property or a field with an initializer
   // compiles (target ES2022) to a class-field definition, which costs more per call than a plain
   // assignment.
   declare readonly request: RpcRequest.RpcRequest
   declare readonly id: Id | undefined
   declare readonly entry: Compiled<C>
-  declare readonly params: unknown
+  /** The decoded params: set by the params step, once (see Steps.validateParams). */
+  declare params: unknown
   declare controller: AbortController | undefined
   /** The transport's signal for the message (see `dispatchCancellable`), which the handler's follows. */
   declare given: AbortSignalLike | undefined

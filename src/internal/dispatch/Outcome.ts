@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import type { Either } from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
 import * as Handler from '../../Handler.js'
 import type { AbortSignalLike } from '../../Handler.js'
@@ -74,12 +75,14 @@ export const fail = <C>(onDefect: OnDefect, error: unknown, call: Call<C>): Item
   return RpcResponse.failure(RpcError.make(wire.code, wire.message, wire.data), call.id)
 }
 
-/** What an `Either` (or what should be one) answers. */
+// What an `Either` answers.
+const fromKnownEither = <C>(onDefect: OnDefect, e: Either<unknown, unknown>, call: Call<C>): Item =>
+  e._tag === 'Right' ? succeed(onDefect, e.right, call) : fail(onDefect, e.left, call)
+
+/** What an `Either` (or what should be one: a `TaskEither`'s answer) answers. */
 export const fromEither = <C>(onDefect: OnDefect, e: unknown, call: Call<C>): Item =>
   Handler.isEither(e)
-    ? e._tag === 'Right'
-      ? succeed(onDefect, e.right, call)
-      : fail(onDefect, e.left, call)
+    ? fromKnownEither(onDefect, e, call)
     : defect(onDefect, new TypeError(`${call.request.method}: a TaskEither resolved to a value that is not an Either`), call)
 
 /** What a throw (or a rejection) answers: the error of `RpcError.raise`, a defect otherwise. */
@@ -112,13 +115,13 @@ export const classify = <C, B>(options: CallOptions<C, B>, out: unknown, call: C
   if (Handler.isThenable(out)) {
     return options.withDeadline(
       Promise.resolve(out).then(
-        (a) => (Handler.isEither(a) ? fromEither(onDefect, a, call) : succeed(onDefect, a, call)),
+        (a) => (Handler.isEither(a) ? fromKnownEither(onDefect, a, call) : succeed(onDefect, a, call)),
         (e) => fromThrown(onDefect, e, call),
       ),
       call,
     )
   }
-  return Handler.isEither(out) ? fromEither(onDefect, out, call) : succeed(onDefect, out, call)
+  return Handler.isEither(out) ? fromKnownEither(onDefect, out, call) : succeed(onDefect, out, call)
 }
 
 /**

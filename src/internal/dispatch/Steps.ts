@@ -18,7 +18,7 @@ import * as RpcError from '../../RpcError.js'
 import * as RpcRequest from '../../RpcRequest.js'
 import * as RpcResponse from '../../RpcResponse.js'
 import { hasOwn } from '../object.js'
-import { Call, type Compiled, type Found, type Rejection } from './Call.js'
+import { Call, type Compiled, type Rejection } from './Call.js'
 import { type Limits, paramsTooDeep } from './Limits.js'
 import { INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND } from './Errors.js'
 
@@ -55,13 +55,16 @@ export const validateRequest = (
         return decoded._tag === 'Right' ? decoded : invalidRequest(u)
       }
 
-/** Finds the method by its own name in `methods`; Method not found otherwise. */
+/**
+ * Finds the method by its own name in `methods`; Method not found otherwise. What it finds is the
+ * call, made here (its params still undecoded): one object on its way through, not two.
+ */
 export const lookupMethod =
   <C>(methods: ReadonlyMap<string, Compiled<C>>) =>
-  (request: RpcRequest.RpcRequest): Either<Rejection, Found<C>> => {
+  (request: RpcRequest.RpcRequest): Either<Rejection, Call<C>> => {
     const id = hasOwn(request, 'id') ? (request as RpcRequest.Request).id : undefined
     const entry = methods.get(request.method)
-    return entry === undefined ? left({ id, error: METHOD_NOT_FOUND }) : right({ request, id, entry })
+    return entry === undefined ? left({ id, error: METHOD_NOT_FOUND }) : right(new Call(request, id, entry, undefined))
   }
 
 /**
@@ -70,13 +73,13 @@ export const lookupMethod =
  */
 export const validateParams =
   (limits: Limits, report: (issues: ReadonlyArray<Params.ParamIssue>) => unknown) =>
-  <C>(found: Found<C>): Either<Rejection, Call<C>> => {
-    const params = found.request.params
-    if (paramsTooDeep(params, limits)) return left({ id: found.id, error: limits.tooDeep })
-    const decoded = found.entry.decodeParams(params)
-    return decoded._tag === 'Right'
-      ? right(new Call(found.request, found.id, found.entry, decoded.right))
-      : left({ id: found.id, error: RpcError.invalidParams(report(decoded.left)) })
+  <C>(call: Call<C>): Either<Rejection, Call<C>> => {
+    const params = call.request.params
+    if (paramsTooDeep(params, limits)) return left({ id: call.id, error: limits.tooDeep })
+    const decoded = call.entry.decodeParams(params)
+    if (decoded._tag === 'Left') return left({ id: call.id, error: RpcError.invalidParams(report(decoded.left)) })
+    call.params = decoded.right
+    return right(call)
   }
 
 
