@@ -245,7 +245,7 @@ export function make<C, B>(registry: Registry<C>, options: Options & { readonly 
     const refused = Limits.refusal(u, limits)
     if (refused !== undefined) return level.refused(refused)
     if (Array.isArray(u)) {
-      const items = Batch.run(u, limits.batchConcurrency, (element: unknown) => runOne(element, base, given))
+      const items = Batch.run(u, limits.batchConcurrency, runOne, base, given)
       return items instanceof Promise ? items.then(level.batch) : level.batch(items)
     }
     const item = runOne(u, base, given)

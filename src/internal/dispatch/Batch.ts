@@ -12,8 +12,17 @@
 /** A value now, or a Promise of it. */
 type Awaitable<A> = A | Promise<A>
 
-/** Runs `run` on each of `items`, at most `concurrency` asynchronous ones at once. */
-export const run = <A, R>(items: ReadonlyArray<A>, concurrency: number, run: (item: A) => Awaitable<R>): Awaitable<Array<R>> => {
+/**
+ * Runs `run` on each of `items` (with `x` and `y`, the same for every item: passed through rather
+ * than closed over, so a batch costs no closure), at most `concurrency` asynchronous ones at once.
+ */
+export const run = <A, X, Y, R>(
+  items: ReadonlyArray<A>,
+  concurrency: number,
+  run: (item: A, x: X, y: Y) => Awaitable<R>,
+  x: X,
+  y: Y,
+): Awaitable<Array<R>> => {
   const n = items.length
   const out = new Array<R>(n)
   let next = 0
@@ -23,7 +32,7 @@ export const run = <A, R>(items: ReadonlyArray<A>, concurrency: number, run: (it
   const pump = (): void => {
     while (next < n && inFlight < concurrency) {
       const i = next++
-      const r = run(items[i] as A)
+      const r = run(items[i] as A, x, y)
       if (r instanceof Promise) {
         inFlight++
         ;(r as Promise<R>).then((item) => {
