@@ -66,9 +66,9 @@ const startedAt = process.hrtime.bigint()
 // -------------------------------------------------------------------------------------
 
 const request = (id: number, method = 'subtract') => ({ jsonrpc: '2.0', method, params: [42, 23], id })
-const batchOf = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => request(i + 1)))
+const batchOf = (n: number, method = 'subtract') => JSON.stringify(Array.from({ length: n }, (_, i) => request(i + 1, method)))
 
-type CaseName = 'single' | 'batch100' | 'notification' | 'invalid' | 'parse_error' | 'async' | 'batch10000'
+type CaseName = 'single' | 'batch100' | 'batch100_object' | 'notification' | 'invalid' | 'parse_error' | 'async' | 'batch10000'
 
 interface CaseSpec {
   readonly name: CaseName
@@ -114,9 +114,23 @@ const checkBatch = (n: number) => (out: string | undefined): void => {
   u.forEach((r, i) => checkSuccess(r, i + 1, out))
 }
 
+const checkObjectBatch = (n: number) => (out: string | undefined): void => {
+  const u = parseOut(out)
+  if (!Array.isArray(u) || u.length !== n) return fail(`expected an array of ${n} responses`, out)
+  u.forEach((r, i) => {
+    const result = isRecord(r) ? r['result'] : undefined
+    if (!isRecord(r) || r['jsonrpc'] !== '2.0' || r['id'] !== i + 1 || !isRecord(result) || result['difference'] !== 19 || 'error' in r) {
+      fail(`expected {"jsonrpc":"2.0","result":{"difference":19},"id":${i + 1}}`, out)
+    }
+  })
+}
+
 const cases: ReadonlyArray<CaseSpec> = [
   { name: 'single', input: JSON.stringify(request(1)), items: 1, async: false, check: (out) => checkSuccess(parseOut(out), 1, out) },
   { name: 'batch100', input: batchOf(100), items: 100, async: false, check: checkBatch(100) },
+  // The same batch, with a handler whose result is an object (`{ difference }`), so the result text
+  // goes through JSON.stringify rather than the writer's number shortcut.
+  { name: 'batch100_object', input: batchOf(100, 'subtract_object'), items: 100, async: false, check: checkObjectBatch(100) },
   {
     name: 'notification',
     input: '{"jsonrpc":"2.0","method":"subtract","params":[42,23]}',
@@ -152,6 +166,7 @@ interface FloorRequest {
 const floorMethods = new Map<string, FloorMethod>([
   ['subtract', (params) => (params as [number, number])[0] - (params as [number, number])[1]],
   ['subtract_async', async (params) => (params as [number, number])[0] - (params as [number, number])[1]],
+  ['subtract_object', (params) => ({ difference: (params as [number, number])[0] - (params as [number, number])[1] })],
 ])
 const FLOOR_PARSE_ERROR = '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}'
 const FLOOR_INVALID_REQUEST = '{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request"},"id":null}'
@@ -208,6 +223,7 @@ const floorAsync = async (input: string): Promise<string> => {
 const floorFor: Record<CaseName, (input: string) => unknown> = {
   single: floorSingle,
   batch100: floorBatch,
+  batch100_object: floorBatch,
   notification: floorNotification,
   invalid: floorInvalid,
   parse_error: floorParseError,
@@ -230,6 +246,10 @@ const jaysonServer = new jayson.Server({
   subtract: (args: jayson.RequestParamsLike, callback: jayson.JSONRPCCallbackTypePlain) => {
     const p = args as [number, number]
     callback(null, p[0] - p[1])
+  },
+  subtract_object: (args: jayson.RequestParamsLike, callback: jayson.JSONRPCCallbackTypePlain) => {
+    const p = args as [number, number]
+    callback(null, { difference: p[0] - p[1] })
   },
 })
 
@@ -274,6 +294,7 @@ const jaysonAsync = (input: string): Promise<string | undefined> =>
 
 const jsonrpc2Server = new JSONRPCServer()
 jsonrpc2Server.addMethod('subtract', (params) => (params as [number, number])[0] - (params as [number, number])[1])
+jsonrpc2Server.addMethod('subtract_object', (params) => ({ difference: (params as [number, number])[0] - (params as [number, number])[1] }))
 jsonrpc2Server.addMethod('subtract_async', async (params) => (params as [number, number])[0] - (params as [number, number])[1])
 
 const jsonrpc2 = (input: string): PromiseLike<string | undefined> =>
@@ -290,9 +311,16 @@ const SubtractAsync = Method.make({
   result: t.number,
 })
 
+const SubtractObject = Method.make({
+  name: 'subtract_object',
+  params: t.type({ minuend: t.number, subtrahend: t.number }),
+  result: t.type({ difference: t.number }),
+})
+
 const registry = pipe(
   Registry.empty,
   Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend)),
+  Registry.add(SubtractObject, (p) => E.right({ difference: p.minuend - p.subtrahend })),
   Registry.add(SubtractAsync, async (p) => p.minuend - p.subtrahend),
 )
 // The defaults (limits and the handler timeout included) everywhere, except for the 10,000-element
@@ -521,6 +549,9 @@ const perMillion = (xs: ReadonlyArray<GcCount>, pick: (g: GcCount) => number) =>
 const goals: Partial<Record<CaseName, { readonly text: string; readonly met: (r: number) => boolean }>> = {
   single: { text: '<= 1.15', met: (r) => r <= 1.15 },
   batch100: { text: '<= 1.2', met: (r) => r <= 1.2 },
+  batch100_object: { text: '<= 1.15', met: (r) => r <= 1.15 },
+  notification: { text: '<= 1.2', met: (r) => r <= 1.2 },
+  invalid: { text: '<= 1.2', met: (r) => r <= 1.2 },
   async: { text: '<= 1.5', met: (r) => r <= 1.5 },
 }
 
@@ -585,6 +616,7 @@ log(
   JSON.stringify({
     single: out(ratio('single', 'fp-jsonrpc')),
     batch100: out(ratio('batch100', 'fp-jsonrpc')),
+    batch100_object: out(ratio('batch100_object', 'fp-jsonrpc')),
     notification: out(ratio('notification', 'fp-jsonrpc')),
     invalid: out(ratio('invalid', 'fp-jsonrpc')),
     parse_error: out(ratio('parse_error', 'fp-jsonrpc')),

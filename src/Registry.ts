@@ -41,8 +41,10 @@ export interface Registry<C> {
   /** Whether the dispatcher answers `system.listMethods`, `system.methodHelp` and `system.methodSignature`. */
   readonly introspection: boolean
   /**
-   * The middleware given to {@link use}, first applied first. The methods present at each `use` are
-   * wrapped then; the introspection methods, made by the dispatcher, are wrapped by all of them.
+   * The middleware given to {@link use}, first applied first: what guards the methods the dispatcher
+   * builds itself (introspection, and any later built-in method), through {@link guard}. The methods
+   * present at each `use` are wrapped then. After {@link concat} of two registries that both have
+   * middleware, this holds one middleware that runs both chains (see {@link concat}).
    */
   // Each element's context types differ; they compose in order, which a tuple type cannot follow here.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -109,10 +111,48 @@ export const concat =
   <C>(self: Registry<C>): Registry<C & C2> => {
     let out = self as Registry<C & C2>
     for (const entry of that.entries.values()) out = withEntry(out, entry)
-    // `that`'s methods keep the middleware `that` wrapped them in; the introspection methods take
-    // only this registry's, whose contexts are the ones the dispatcher will pass.
-    return { ...out, introspection: self.introspection || that.introspection, middleware: self.middleware }
+    // Each registry's methods keep the middleware their registry wrapped them in. The built-in
+    // methods answer about both registries' methods, so both chains guard them (see `both`).
+    return { ...out, introspection: self.introspection || that.introspection, middleware: both(self.middleware, that.middleware) }
   }
+
+// A chain of middleware as one function from handler to handler, first applied first.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const applyAll = <C>(middleware: ReadonlyArray<Middleware<any, any>>, handler: Handler.AnyHandler<any>): Handler.AnyHandler<C> =>
+  middleware.reduce((h: Handler.AnyHandler<unknown>, m) => m(h) as Handler.AnyHandler<unknown>, handler)
+
+// The middleware of two registries joined, for the methods that belong to neither: the first chain,
+// then the second, each given the context the dispatcher passes (a context-refining middleware of
+// one chain never sees what the other refined), so a call must pass both.
+const both = (
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  first: ReadonlyArray<Middleware<any, any>>,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  second: ReadonlyArray<Middleware<any, any>>,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): ReadonlyArray<Middleware<any, any>> => {
+  if (second.length === 0) return first
+  if (first.length === 0) return second
+  const joined = (handler: Handler.AnyHandler<unknown>): Handler.AnyHandler<unknown> => {
+    const inner = applyAll<unknown>(second, handler)
+    return (params, context, request, control) =>
+      applyAll<unknown>(first, (p, _refined, r, c) => inner(p, context, r, c))(params, context, request, control)
+  }
+  return [joined as unknown as Middleware<unknown, unknown>]
+}
+
+/**
+ * Guards a method the dispatcher builds itself (an introspection method, say) with the registry's
+ * middleware: the one answer to "which middleware guards a built-in method". Registered methods
+ * were guarded by {@link use} when it was applied.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const guard =
+  <C>(self: Registry<C>) =>
+  (handler: Handler.AnyHandler<unknown>): Handler.AnyHandler<C> =>
+    applyAll<C>(self.middleware, handler)
 
 /**
  * Wraps every handler of the registry with `middleware`, which may change the context type.

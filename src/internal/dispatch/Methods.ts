@@ -1,0 +1,33 @@
+/**
+ * Every method a dispatcher answers, compiled once: the registry's own entries, and the methods the
+ * dispatcher builds itself (the introspection methods when the registry turns them on; a later
+ * built-in such as `rpc.discover` belongs here too). The built-in methods are guarded with
+ * `Registry.guard`, the registry's one rule for which middleware guards them; the registered ones
+ * were guarded by `Registry.use`.
+ *
+ * @internal
+ */
+import * as Introspection from '../../Introspection.js'
+import type { Entry, Registry } from '../../Registry.js'
+import * as Registry_ from '../../Registry.js'
+import { type Compiled, compile } from './Call.js'
+
+/** The built-in methods of `registry`, unguarded. */
+export const builtIns = <C>(registry: Registry<C>): ReadonlyArray<Entry<unknown>> =>
+  registry.introspection ? (Introspection.entriesFor(registry) as ReadonlyArray<Entry<unknown>>) : []
+
+/**
+ * The methods by name, compiled; throws a `TypeError` when a built-in method's name is registered
+ * already.
+ */
+export const compileAll = <C>(registry: Registry<C>): ReadonlyMap<string, Compiled<C>> => {
+  const methods = new Map<string, Compiled<C>>()
+  for (const [name, entry] of registry.entries) methods.set(name, compile(entry.method, entry.handler))
+  const guard = Registry_.guard(registry)
+  for (const entry of builtIns(registry)) {
+    const name = entry.method.name
+    if (methods.has(name)) throw new TypeError(`method ${name} is registered already`)
+    methods.set(name, compile(entry.method, guard(entry.handler)))
+  }
+  return methods
+}

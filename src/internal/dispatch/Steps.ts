@@ -1,0 +1,108 @@
+/**
+ * The steps of the pipeline before the call, as `Either`s joined by {@link chain}:
+ *
+ * ```
+ * validate the request -> look up the method -> validate params
+ *   (Invalid Request)     (Method not found)    (Invalid params)
+ * ```
+ *
+ * Each step is made once, when the dispatcher is made, from what it needs; then it is a plain
+ * function of the value before it.
+ *
+ * @internal
+ */
+import type { Either } from 'fp-ts/lib/Either.js'
+import type * as t from 'io-ts'
+import type * as Params from '../../Params.js'
+import * as RpcError from '../../RpcError.js'
+import * as RpcRequest from '../../RpcRequest.js'
+import * as RpcResponse from '../../RpcResponse.js'
+import { hasOwn } from '../object.js'
+import { Call, type Compiled, type Rejection } from './Call.js'
+import { type Limits, paramsTooDeep } from './Limits.js'
+import { INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND } from './Errors.js'
+
+/** `Either.right`, without fp-ts's module indirection. */
+export const right = <A>(a: A): Either<never, A> => ({ _tag: 'Right', right: a })
+
+/** `Either.left`, without fp-ts's module indirection. */
+export const left = <E>(e: E): Either<E, never> => ({ _tag: 'Left', left: e })
+
+/**
+ * `Either.chain`, curried once when the pipeline is built and then called with no overhead: the same
+ * function as fp-ts's on the same values, without the `dual()` dispatch that costs fp-ts's 0.2-0.8 us
+ * on every call (measured in bench/), which is more than the rest of a request.
+ */
+export const chain =
+  <E, A, B>(f: (a: A) => Either<E, B>) =>
+  (ma: Either<E, A>): Either<E, B> =>
+    ma._tag === 'Left' ? ma : f(ma.right)
+
+
+const invalidRequest = (u: unknown): Either<Rejection, never> => left({ id: RpcRequest.detectId(u), error: INVALID_REQUEST })
+
+/**
+ * Checks the envelope: {@link RpcRequest.isRpcRequest}, or `validator` when one is given. A message
+ * that fails is answered Invalid Request, with its id when it has a valid one.
+ */
+export const validateRequest = (
+  validator: t.Decoder<unknown, RpcRequest.RpcRequest> | undefined,
+): ((u: unknown) => Either<Rejection, RpcRequest.RpcRequest>) =>
+  validator === undefined
+    ? (u) => (RpcRequest.isRpcRequest(u) ? right(u) : invalidRequest(u))
+    : (u) => {
+        const decoded = validator.decode(u)
+        return decoded._tag === 'Right' ? decoded : invalidRequest(u)
+      }
+
+/**
+ * Finds the method by its own name in `methods`; Method not found otherwise. What it finds is the
+ * call, made here (its params still undecoded): one object on its way through, not two.
+ */
+export const lookupMethod =
+  <C>(methods: ReadonlyMap<string, Compiled<C>>) =>
+  (request: RpcRequest.RpcRequest): Either<Rejection, Call<C>> => {
+    const id = hasOwn(request, 'id') ? (request as RpcRequest.Request).id : undefined
+    const entry = methods.get(request.method)
+    return entry === undefined ? left({ id, error: METHOD_NOT_FOUND }) : right(new Call(request, id, entry, undefined))
+  }
+
+/**
+ * Decodes the params with the method's decoder, after refusing params deeper than the limit (so the
+ * codec never meets them). Either failure answers Invalid params; `report` renders the codec's issues.
+ */
+export const validateParams =
+  (limits: Limits, report: (issues: ReadonlyArray<Params.ParamIssue>) => unknown) =>
+  <C>(call: Call<C>): Either<Rejection, Call<C>> => {
+    const params = call.request.params
+    if (paramsTooDeep(params, limits)) return left({ id: call.id, error: limits.tooDeep })
+    const decoded = call.entry.decodeParams(params)
+    if (decoded._tag === 'Left') return left({ id: call.id, error: RpcError.invalidParams(report(decoded.left)) })
+    call.params = decoded.right
+    return right(call)
+  }
+
+
+/**
+ * The steps before the call, made total: only user code can throw there (a custom validator, a
+ * params codec, the params reporter), and what it throws is reported and answered Internal error
+ * (nothing for a notification).
+ */
+export const guarded =
+  <A>(
+    prepare: (u: unknown) => Either<Rejection, A>,
+    onDefect: (cause: unknown, request: RpcRequest.RpcRequest | undefined) => void,
+  ): ((u: unknown) => Either<Rejection, A>) =>
+  (u) => {
+    try {
+      return prepare(u)
+    } catch (e) {
+      const request = RpcRequest.isRpcRequest(u) ? u : undefined
+      onDefect(e, request)
+      return left({ id: request !== undefined && RpcRequest.isNotification(request) ? undefined : RpcRequest.detectId(u), error: INTERNAL_ERROR })
+    }
+  }
+
+/** The answer to a rejection: its error, or nothing for a notification. */
+export const reject = (rejection: Rejection): RpcResponse.RpcResponse | undefined =>
+  rejection.id === undefined ? undefined : RpcResponse.failure(rejection.error, rejection.id)

@@ -1,0 +1,38 @@
+/**
+ * The deadline of asynchronous calls. Every call has the same timeout, so deadlines come in the
+ * order calls start: one queue and one timer (see internal/Deadlines). A call past its time is
+ * answered with the timeout error, its signal aborts, and whatever its handler answers later is
+ * dropped: one answer per id, never a second.
+ *
+ * @internal
+ */
+import * as RpcResponse from '../../RpcResponse.js'
+import * as Deadlines from '../Deadlines.js'
+import { MAX_TIMER_MS } from '../timers.js'
+import type { Call, Item } from './Call.js'
+import type { Limits } from './Limits.js'
+
+const unbounded = <C>(work: Promise<Item>, _call: Call<C>): Promise<Item> => work
+
+/**
+ * Makes the deadline step for `limits.timeoutMs` (a timeout beyond what a timer can hold is none):
+ * the answer of `work`, or the timeout error once the call is past its time.
+ */
+export const make = <C>(limits: Pick<Limits, 'timeoutMs' | 'timeoutError'>): ((work: Promise<Item>, call: Call<C>) => Promise<Item>) => {
+  if (limits.timeoutMs > MAX_TIMER_MS) return unbounded
+  const { timeoutError } = limits
+  const deadlines = Deadlines.make<Call<C>>(limits.timeoutMs, (call) => {
+    call.controller?.abort(new Error('the call timed out'))
+    ;(call.settle as (item: Item) => void)(call.id === undefined ? undefined : RpcResponse.failure(timeoutError, call.id))
+  })
+  return (work, call) =>
+    new Promise<Item>((resolve) => {
+      call.settle = resolve
+      deadlines.add(call)
+      work.then((item) => {
+        if (!call.timed) return // timed out: this late answer is dropped
+        deadlines.done(call)
+        resolve(item)
+      })
+    })
+}
