@@ -101,29 +101,35 @@ const checkSuccess = (u: unknown, id: number, raw: string | undefined): void => 
   }
 }
 
-const checkError = (code: number) => (out: string | undefined): void => {
-  const u = parseOut(out)
-  if (!isRecord(u) || u['jsonrpc'] !== '2.0' || u['id'] !== null || 'result' in u) fail(`expected an error response with id null`, out)
-  const error = (u as Record<string, unknown>)['error']
-  if (!isRecord(error) || error['code'] !== code || typeof error['message'] !== 'string') fail(`expected error code ${code}`, out)
-}
+const checkError =
+  (code: number) =>
+  (out: string | undefined): void => {
+    const u = parseOut(out)
+    if (!isRecord(u) || u['jsonrpc'] !== '2.0' || u['id'] !== null || 'result' in u) fail(`expected an error response with id null`, out)
+    const error = (u as Record<string, unknown>)['error']
+    if (!isRecord(error) || error['code'] !== code || typeof error['message'] !== 'string') fail(`expected error code ${code}`, out)
+  }
 
-const checkBatch = (n: number) => (out: string | undefined): void => {
-  const u = parseOut(out)
-  if (!Array.isArray(u) || u.length !== n) return fail(`expected an array of ${n} responses`, out)
-  u.forEach((r, i) => checkSuccess(r, i + 1, out))
-}
+const checkBatch =
+  (n: number) =>
+  (out: string | undefined): void => {
+    const u = parseOut(out)
+    if (!Array.isArray(u) || u.length !== n) return fail(`expected an array of ${n} responses`, out)
+    u.forEach((r, i) => checkSuccess(r, i + 1, out))
+  }
 
-const checkObjectBatch = (n: number) => (out: string | undefined): void => {
-  const u = parseOut(out)
-  if (!Array.isArray(u) || u.length !== n) return fail(`expected an array of ${n} responses`, out)
-  u.forEach((r, i) => {
-    const result = isRecord(r) ? r['result'] : undefined
-    if (!isRecord(r) || r['jsonrpc'] !== '2.0' || r['id'] !== i + 1 || !isRecord(result) || result['difference'] !== 19 || 'error' in r) {
-      fail(`expected {"jsonrpc":"2.0","result":{"difference":19},"id":${i + 1}}`, out)
-    }
-  })
-}
+const checkObjectBatch =
+  (n: number) =>
+  (out: string | undefined): void => {
+    const u = parseOut(out)
+    if (!Array.isArray(u) || u.length !== n) return fail(`expected an array of ${n} responses`, out)
+    u.forEach((r, i) => {
+      const result = isRecord(r) ? r['result'] : undefined
+      if (!isRecord(r) || r['jsonrpc'] !== '2.0' || r['id'] !== i + 1 || !isRecord(result) || result['difference'] !== 19 || 'error' in r) {
+        fail(`expected {"jsonrpc":"2.0","result":{"difference":19},"id":${i + 1}}`, out)
+      }
+    })
+  }
 
 const cases: ReadonlyArray<CaseSpec> = [
   { name: 'single', input: JSON.stringify(request(1)), items: 1, async: false, check: (out) => checkSuccess(parseOut(out), 1, out) },
@@ -297,8 +303,7 @@ jsonrpc2Server.addMethod('subtract', (params) => (params as [number, number])[0]
 jsonrpc2Server.addMethod('subtract_object', (params) => ({ difference: (params as [number, number])[0] - (params as [number, number])[1] }))
 jsonrpc2Server.addMethod('subtract_async', async (params) => (params as [number, number])[0] - (params as [number, number])[1])
 
-const jsonrpc2 = (input: string): PromiseLike<string | undefined> =>
-  jsonrpc2Server.receiveJSON(input).then((r) => (r === null ? undefined : JSON.stringify(r)))
+const jsonrpc2 = (input: string): PromiseLike<string | undefined> => jsonrpc2Server.receiveJSON(input).then((r) => (r === null ? undefined : JSON.stringify(r)))
 
 // -------------------------------------------------------------------------------------
 // contestant 4: fp-jsonrpc

@@ -161,7 +161,12 @@ const serveContestant = async (name: Name): Promise<void> => {
     const built = new URL('../dist/esm/', import.meta.url)
     const Lib = (await import(new URL('index.js', built).href)) as typeof import('../src/index.js')
     const Http = (await import(new URL('http/index.js', built).href)) as typeof import('../src/http/index.js')
-    const dispatcher = Lib.Dispatch.make(pipe(Lib.Registry.empty, Lib.Registry.add(Subtract, ({ minuend, subtrahend }) => E.right(minuend - subtrahend))))
+    const dispatcher = Lib.Dispatch.make(
+      pipe(
+        Lib.Registry.empty,
+        Lib.Registry.add(Subtract, ({ minuend, subtrahend }) => E.right(minuend - subtrahend)),
+      ),
+    )
     const started = await Http.serve({ dispatcher })()
     if (E.isLeft(started)) throw new Error(`serve could not listen: ${String(started.left.cause)}`)
     port = started.right.address.port

@@ -136,7 +136,12 @@ const freshId = (prefix: string): string => `${prefix}${(++nextId).toString(36)}
 
 const int = (n: number): number => Math.floor(Math.random() * n)
 
-type Element = { readonly value: string; readonly id?: string; readonly want?: { readonly result: unknown } | { readonly code: number }; readonly nullAnswer?: boolean }
+type Element = {
+  readonly value: string
+  readonly id?: string
+  readonly want?: { readonly result: unknown } | { readonly code: number }
+  readonly nullAnswer?: boolean
+}
 
 // One element of a message: a request, a notification, or something the server must refuse.
 const element = (prefix: string, allowSlow: boolean): Element => {
@@ -190,7 +195,8 @@ const single = (el: Element): Message => ({
 /** A message of the mix: mostly single requests, some malformed JSON, some batches. */
 const message = (prefix: string): Message => {
   const r = int(20)
-  if (r === 0) return { text: `{"jsonrpc":"2.0","method":"subtract","params":[1,2],"id":"${freshId(prefix)}"`, expect: { byId: new Map(), nulls: 1, answered: true } }
+  if (r === 0)
+    return { text: `{"jsonrpc":"2.0","method":"subtract","params":[1,2],"id":"${freshId(prefix)}"`, expect: { byId: new Map(), nulls: 1, answered: true } }
   if (r <= 3) {
     const els = Array.from({ length: 2 + int(9) }, () => element(prefix, true))
     const byId = new Map<string, { result: unknown } | { code: number }>()
@@ -230,7 +236,11 @@ const countCode = (code: number): void => {
 
 // Judges the answer (parsed) to one message against what it expected; for WebSocket answers come one
 // by one, so the judging is split: `judgeOne` per response object.
-const judgeOne = (r: { readonly id?: unknown; readonly result?: unknown; readonly error?: { readonly code?: unknown } }, byId: ReadonlyMap<string, unknown>, seen: Set<string>): void => {
+const judgeOne = (
+  r: { readonly id?: unknown; readonly result?: unknown; readonly error?: { readonly code?: unknown } },
+  byId: ReadonlyMap<string, unknown>,
+  seen: Set<string>,
+): void => {
   if (r.error !== undefined) countCode(Number(r.error.code))
   if (r.id === null) {
     tally.nullsReceived++
@@ -266,7 +276,12 @@ const httpExchange = async (url: string, m: Message): Promise<void> => {
   let status: number
   let body: string
   try {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: m.text, signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) })
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: m.text,
+      signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS),
+    })
     status = res.status
     body = await res.text()
   } catch {
@@ -411,11 +426,14 @@ const main = async (): Promise<void> => {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   // A watchdog: whatever happens, the run ends.
-  const watchdog = setTimeout(() => {
-    console.error('soak: watchdog fired, the run took far too long')
-    child.kill('SIGKILL')
-    process.exit(2)
-  }, (seconds + 90) * 1000)
+  const watchdog = setTimeout(
+    () => {
+      console.error('soak: watchdog fired, the run took far too long')
+      child.kill('SIGKILL')
+      process.exit(2)
+    },
+    (seconds + 90) * 1000,
+  )
   watchdog.unref()
 
   const fromChild = (type: ToParent['type']): Promise<ToParent> =>
@@ -432,7 +450,9 @@ const main = async (): Promise<void> => {
   const ready = (await fromChild('ready')) as Extract<ToParent, { type: 'ready' }>
   const url = ready.url
   const wsUrl = `${url.replace(/^http/, 'ws').replace(/\/$/, '')}/ws`
-  console.log(`soak: server pid ${child.pid} at ${url} and ${wsUrl}; ${seconds} s, ${httpWorkers} HTTP workers, ${wsConnections} WebSocket connections x ${wsWorkers} workers`)
+  console.log(
+    `soak: server pid ${child.pid} at ${url} and ${wsUrl}; ${seconds} s, ${httpWorkers} HTTP workers, ${wsConnections} WebSocket connections x ${wsWorkers} workers`,
+  )
 
   const rssSamples: Array<{ readonly at: number; readonly rss: number; readonly heapUsed: number }> = []
   const began = Date.now()
@@ -453,7 +473,9 @@ const main = async (): Promise<void> => {
   const going = (): boolean => Date.now() < deadline && tally.sent < maxMessages
   const progress = setInterval(() => {
     const last = rssSamples[rssSamples.length - 1]
-    console.log(`soak: ${Math.round((Date.now() - began) / 1000)} s, ${tally.sent} messages, ${tally.answered} ids answered, ${tally.lost} lost, server RSS ${last === undefined ? '?' : mib(last.rss)} MiB`)
+    console.log(
+      `soak: ${Math.round((Date.now() - began) / 1000)} s, ${tally.sent} messages, ${tally.answered} ids answered, ${tally.lost} lost, server RSS ${last === undefined ? '?' : mib(last.rss)} MiB`,
+    )
   }, 10_000)
 
   await Promise.all([
@@ -477,7 +499,10 @@ const main = async (): Promise<void> => {
   const slow = (prefix: string): Message => {
     const id = freshId(prefix)
     const ms = 300 + int(300)
-    return { text: JSON.stringify({ jsonrpc: '2.0', method: 'sleep', params: { ms }, id }), expect: { byId: new Map([[id, { result: ms }]]), nulls: 0, answered: true } }
+    return {
+      text: JSON.stringify({ jsonrpc: '2.0', method: 'sleep', params: { ms }, id }),
+      expect: { byId: new Map([[id, { result: ms }]]), nulls: 0, answered: true },
+    }
   }
   const lostBefore = tally.lost
   const lostHttpBefore = tally.lostHttp
@@ -492,7 +517,7 @@ const main = async (): Promise<void> => {
   const inFlightWs = sockets.length * perWsConnection
   // SIGTERM once the server runs every one of them (it counts its sleeping handlers), or after 3 s.
   let inServer = 0
-  for (const until = Date.now() + 3_000; Date.now() < until; ) {
+  for (const until = Date.now() + 3_000; Date.now() < until;) {
     inServer = (await ask()).sleeping
     if (inServer >= inFlightHttp + inFlightWs) break
     await new Promise((resolve) => setTimeout(resolve, 5))
@@ -503,7 +528,12 @@ const main = async (): Promise<void> => {
   child.kill('SIGTERM')
   await Promise.all(calls)
   const settledMs = Date.now() - signalled
-  const closeMs = ((await Promise.race([closed, new Promise<ToParent>((resolve) => setTimeout(() => resolve({ type: 'closed', ms: -1 }), 35_000))])) as Extract<ToParent, { type: 'closed' }>).ms
+  const closeMs = (
+    (await Promise.race([closed, new Promise<ToParent>((resolve) => setTimeout(() => resolve({ type: 'closed', ms: -1 }), 35_000))])) as Extract<
+      ToParent,
+      { type: 'closed' }
+    >
+  ).ms
   const exitCode = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('did not exit'), 5_000))])
   if (exitCode === 'did not exit') child.kill('SIGKILL')
   await Promise.all(sockets.map((s) => s.close()))
@@ -553,7 +583,15 @@ const main = async (): Promise<void> => {
     errorsByCode: traffic.errorsByCode,
     httpStatus: traffic.httpStatus,
     transportErrors: traffic.transportErrors,
-    rssMiB: { baseline: mib(rssSamples[0]?.rss ?? 0), start: mib(rssStart), startAt: start?.at, end: mib(rssEnd), max: mib(rssMax), endOverStart: ratio, samples: rssSamples.length },
+    rssMiB: {
+      baseline: mib(rssSamples[0]?.rss ?? 0),
+      start: mib(rssStart),
+      startAt: start?.at,
+      end: mib(rssEnd),
+      max: mib(rssMax),
+      endOverStart: ratio,
+      samples: rssSamples.length,
+    },
     shutdown,
     checks,
     ok: Object.values(checks).every(Boolean),

@@ -261,7 +261,12 @@ const loadFp = async (): Promise<Fp> => {
 
 const makeFpParts = ({ Lib }: Fp) => {
   const Add = Lib.Method.make({ name: 'add', params: t.type({ a: t.number, b: t.number }), result: t.number })
-  const dispatcher = Lib.Dispatch.make(pipe(Lib.Registry.empty, Lib.Registry.add(Add, ({ a, b }) => E.right(a + b))))
+  const dispatcher = Lib.Dispatch.make(
+    pipe(
+      Lib.Registry.empty,
+      Lib.Registry.add(Add, ({ a, b }) => E.right(a + b)),
+    ),
+  )
   type FpClient = import('../src/index.js').Client.Client<unknown>
   const callWith =
     (client: FpClient) =>
@@ -735,7 +740,13 @@ const tcpSpecs = (fp: Fp): ReadonlyArray<Spec> => {
       make: async () => {
         const server = await fpTcpServer(fp, dispatcher, 'ndjson')
         const client = await floorNdjsonClient(server.port)
-        return { key: 'tcp_ndjson_server_only', floor: ndjson, call: client.call, sum: identity, close: async () => (await client.close(), await server.close()) }
+        return {
+          key: 'tcp_ndjson_server_only',
+          floor: ndjson,
+          call: client.call,
+          sum: identity,
+          close: async () => (await client.close(), await server.close()),
+        }
       },
     },
     {
@@ -744,7 +755,13 @@ const tcpSpecs = (fp: Fp): ReadonlyArray<Spec> => {
       make: async () => {
         const server = await floorNdjsonServer()
         const client = await fpTcpClient(fp, server.port, 'ndjson')
-        return { key: 'tcp_ndjson_client_only', floor: ndjson, call: callWith(client.client), sum, close: async () => (await client.close(), await server.close()) }
+        return {
+          key: 'tcp_ndjson_client_only',
+          floor: ndjson,
+          call: callWith(client.client),
+          sum,
+          close: async () => (await client.close(), await server.close()),
+        }
       },
     },
     {

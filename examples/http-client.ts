@@ -13,11 +13,10 @@ import { Divide, Log, Sleep, Subtract, WhoAmI } from './http-contract.js'
 const url = process.argv[2] ?? 'http://127.0.0.1:8080/rpc'
 const client = Client.make(transport({ url, headers: { 'x-user': 'ada' }, timeoutMs: 5000 }))
 
-const explain = (e: ClientError.ClientError<unknown, HttpError>): string =>
-  e._tag === 'TransportError' ? formatError(e.error) : ClientError.format(e)
+const explain = (e: ClientError.ClientError<unknown, HttpError>): string => (e._tag === 'TransportError' ? formatError(e.error) : ClientError.format(e))
 
 const show = <A>(label: string, answer: E.Either<ClientError.ClientError<unknown, HttpError>, A>): void =>
-  console.log(`${label} -> ${E.isRight(answer) ? answer.right === undefined ? 'ok' : JSON.stringify(answer.right) : explain(answer.left)}`)
+  console.log(`${label} -> ${E.isRight(answer) ? (answer.right === undefined ? 'ok' : JSON.stringify(answer.right)) : explain(answer.left)}`)
 
 show('subtract 42 - 23', await pipe(client, Client.call(Subtract, { minuend: 42, subtrahend: 23 }))())
 show('whoami', await pipe(client, Client.call(WhoAmI))())
@@ -33,7 +32,11 @@ show('log', await pipe(client, Client.notify(Log, { line: 'hello from the client
 // One HTTP request for three entries; each gets its own answer.
 const batch = await pipe(
   client,
-  Client.batch(Client.call(Subtract, { minuend: 5, subtrahend: 3 }), Client.call(Divide, { dividend: 9, divisor: 3 }), Client.notify(Log, { line: 'in a batch' })),
+  Client.batch(
+    Client.call(Subtract, { minuend: 5, subtrahend: 3 }),
+    Client.call(Divide, { dividend: 9, divisor: 3 }),
+    Client.notify(Log, { line: 'in a batch' }),
+  ),
 )()
 if (E.isRight(batch)) {
   const [difference, quotient, logged] = batch.right

@@ -19,7 +19,12 @@ const server = fileURLToPath(new URL('./stream-stdio-server.ts', import.meta.url
 // Run the child with this process's Node flags: under tsx, they carry its TypeScript loader.
 const started = await spawn(process.execPath, [...process.execArgv, server], {
   framing: Framing.contentLength,
-  dispatcher: Dispatch.make(pipe(Registry.empty, Registry.add(Name, () => E.right('Grace')))),
+  dispatcher: Dispatch.make(
+    pipe(
+      Registry.empty,
+      Registry.add(Name, () => E.right('Grace')),
+    ),
+  ),
 })()
 if (E.isLeft(started)) {
   console.error('cannot start the server:', started.left.cause)

@@ -18,7 +18,12 @@ import { Subtract } from './stream-contract.js'
 const DURATION_MS = Number(process.env['DURATION_MS'] ?? 2000)
 const IN_FLIGHT = 100
 
-const dispatcher = Dispatch.make(pipe(Registry.empty, Registry.add(Subtract, ({ minuend, subtrahend }) => E.right(minuend - subtrahend))))
+const dispatcher = Dispatch.make(
+  pipe(
+    Registry.empty,
+    Registry.add(Subtract, ({ minuend, subtrahend }) => E.right(minuend - subtrahend)),
+  ),
+)
 
 /** Runs `once` for `ms`, `inFlight` at a time; gives the calls per second. */
 const measure = async (ms: number, inFlight: number, once: () => Promise<void>): Promise<number> => {
@@ -61,7 +66,10 @@ const row = (name: string, perSecond: number): void => {
 const request = '{"jsonrpc":"2.0","method":"subtract","params":{"minuend":42,"subtrahend":23},"id":1}'
 if (dispatcher.dispatch(request) !== '{"jsonrpc":"2.0","result":19,"id":1}') throw new Error('unexpected dispatch answer')
 measureSync(DURATION_MS / 4, () => void dispatcher.dispatch(request))
-row('dispatcher.dispatch (direct, synchronous)', measureSync(DURATION_MS, () => void dispatcher.dispatch(request)))
+row(
+  'dispatcher.dispatch (direct, synchronous)',
+  measureSync(DURATION_MS, () => void dispatcher.dispatch(request)),
+)
 
 // 2. A typed client over the in-memory transport: the client's cost, no bytes.
 const inMemory = Client.make(InMemory.fromDispatcher(dispatcher))

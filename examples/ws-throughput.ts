@@ -22,7 +22,12 @@ const calls = Number(process.argv[2] ?? 50_000)
 const inFlight = 100
 
 const Add = Method.make({ name: 'add', params: t.type({ a: t.number, b: t.number }), result: t.number })
-const dispatcher = Dispatch.make(pipe(Registry.empty, Registry.add(Add, ({ a, b }) => E.right(a + b))))
+const dispatcher = Dispatch.make(
+  pipe(
+    Registry.empty,
+    Registry.add(Add, ({ a, b }) => E.right(a + b)),
+  ),
+)
 
 /** Runs `one(i)` for i in [0, n) with `inFlight` of them at a time; gives calls per second. */
 const measure = async (n: number, one: (i: number) => Promise<boolean>): Promise<number> => {

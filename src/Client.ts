@@ -143,9 +143,7 @@ export type CallOptions = TransportCallOptions
  * @category model
  * @since 0.1.0
  */
-export type CallArgs<P> = {} extends P
-  ? [params?: P | undefined, options?: CallOptions]
-  : [params: P, options?: CallOptions]
+export type CallArgs<P> = {} extends P ? [params?: P | undefined, options?: CallOptions] : [params: P, options?: CallOptions]
 
 /**
  * How the responses to a batch matched the ids sent (see {@link matchResponses}).
@@ -155,9 +153,7 @@ export type CallArgs<P> = {} extends P
  */
 export interface Matched {
   /** One per sent id, in the same order: the one response carrying that id, or why there is none. */
-  readonly responses: ReadonlyArray<
-    Either<ClientError.InvalidResponse | ClientError.MissingResponse | ClientError.DuplicateResponse, RpcResponse.RpcResponse>
-  >
+  readonly responses: ReadonlyArray<Either<ClientError.InvalidResponse | ClientError.MissingResponse | ClientError.DuplicateResponse, RpcResponse.RpcResponse>>
   /** The sent ids that no response carries. */
   readonly missing: ReadonlyArray<Id.Id>
   /** The sent ids that more than one response carries. */
@@ -246,8 +242,10 @@ export function call(method: Method.AnyMethod, params?: unknown, options?: CallO
   // (1,740 -> 1,620 bytes), Client.call and one run over a transport answering a fixed text.
   const { read, head } = contractOf(method)
   const write = (id: Id.Id): Either<ClientError.EncodeError, string> => writeRequest(method, head, params, id)
-  const run = <TErr>(client: Client<TErr>): TaskEither<ClientError.ClientError<unknown, TErr>, unknown> =>
-    () => runCall(client, write, options, read)
+  const run =
+    <TErr>(client: Client<TErr>): TaskEither<ClientError.ClientError<unknown, TErr>, unknown> =>
+    () =>
+      runCall(client, write, options, read)
   run._tag = 'Call' as const
   run.method = method.name
   run.write = write
@@ -440,9 +438,7 @@ const wireParams = (method: Method.AnyMethod, params: unknown): RpcRequest.Param
 }
 
 const reportResult = (errors: t.Errors): ReadonlyArray<string> =>
-  Params.issuesOf(errors, undefined, false).map((issue) =>
-    ParamReporter.formatIssue({ ...issue, path: ['result', ...issue.path.slice(1)] }),
-  )
+  Params.issuesOf(errors, undefined, false).map((issue) => ParamReporter.formatIssue({ ...issue, path: ['result', ...issue.path.slice(1)] }))
 
 type Read = (response: RpcResponse.RpcResponse) => Either<ClientError.ClientError<unknown, never>, unknown>
 
@@ -590,8 +586,7 @@ const stringify = (u: unknown): string => {
   }
 }
 
-const readableId = (u: unknown): Either<void, Id.Id> =>
-  isRecord(u) && hasOwn.call(u, 'id') && Id.isId(u['id']) ? E.right(u['id']) : E.left(undefined)
+const readableId = (u: unknown): Either<void, Id.Id> => (isRecord(u) && hasOwn.call(u, 'id') && Id.isId(u['id']) ? E.right(u['id']) : E.left(undefined))
 
 const everyId = (ids: ReadonlyArray<Id.Id>, answer: (id: Id.Id) => Answer, whole: Whole): Analysis => {
   const responses = ids.map(answer)

@@ -130,14 +130,7 @@ export interface ResultDecodeError {
  * @since 0.1.0
  */
 export type ClientError<E = never, TErr = unknown> =
-  | TransportError<TErr>
-  | EncodeError
-  | InvalidResponse
-  | MissingResponse
-  | DuplicateResponse
-  | RpcError
-  | ApplicationError<E>
-  | ResultDecodeError
+  TransportError<TErr> | EncodeError | InvalidResponse | MissingResponse | DuplicateResponse | RpcError | ApplicationError<E> | ResultDecodeError
 
 /**
  * How many characters of an offending body {@link InvalidResponse} keeps.

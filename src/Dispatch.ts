@@ -162,10 +162,7 @@ export interface Dispatcher<B> {
   /** The same, as a `Task`, for FP code that composes tasks. */
   readonly dispatchTask: (input: string, ...context: ContextArg<B>) => Task<string | undefined>
   /** The responses as tagged values: `Right` for a success, `Left` for an error. */
-  readonly dispatchToResponse: (
-    input: string,
-    ...context: ContextArg<B>
-  ) => Awaitable<Reply<Either<RpcResponse.Failure, RpcResponse.Success>>>
+  readonly dispatchToResponse: (input: string, ...context: ContextArg<B>) => Awaitable<Reply<Either<RpcResponse.Failure, RpcResponse.Success>>>
   /** The responses as plain JSON values, ready for a serializer of the caller's. */
   readonly dispatchToSerializable: (input: string, ...context: ContextArg<B>) => Awaitable<Reply<RpcResponse.RpcResponse>>
 }
@@ -215,7 +212,10 @@ export const chain: <E, A, B>(f: (a: A) => Either<E, B>) => (ma: Either<E, A>) =
  */
 export function make<C>(registry: Registry<C>, options?: Options): Dispatcher<C>
 export function make<C, B>(registry: Registry<C>, options: OptionsWithContext<C, B>): Dispatcher<B>
-export function make<C, B>(registry: Registry<C>, options: Options & { readonly context?: (request: RpcRequest.RpcRequest, base: B) => C } = {}): Dispatcher<B> {
+export function make<C, B>(
+  registry: Registry<C>,
+  options: Options & { readonly context?: (request: RpcRequest.RpcRequest, base: B) => C } = {},
+): Dispatcher<B> {
   // --- what the dispatcher is made of, prepared once --------------------------------------------
 
   const methods = Methods.compileAll(registry) // every method, built-ins included, each guarded by its middleware

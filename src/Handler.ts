@@ -115,8 +115,7 @@ export const isEither = (u: unknown): u is Either<unknown, unknown> => {
  * @category refinements
  * @since 0.1.0
  */
-export const isThenable = (u: unknown): u is PromiseLike<unknown> =>
-  typeof u === 'object' && u !== null && typeof (u as { then?: unknown }).then === 'function'
+export const isThenable = (u: unknown): u is PromiseLike<unknown> => typeof u === 'object' && u !== null && typeof (u as { then?: unknown }).then === 'function'
 
 /**
  * Calls `settled(ok)` once the result is known (`ok` is false for a `Left`, a throw or a

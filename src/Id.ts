@@ -35,9 +35,7 @@ export type Id = string | number | null
  * @since 0.1.0
  */
 export const isId = (u: unknown): u is Id =>
-  typeof u === 'string' ||
-  u === null ||
-  (typeof u === 'number' && u <= Number.MAX_SAFE_INTEGER && u >= -Number.MAX_SAFE_INTEGER)
+  typeof u === 'string' || u === null || (typeof u === 'number' && u <= Number.MAX_SAFE_INTEGER && u >= -Number.MAX_SAFE_INTEGER)
 
 // NaN fails both comparisons above and the infinities fail one, so no separate isFinite check.
 
@@ -97,18 +95,20 @@ const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'
  * @category constructors
  * @since 0.1.0
  */
-export const makeRandom = (length = 8): IO<string> => () => {
-  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(length))
-  let out = ''
-  // 252 is the largest multiple of 36 below 256: rejecting bytes above it keeps every character
-  // equally likely.
-  for (let i = 0; i < length; i++) {
-    let b = bytes[i] as number
-    while (b >= 252) b = globalThis.crypto.getRandomValues(new Uint8Array(1))[0] as number
-    out += alphabet[b % 36]
+export const makeRandom =
+  (length = 8): IO<string> =>
+  () => {
+    const bytes = globalThis.crypto.getRandomValues(new Uint8Array(length))
+    let out = ''
+    // 252 is the largest multiple of 36 below 256: rejecting bytes above it keeps every character
+    // equally likely.
+    for (let i = 0; i < length; i++) {
+      let b = bytes[i] as number
+      while (b >= 252) b = globalThis.crypto.getRandomValues(new Uint8Array(1))[0] as number
+      out += alphabet[b % 36]
+    }
+    return out
   }
-  return out
-}
 
 /**
  * Version 4 UUIDs from the platform's `crypto.randomUUID`.

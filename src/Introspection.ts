@@ -49,8 +49,7 @@ export const MethodSignature = Method.make({
  */
 export const signatureOf = (method: Method.AnyMethod): ReadonlyArray<ReadonlyArray<string>> => {
   const props = Method.propsOf(method.params) ?? {}
-  const params =
-    method.paramOrder === undefined ? [method.params.name] : method.paramOrder.map((name) => props[name]?.name ?? 'unknown')
+  const params = method.paramOrder === undefined ? [method.params.name] : method.paramOrder.map((name) => props[name]?.name ?? 'unknown')
   return [[method.result.name, ...params]]
 }
 

@@ -102,10 +102,7 @@ export const timing =
  * @since 0.1.0
  */
 export const logging =
-  (
-    log: (line: string, record: CallRecord | undefined) => void,
-    now: () => number = () => performance.now(),
-  ): Transparent =>
+  (log: (line: string, record: CallRecord | undefined) => void, now: () => number = () => performance.now()): Transparent =>
   (handler) =>
   (params, context, request, control) => {
     const id = idOf(request)

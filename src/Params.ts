@@ -62,8 +62,7 @@ export const decoder = (method: Method.AnyMethod): Decoder => {
     codec.encode === t.identity
       ? (u: unknown, positional: boolean): Either<ReadonlyArray<ParamIssue>, unknown> =>
           codec.is(u) ? { _tag: 'Right', right: u } : fromValidation(codec.decode(u), order, positional)
-      : (u: unknown, positional: boolean): Either<ReadonlyArray<ParamIssue>, unknown> =>
-          fromValidation(codec.decode(u), order, positional)
+      : (u: unknown, positional: boolean): Either<ReadonlyArray<ParamIssue>, unknown> => fromValidation(codec.decode(u), order, positional)
   if (order === undefined) return (params) => validate(params === undefined ? [] : params, false)
   const byName = namer(order)
   return (params) => {
@@ -72,7 +71,14 @@ export const decoder = (method: Method.AnyMethod): Decoder => {
     if (params.length > order.length) {
       return {
         _tag: 'Left',
-        left: [{ path: ['params'], expected: `at most ${order.length} parameters`, actual: params.length, message: `expected at most ${order.length} parameters, got ${params.length}` }],
+        left: [
+          {
+            path: ['params'],
+            expected: `at most ${order.length} parameters`,
+            actual: params.length,
+            message: `expected at most ${order.length} parameters, got ${params.length}`,
+          },
+        ],
       }
     }
     return validate(params.length === order.length ? byName(params) : nameSome(order, params), true)
@@ -126,11 +132,8 @@ export const namer = (order: ReadonlyArray<string>): Namer => {
 // utils
 // -------------------------------------------------------------------------------------
 
-const fromValidation = (
-  v: t.Validation<unknown>,
-  order: ReadonlyArray<string> | undefined,
-  positional: boolean,
-): Either<ReadonlyArray<ParamIssue>, unknown> => (v._tag === 'Right' ? v : { _tag: 'Left', left: issuesOf(v.left, order, positional) })
+const fromValidation = (v: t.Validation<unknown>, order: ReadonlyArray<string> | undefined, positional: boolean): Either<ReadonlyArray<ParamIssue>, unknown> =>
+  v._tag === 'Right' ? v : { _tag: 'Left', left: issuesOf(v.left, order, positional) }
 
 // Union and intersection members add a context entry keyed by the member's index, which is not a
 // place in the params; such keys are left out of paths.
@@ -147,11 +150,7 @@ const isCombinator = (type: t.Decoder<unknown, unknown>): boolean => {
  * @category utils
  * @since 0.1.0
  */
-export const issuesOf = (
-  errors: t.Errors,
-  order: ReadonlyArray<string> | undefined,
-  positional: boolean,
-): ReadonlyArray<ParamIssue> => {
+export const issuesOf = (errors: t.Errors, order: ReadonlyArray<string> | undefined, positional: boolean): ReadonlyArray<ParamIssue> => {
   const seen = new Set<string>()
   const out: Array<ParamIssue> = []
   for (const error of errors) {

@@ -203,8 +203,7 @@ export const settingsOf = (options: Settings): Settings => {
 
 const noMethods = Dispatch.make(Registry.empty)
 
-const textOf = (answer: Calls.Answer): Either<PeerError, string | undefined> =>
-  answer._tag === 'Left' ? answer : E.right(answer.right?.text)
+const textOf = (answer: Calls.Answer): Either<PeerError, string | undefined> => (answer._tag === 'Left' ? answer : E.right(answer.right?.text))
 
 const atLeast = (name: string, n: number, min: number): number => {
   if (!(n >= min)) throw new RangeError(`${name} must be at least ${min}, got ${n}`)

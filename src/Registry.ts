@@ -135,8 +135,7 @@ const both = (
   if (first.length === 0) return second
   const joined = (handler: Handler.AnyHandler<unknown>): Handler.AnyHandler<unknown> => {
     const inner = applyAll<unknown>(second, handler)
-    return (params, context, request, control) =>
-      applyAll<unknown>(first, (p, _refined, r, c) => inner(p, context, r, c))(params, context, request, control)
+    return (params, context, request, control) => applyAll<unknown>(first, (p, _refined, r, c) => inner(p, context, r, c))(params, context, request, control)
   }
   return [joined as unknown as Middleware<unknown, unknown>]
 }
@@ -192,17 +191,13 @@ export const withIntrospection = <C>(self: Registry<C>): Registry<C> => ({ ...se
  * @category constructors
  * @since 0.1.0
  */
-export const fromFunction = (
-  f: (...args: ReadonlyArray<never>) => unknown,
-  name: string = f.name,
-): Entry<unknown> => {
+export const fromFunction = (f: (...args: ReadonlyArray<never>) => unknown, name: string = f.name): Entry<unknown> => {
   if (typeof f !== 'function') throw new TypeError('fromFunction takes a function')
   if (!name) throw new TypeError('an anonymous function needs a name')
   const required = f.length
   const params = new t.Type<ReadonlyArray<unknown> | Readonly<Record<string, unknown>>>(
     required === 0 ? 'Params' : `Params(at least ${required})`,
-    (u): u is ReadonlyArray<unknown> | Readonly<Record<string, unknown>> =>
-      Array.isArray(u) ? u.length >= required : typeof u === 'object' && u !== null,
+    (u): u is ReadonlyArray<unknown> | Readonly<Record<string, unknown>> => (Array.isArray(u) ? u.length >= required : typeof u === 'object' && u !== null),
     (u, c) =>
       Array.isArray(u)
         ? u.length >= required

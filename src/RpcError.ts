@@ -67,8 +67,7 @@ export const ErrorCode = {
  * @category constructors
  * @since 0.1.0
  */
-export const make = <D = never>(code: number, message: string, data?: D): RpcError<D> =>
-  data === undefined ? { code, message } : { code, message, data }
+export const make = <D = never>(code: number, message: string, data?: D): RpcError<D> => (data === undefined ? { code, message } : { code, message, data })
 
 /**
  * `-32700 Parse error`: the message is not JSON.
@@ -160,10 +159,7 @@ export const serverError = <D = never>(code: number, message: string, data?: D):
  * @since 0.1.0
  */
 export const isRpcError = (u: unknown): u is RpcError =>
-  typeof u === 'object' &&
-  u !== null &&
-  Number.isInteger((u as { code?: unknown }).code) &&
-  typeof (u as { message?: unknown }).message === 'string'
+  typeof u === 'object' && u !== null && Number.isInteger((u as { code?: unknown }).code) && typeof (u as { message?: unknown }).message === 'string'
 
 /**
  * Whether `code` is one the specification reserves (`-32768..-32000`).
@@ -208,8 +204,7 @@ export const typed = <C extends number, D, O>(
   code: C,
   data: t.Type<D, O, unknown>,
   name = `RpcError<${code}>`,
-): t.TypeC<{ code: t.LiteralC<C>; message: t.StringC; data: t.Type<D, O, unknown> }> =>
-  t.type({ code: t.literal(code), message: t.string, data }, name)
+): t.TypeC<{ code: t.LiteralC<C>; message: t.StringC; data: t.Type<D, O, unknown> }> => t.type({ code: t.literal(code), message: t.string, data }, name)
 
 // -------------------------------------------------------------------------------------
 // throwing, for imperative code

@@ -106,7 +106,8 @@ export const validate = (u: unknown): E.Either<string, RpcResponse> => {
 // Which rule `u` breaks, or `undefined` for a well-formed response: the rules of `validate`, once,
 // for it and for `isRpcResponse` (which allocates nothing, on the client's path of every answer).
 const problemOf = (u: unknown): string | undefined => {
-  if (typeof u !== 'object' || u === null || Array.isArray(u)) return `expected a response object, got ${u === null ? 'null' : Array.isArray(u) ? 'an array' : typeof u}`
+  if (typeof u !== 'object' || u === null || Array.isArray(u))
+    return `expected a response object, got ${u === null ? 'null' : Array.isArray(u) ? 'an array' : typeof u}`
   const r = u as { jsonrpc?: unknown; id?: unknown; error?: unknown }
   if (r.jsonrpc !== '2.0') return 'jsonrpc must be "2.0"'
   if (!hasOwn.call(r, 'id')) return 'has no id'
@@ -148,8 +149,7 @@ export const match =
  * @category destructors
  * @since 0.1.0
  */
-export const toEither = <A, E>(r: RpcResponse<A, E>): E.Either<Failure<E>, Success<A>> =>
-  isSuccess(r) ? E.right(r) : E.left(r as Failure<E>)
+export const toEither = <A, E>(r: RpcResponse<A, E>): E.Either<Failure<E>, Success<A>> => (isSuccess(r) ? E.right(r) : E.left(r as Failure<E>))
 
 // -------------------------------------------------------------------------------------
 // codecs
@@ -203,9 +203,6 @@ export const batchCodec: t.Type<ReadonlyArray<RpcResponse>, ReadonlyArray<RpcRes
 >(
   'RpcResponseBatch',
   (u): u is ReadonlyArray<RpcResponse> => Array.isArray(u) && u.length > 0 && u.every(isRpcResponse),
-  (u, c) =>
-    Array.isArray(u) && u.length > 0 && u.every(isRpcResponse)
-      ? t.success(u)
-      : t.failure(u, c, 'expected a non-empty array of response objects'),
+  (u, c) => (Array.isArray(u) && u.length > 0 && u.every(isRpcResponse) ? t.success(u) : t.failure(u, c, 'expected a non-empty array of response objects')),
   t.identity,
 )

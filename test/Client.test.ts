@@ -135,9 +135,7 @@ describe('call: the request written', () => {
   it('sends params by name, encoded with the contract codec', async () => {
     const f = answering(success(19, 1))
     expect(await pipe(f.client, _.call(Subtract, { minuend: 42, subtrahend: 23 }))()).toEqual(E.right(19))
-    expect(f.sent).toEqual([
-      { body: '{"jsonrpc":"2.0","method":"subtract","params":{"minuend":42,"subtrahend":23},"id":1}', expected: { ids: [1] } },
-    ])
+    expect(f.sent).toEqual([{ body: '{"jsonrpc":"2.0","method":"subtract","params":{"minuend":42,"subtrahend":23},"id":1}', expected: { ids: [1] } }])
   })
 
   it("sends params by position in paramOrder when the contract says sendParamsBy: 'position'", async () => {
@@ -204,9 +202,7 @@ describe('call: reading the answer', () => {
 
   it('answers RpcError for an error the contract does not declare', async () => {
     const f = answering(failure(-32601, 'Method not found', 1))
-    expect(await pipe(f.client, _.call(Withdraw, { amount: 3 }))()).toEqual(
-      E.left(ClientError.rpcError({ code: -32601, message: 'Method not found' })),
-    )
+    expect(await pipe(f.client, _.call(Withdraw, { amount: 3 }))()).toEqual(E.left(ClientError.rpcError({ code: -32601, message: 'Method not found' })))
   })
 
   it('answers RpcError for a declared code whose data fails the error codec', async () => {
@@ -237,9 +233,7 @@ describe('call: reading the answer', () => {
 
   it('answers MissingResponse, holding what came, when the response carries another id', async () => {
     const f = answering(success('pong', 2))
-    expect(await pipe(f.client, _.call(Ping))()).toEqual(
-      E.left(ClientError.missingResponse(1, [{ jsonrpc: '2.0', result: 'pong', id: 2 }])),
-    )
+    expect(await pipe(f.client, _.call(Ping))()).toEqual(E.left(ClientError.missingResponse(1, [{ jsonrpc: '2.0', result: 'pong', id: 2 }])))
     // "1" is not 1: ids are compared as sent
     expect(tagOf(await pipe(answering(success('pong', '1')).client, _.call(Ping))())).toBe('MissingResponse')
   })
@@ -471,16 +465,10 @@ describe('call: the common case read directly answers as the general matching do
     { requiredKeys: ['code', 'message'] },
   )
   const result = fc.oneof(fc.record({ balance: fc.integer() }), fc.record({ balance: fc.string() }), fc.jsonValue())
-  const wellFormed = fc.oneof(
-    fc.record({ jsonrpc: fc.constant('2.0'), result, id }),
-    fc.record({ jsonrpc: fc.constant('2.0'), error: errorObject, id }),
-  )
+  const wellFormed = fc.oneof(fc.record({ jsonrpc: fc.constant('2.0'), result, id }), fc.record({ jsonrpc: fc.constant('2.0'), error: errorObject, id }))
   const responseLike = fc.oneof(
     wellFormed,
-    fc.record(
-      { jsonrpc: fc.constantFrom('2.0', '1.0', 2), result, error: fc.oneof(errorObject, fc.jsonValue()), id },
-      { requiredKeys: [] },
-    ),
+    fc.record({ jsonrpc: fc.constantFrom('2.0', '1.0', 2), result, error: fc.oneof(errorObject, fc.jsonValue()), id }, { requiredKeys: [] }),
   )
   const json = fc.oneof(
     { weight: 4, arbitrary: wellFormed },
@@ -542,7 +530,12 @@ describe('call: the common case read directly answers as the general matching do
     )
     expect(await call(`[${success({ balance: 7 }, 1)}]`)).toEqual(E.right({ balance: 7 }))
     expect(await call(`[${success({ balance: 7 }, 1)},${success({ balance: 8 }, 1)}]`)).toEqual(
-      E.left(ClientError.duplicateResponse(1, [{ jsonrpc: '2.0', result: { balance: 7 }, id: 1 }, { jsonrpc: '2.0', result: { balance: 8 }, id: 1 }])),
+      E.left(
+        ClientError.duplicateResponse(1, [
+          { jsonrpc: '2.0', result: { balance: 7 }, id: 1 },
+          { jsonrpc: '2.0', result: { balance: 8 }, id: 1 },
+        ]),
+      ),
     )
     expect(await call('{"jsonrpc":"2.0","id":1}')).toEqual(E.left(ClientError.invalidResponse('has neither result nor error', '{"jsonrpc":"2.0","id":1}')))
     expect(await call(' ')).toEqual(E.left(ClientError.missingResponse(1, [])))
@@ -586,7 +579,15 @@ describe('parseResponse', () => {
       '{"jsonrpc":"2.0","result":1}',
       '{"jsonrpc":"2.0","result":1,"id":true}',
       '42',
-    ].map((body) => pipe(_.parseResponse(body), E.match((e) => e.reason, () => 'valid')))
+    ].map((body) =>
+      pipe(
+        _.parseResponse(body),
+        E.match(
+          (e) => e.reason,
+          () => 'valid',
+        ),
+      ),
+    )
     expect(reasons).toEqual([
       'the body is not JSON',
       'has both result and error',
@@ -599,9 +600,18 @@ describe('parseResponse', () => {
     ])
   })
   it('accepts exactly what RpcResponse.isRpcResponse accepts (property)', () => {
-    const member = fc.oneof(fc.constant(undefined), fc.jsonValue(), fc.record({ code: fc.oneof(fc.integer(), fc.double(), fc.string()), message: fc.oneof(fc.string(), fc.integer()) }))
+    const member = fc.oneof(
+      fc.constant(undefined),
+      fc.jsonValue(),
+      fc.record({ code: fc.oneof(fc.integer(), fc.double(), fc.string()), message: fc.oneof(fc.string(), fc.integer()) }),
+    )
     const responseLike = fc.record(
-      { jsonrpc: fc.constantFrom('2.0', '1.0', 2), result: member, error: member, id: fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.double(), fc.boolean()) },
+      {
+        jsonrpc: fc.constantFrom('2.0', '1.0', 2),
+        result: member,
+        error: member,
+        id: fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.double(), fc.boolean()),
+      },
       { requiredKeys: [] },
     )
     fc.assert(
@@ -618,12 +628,21 @@ describe('parseResponse', () => {
 describe('matchResponses', () => {
   it('matches responses to the ids sent, in any order', () => {
     const m = _.matchResponses([1, 2, 3])(`[${success('c', 3)},${success('a', 1)},${failure(-32601, 'Method not found', 2)}]`)
-    expect(m.responses.map((r) => pipe(r, E.map((x) => x.id)))).toEqual([E.right(1), E.right(2), E.right(3)])
+    expect(
+      m.responses.map((r) =>
+        pipe(
+          r,
+          E.map((x) => x.id),
+        ),
+      ),
+    ).toEqual([E.right(1), E.right(2), E.right(3)])
     expect([m.missing, m.duplicate, m.unknown, m.unmatched]).toEqual([[], [], [], []])
   })
 
   it('reports missing, duplicate and unknown ids', () => {
-    const m = _.matchResponses([1, 2, 3])(`[${success('a', 1)},${success('b', 2)},${success('b2', 2)},${success('x', 7)},${failure(-32600, 'Invalid Request', null)}]`)
+    const m = _.matchResponses([1, 2, 3])(
+      `[${success('a', 1)},${success('b', 2)},${success('b2', 2)},${success('x', 7)},${failure(-32600, 'Invalid Request', null)}]`,
+    )
     expect(m.missing).toEqual([3])
     expect(m.duplicate).toEqual([2])
     expect(m.unknown).toEqual([7, null])
@@ -720,7 +739,10 @@ describe('per-call options: signal and timeoutMs reach the transport', () => {
 
   it('a batch takes options after its entries; the options of its entries are not used', async () => {
     const f = answering(`[${success(19, 1)}]`)
-    const out = await pipe(f.client, _.batch(_.call(Subtract, { minuend: 42, subtrahend: 23 }, { timeoutMs: 1 }), _.notify(Log, { line: 'a' }), { timeoutMs: 9 }))()
+    const out = await pipe(
+      f.client,
+      _.batch(_.call(Subtract, { minuend: 42, subtrahend: 23 }, { timeoutMs: 1 }), _.notify(Log, { line: 'a' }), { timeoutMs: 9 }),
+    )()
     expect(out).toEqual(E.right([E.right(19), E.right(undefined)]))
     expect(f.sent).toHaveLength(1)
     expect(f.sent[0]?.expected).toEqual({ ids: [1], timeoutMs: 9 })

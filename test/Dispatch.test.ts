@@ -171,9 +171,7 @@ describe('id: a String, Number or Null, answered back as sent', () => {
     ['-9007199254740991', '-9007199254740991'],
     ['null', 'null'],
   ])('answers id %s with id %s', (sent, answered) => {
-    expect(server.dispatch(`{"jsonrpc":"2.0","method":"subtract","params":[2,1],"id":${sent}}`)).toBe(
-      `{"jsonrpc":"2.0","result":1,"id":${answered}}`,
-    )
+    expect(server.dispatch(`{"jsonrpc":"2.0","method":"subtract","params":[2,1],"id":${sent}}`)).toBe(`{"jsonrpc":"2.0","result":1,"id":${answered}}`)
   })
 })
 
@@ -284,7 +282,12 @@ const Point = Method.make({
   params: t.type({ point: t.type({ x: t.number, y: t.number }), tags: t.array(t.string) }),
   result: t.number,
 })
-const withPoint = Dispatch.make(pipe(basic, Registry.add(Point, ({ point }) => E.right(point.x + point.y))))
+const withPoint = Dispatch.make(
+  pipe(
+    basic,
+    Registry.add(Point, ({ point }) => E.right(point.x + point.y)),
+  ),
+)
 
 describe('Invalid params: each failure names the path that failed', () => {
   it('names the position of a positional parameter', () => {
@@ -310,9 +313,7 @@ describe('Invalid params: each failure names the path that failed', () => {
   })
 
   it('names a nested path, by name and by position', () => {
-    expect(withPoint.dispatch(req('point', { point: { x: 'a', y: 1 }, tags: [] }, 1))).toBe(
-      invalidParams('1', 'params.point.x: expected number, got "a"'),
-    )
+    expect(withPoint.dispatch(req('point', { point: { x: 'a', y: 1 }, tags: [] }, 1))).toBe(invalidParams('1', 'params.point.x: expected number, got "a"'))
     expect(withPoint.dispatch(req('point', [{ x: 1, y: 2 }, ['a', 3]], 1))).toBe(invalidParams('1', 'params.1.1: expected string, got 3'))
   })
 
@@ -432,13 +433,24 @@ describe('result: the contract encodes the result', () => {
   const Now = Method.make({ name: 'now', result: DateFromIso })
 
   it('writes what result.encode gives', () => {
-    const d = Dispatch.make(pipe(Registry.empty, Registry.add(Now, () => E.right(new Date(Date.UTC(2020, 0, 2))))))
+    const d = Dispatch.make(
+      pipe(
+        Registry.empty,
+        Registry.add(Now, () => E.right(new Date(Date.UTC(2020, 0, 2)))),
+      ),
+    )
     expect(d.dispatch(req('now', [], 1))).toBe('{"jsonrpc":"2.0","result":"2020-01-02T00:00:00.000Z","id":1}')
   })
 
   it('answers Internal error when encoding throws', () => {
     const defects: Array<unknown> = []
-    const d = Dispatch.make(pipe(Registry.empty, Registry.add(Now, () => E.right(new Date(Number.NaN)))), { onDefect: (c) => defects.push(c) })
+    const d = Dispatch.make(
+      pipe(
+        Registry.empty,
+        Registry.add(Now, () => E.right(new Date(Number.NaN))),
+      ),
+      { onDefect: (c) => defects.push(c) },
+    )
     expect(d.dispatch(req('now', [], 1))).toBe(internalError('1'))
     expect(defects[0]).toBeInstanceOf(RangeError)
   })
@@ -454,7 +466,14 @@ describe('result: a value JSON cannot carry is an Internal error, not a crash', 
   it.each<HandlerCase>([
     ['a BigInt', () => 10n],
     ['a circular object', circular],
-    ['an object whose toJSON throws', () => ({ toJSON: () => { throw new Error('no') } })],
+    [
+      'an object whose toJSON throws',
+      () => ({
+        toJSON: () => {
+          throw new Error('no')
+        },
+      }),
+    ],
     ['a Promise of a function', async () => () => 1],
     ['a symbol', () => Symbol('s')],
   ])('answers %s with Internal error and reports it to onDefect', async (_name, handler) => {
@@ -505,10 +524,20 @@ describe('Left: an application error the contract declares travels with code, me
   })
 
   it('encodes data with the declared codec', () => {
-    const Cents = new t.Type<number, string, unknown>('Cents', (u): u is number => typeof u === 'number', (u, c) => t.failure(u, c), (n) => `${n.toFixed(2)} EUR`)
+    const Cents = new t.Type<number, string, unknown>(
+      'Cents',
+      (u): u is number => typeof u === 'number',
+      (u, c) => t.failure(u, c),
+      (n) => `${n.toFixed(2)} EUR`,
+    )
     const Low = RpcError.typed(1002, t.type({ balance: Cents }))
     const Pay = Method.make({ name: 'pay', error: Low })
-    const p = Dispatch.make(pipe(Registry.empty, Registry.add(Pay, () => E.left({ code: 1002 as const, message: 'Low', data: { balance: 3 } }))))
+    const p = Dispatch.make(
+      pipe(
+        Registry.empty,
+        Registry.add(Pay, () => E.left({ code: 1002 as const, message: 'Low', data: { balance: 3 } })),
+      ),
+    )
     expect(p.dispatch(req('pay', [], 1))).toBe('{"jsonrpc":"2.0","error":{"code":1002,"message":"Low","data":{"balance":"3.00 EUR"}},"id":1}')
   })
 
@@ -581,12 +610,15 @@ describe('asynchronous handlers', () => {
 
   it('answers a batch mixing synchronous and asynchronous handlers in request order', async () => {
     const Slow = Method.make({ name: 'slow', params: t.tuple([t.number]) })
-    const d = Dispatch.make(pipe(basic, Registry.add(Slow, ([ms]) => new Promise((r) => setTimeout(() => r(ms), ms)))))
+    const d = Dispatch.make(
+      pipe(
+        basic,
+        Registry.add(Slow, ([ms]) => new Promise((r) => setTimeout(() => r(ms), ms))),
+      ),
+    )
     const out = d.dispatch(`[${req('slow', [20], 'a')},${req('subtract', [2, 1], 'b')},${req('slow', [1], 'c')}]`)
     expect(out).toBeInstanceOf(Promise)
-    expect(await out).toBe(
-      '[{"jsonrpc":"2.0","result":20,"id":"a"},{"jsonrpc":"2.0","result":1,"id":"b"},{"jsonrpc":"2.0","result":1,"id":"c"}]',
-    )
+    expect(await out).toBe('[{"jsonrpc":"2.0","result":20,"id":"a"},{"jsonrpc":"2.0","result":1,"id":"b"},{"jsonrpc":"2.0","result":1,"id":"c"}]')
   })
 })
 
@@ -600,7 +632,12 @@ describe('notifications: the server MUST NOT reply, even on errors', () => {
   })
 
   it.each<HandlerCase>([
-    ['a throwing handler', () => { throw new Error('x') }],
+    [
+      'a throwing handler',
+      () => {
+        throw new Error('x')
+      },
+    ],
     ['a Left', () => E.left(RpcError.make(1, 'x'))],
     ['a Left that is not an error object', () => E.left('x')],
     ['a rejected Promise', () => Promise.reject(new Error('x'))],
@@ -612,7 +649,7 @@ describe('notifications: the server MUST NOT reply, even on errors', () => {
     expect(await d.dispatch(note('m', []))).toBeUndefined()
   })
 
-  it('still reports a notification\'s defect to onDefect', () => {
+  it("still reports a notification's defect to onDefect", () => {
     const cause = new Error('x')
     const { d, defects } = single(() => {
       throw cause
@@ -648,7 +685,7 @@ describe('context: what dispatch is given reaches the handler', () => {
   })
 })
 
-describe('context option: each call\'s context is made from the request and a base value', () => {
+describe("context option: each call's context is made from the request and a base value", () => {
   it('calls the context function per call, with the request and the base value', async () => {
     const Whoami = Method.make({ name: 'whoami', result: t.string })
     const made: Array<{ method: string; base: unknown }> = []
@@ -676,12 +713,18 @@ describe('context option: each call\'s context is made from the request and a ba
 
   it('answers Internal error when the context function throws', () => {
     const defects: Array<unknown> = []
-    const d = Dispatch.make(pipe(Registry.empty, Registry.add(Nothing, () => E.right(1))), {
-      context: (): unknown => {
-        throw new Error('no session')
+    const d = Dispatch.make(
+      pipe(
+        Registry.empty,
+        Registry.add(Nothing, () => E.right(1)),
+      ),
+      {
+        context: (): unknown => {
+          throw new Error('no session')
+        },
+        onDefect: (c) => defects.push(c),
       },
-      onDefect: (c) => defects.push(c),
-    })
+    )
     expect(d.dispatch(req('nothing', [], 1), undefined)).toBe(internalError('1'))
     expect(defects).toHaveLength(1)
   })
@@ -723,9 +766,7 @@ describe('validateRequest option: an io-ts decoder replaces the request validato
 
   it('answers what its Left refuses with Invalid Request', () => {
     expect(strict.dispatch('{"jsonrpc":"2.0","method":"subtract","params":[2,1],"id":1,"extra":true}')).toBe(invalidRequest('1'))
-    expect(server.dispatch('{"jsonrpc":"2.0","method":"subtract","params":[2,1],"id":1,"extra":true}')).toBe(
-      '{"jsonrpc":"2.0","result":1,"id":1}',
-    )
+    expect(server.dispatch('{"jsonrpc":"2.0","method":"subtract","params":[2,1],"id":1,"extra":true}')).toBe('{"jsonrpc":"2.0","result":1,"id":1}')
   })
 
   it('dispatches what its Right accepts', () => {
@@ -935,7 +976,11 @@ describe('dispatchTask: dispatch as a Task', () => {
 describe('Dispatch.make refuses a registry it cannot serve', () => {
   it('throws when an introspection name is registered by hand as well', () => {
     const Own = Method.make({ name: 'system.listMethods' })
-    const registry = pipe(Registry.empty, Registry.add(Own, () => E.right([])), Registry.withIntrospection)
+    const registry = pipe(
+      Registry.empty,
+      Registry.add(Own, () => E.right([])),
+      Registry.withIntrospection,
+    )
     expect(() => Dispatch.make(registry)).toThrow(TypeError)
   })
 })
@@ -945,12 +990,24 @@ describe('Dispatch.make refuses a registry it cannot serve', () => {
 // -------------------------------------------------------------------------------------
 
 describe('Dispatch.chain agrees with fp-ts Either.chain', () => {
-  const either = fc.oneof(fc.integer().map((n) => E.right(n)), fc.string().map((s) => E.left(s)))
+  const either = fc.oneof(
+    fc.integer().map((n) => E.right(n)),
+    fc.string().map((s) => E.left(s)),
+  )
   it('gives the same result for every Either and function', () => {
     fc.assert(
-      fc.property(either, fc.func(fc.oneof(fc.integer().map((n) => E.right(n * 2)), fc.string().map((s) => E.left(s)))), (ma, f) => {
-        expect(Dispatch.chain(f)(ma)).toEqual(pipe(ma, E.chain(f)))
-      }),
+      fc.property(
+        either,
+        fc.func(
+          fc.oneof(
+            fc.integer().map((n) => E.right(n * 2)),
+            fc.string().map((s) => E.left(s)),
+          ),
+        ),
+        (ma, f) => {
+          expect(Dispatch.chain(f)(ma)).toEqual(pipe(ma, E.chain(f)))
+        },
+      ),
       { numRuns: 200 },
     )
   })
@@ -984,7 +1041,13 @@ describe('a Promise of an Either is read as the Either', () => {
 describe('dispatchToSerializable gives only values JSON can carry', () => {
   const Big = Method.make({ name: 'big' })
   const causes: Array<unknown> = []
-  const d = Dispatch.make(pipe(basic, Registry.add(Big, () => 10n)), { onDefect: (cause) => causes.push(cause) })
+  const d = Dispatch.make(
+    pipe(
+      basic,
+      Registry.add(Big, () => 10n),
+    ),
+    { onDefect: (cause) => causes.push(cause) },
+  )
 
   it('answers a BigInt result with Internal error, and the other elements of a batch as usual', () => {
     const out = d.dispatchToSerializable(`[${req('big', [], 1)},${req('subtract', [5, 2], 2)}]`)

@@ -235,9 +235,7 @@ describe('fromDispatcher', () => {
       E.right('{"jsonrpc":"2.0","result":19,"id":1}'),
     )
     expect(await transport.send('{"jsonrpc":"2.0","method":"log","params":{"line":"x"}}', { ids: [] })()).toEqual(E.right(undefined))
-    expect(await transport.send('not json', { ids: [] })()).toEqual(
-      E.right('{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}'),
-    )
+    expect(await transport.send('not json', { ids: [] })()).toEqual(E.right('{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}'))
   })
 
   it('turns a dispatcher that throws anyway into a transport error, so the call still settles', async () => {

@@ -31,9 +31,7 @@ const d = Dispatch.make(Registry.withIntrospection(base))
 
 describe('introspection is opt-in', () => {
   it.each(['system.listMethods', 'system.methodHelp', 'system.methodSignature'])('answers %s with Method not found without withIntrospection', (name) => {
-    expect(Dispatch.make(base).dispatch(req(name, ['subtract'], 1))).toBe(
-      '{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":1}',
-    )
+    expect(Dispatch.make(base).dispatch(req(name, ['subtract'], 1))).toBe('{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":1}')
   })
 
   it('does not add the system methods to the registry itself', () => {
@@ -50,7 +48,11 @@ describe('system.listMethods lists the names the server answers, sorted', () => 
 
   it('lists methods added after introspection was turned on', () => {
     const Late = Method.make({ name: 'late' })
-    const registry = pipe(base, Registry.withIntrospection, Registry.add(Late, () => E.right(1)))
+    const registry = pipe(
+      base,
+      Registry.withIntrospection,
+      Registry.add(Late, () => E.right(1)),
+    )
     expect(Dispatch.make(registry).dispatch(req('system.listMethods', [], 1))).toBe(
       result(['greet', 'late', 'subtract', 'sum', 'system.listMethods', 'system.methodHelp', 'system.methodSignature'], 1),
     )

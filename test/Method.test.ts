@@ -73,7 +73,12 @@ describe('an explicit paramOrder sets the positional order', () => {
     result: t.number,
     paramOrder: ['subtrahend', 'minuend'],
   })
-  const d = Dispatch.make(pipe(Registry.empty, Registry.add(Subtract, ({ minuend, subtrahend }) => E.right(minuend - subtrahend))))
+  const d = Dispatch.make(
+    pipe(
+      Registry.empty,
+      Registry.add(Subtract, ({ minuend, subtrahend }) => E.right(minuend - subtrahend)),
+    ),
+  )
 
   it('reads positional params in the given order, and named ones by name', () => {
     expect(Subtract.paramOrder).toEqual(['subtrahend', 'minuend'])
@@ -83,9 +88,7 @@ describe('an explicit paramOrder sets the positional order', () => {
 
   it('names positions in the given order when a param fails', () => {
     expect(d.dispatch(req('subtract', [23, 'x'], 1))).toBe(invalidParams('1', 'params.1: expected number, got "x"'))
-    expect(d.dispatch(req('subtract', ['x'], 1))).toBe(
-      invalidParams('1', 'params.1: expected number, got nothing', 'params.0: expected number, got "x"'),
-    )
+    expect(d.dispatch(req('subtract', ['x'], 1))).toBe(invalidParams('1', 'params.1: expected number, got nothing', 'params.0: expected number, got "x"'))
   })
 
   it('refuses a name given twice', () => {
@@ -119,9 +122,7 @@ describe('by-name contracts take params by name and by position, and the handler
     expect(d.dispatch(req('partial', undefined, 1))).toBe(result('ok', 1))
     expect(d.dispatch(req('partial', [], 2))).toBe(result('ok', 2))
     expect(seen).toEqual([{}, {}])
-    expect(d.dispatch(req('type', undefined, 3))).toBe(
-      invalidParams('3', 'params.a: expected number, got nothing', 'params.b: expected string, got nothing'),
-    )
+    expect(d.dispatch(req('type', undefined, 3))).toBe(invalidParams('3', 'params.a: expected number, got nothing', 'params.b: expected string, got nothing'))
   })
 
   it('takes fewer positional params than names when the rest are optional', () => {
@@ -155,9 +156,7 @@ describe('other contracts get params as sent, with absent params read as []', ()
     seen.length = 0
     expect(d.dispatch(req('list', undefined, 1))).toBe(result(0, 1))
     expect(seen).toEqual([[]])
-    expect(d.dispatch(req('pair', undefined, 2))).toBe(
-      invalidParams('2', 'params.0: expected number, got nothing', 'params.1: expected string, got nothing'),
-    )
+    expect(d.dispatch(req('pair', undefined, 2))).toBe(invalidParams('2', 'params.0: expected number, got nothing', 'params.1: expected string, got nothing'))
   })
 
   it('refuses params of the wrong structure, naming the codec', () => {

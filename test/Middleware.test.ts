@@ -107,12 +107,20 @@ describe('authenticate: refines the context before the handler runs, or answers 
     readonly user: string
   }
   const Unauthorized = RpcError.make(-32001, 'Unauthorized')
-  const requireUser = Middleware.authenticate((ctx: Raw) => (ctx.token === 'secret' ? E.right<RpcError.RpcError, Authenticated>({ user: 'ada' }) : E.left(Unauthorized)))
+  const requireUser = Middleware.authenticate((ctx: Raw) =>
+    ctx.token === 'secret' ? E.right<RpcError.RpcError, Authenticated>({ user: 'ada' }) : E.left(Unauthorized),
+  )
 
   const Whoami = Method.make({ name: 'whoami', result: t.string })
 
   it('hands the handler the refined context', () => {
-    const d = Dispatch.make(pipe(Registry.empty, Registry.add(Whoami, (_p, ctx: Authenticated) => E.right(ctx.user)), Registry.use(requireUser)))
+    const d = Dispatch.make(
+      pipe(
+        Registry.empty,
+        Registry.add(Whoami, (_p, ctx: Authenticated) => E.right(ctx.user)),
+        Registry.use(requireUser),
+      ),
+    )
     expect(d.dispatch(req('whoami', [], 1), { token: 'secret' })).toBe('{"jsonrpc":"2.0","result":"ada","id":1}')
   })
 

@@ -104,7 +104,13 @@ describe('Params.decoder: the identity fast path answers as codec.decode does', 
     return v._tag === 'Right' ? E.right(v.right) : E.left(Params.issuesOf(v.left, order, positional))
   }
 
-  const value = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string({ maxLength: 3 }), fc.boolean(), fc.constant(null))
+  const value = fc.oneof(
+    fc.integer({ min: -3, max: 3 }),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.string({ maxLength: 3 }),
+    fc.boolean(),
+    fc.constant(null),
+  )
   const params = fc.oneof(
     fc.jsonValue({ maxDepth: 3 }),
     fc.constant(undefined),
@@ -146,14 +152,20 @@ describe('Params.namer: positional params under their names', () => {
 
   it('matches names added one by one, for any names', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.string({ unit: 'binary', maxLength: 6 }).filter((k) => k !== '__proto__'), { minLength: 1, maxLength: 6 }), (order) => {
-        const values = order.map((_, i) => i * 10)
-        const slow: Record<string, unknown> = {}
-        order.forEach((k, i) => (slow[k] = values[i]))
-        const made = Params.namer(order)(values)
-        expect(made).toStrictEqual(slow)
-        expect(Object.keys(made)).toEqual(Object.keys(slow))
-      }),
+      fc.property(
+        fc.uniqueArray(
+          fc.string({ unit: 'binary', maxLength: 6 }).filter((k) => k !== '__proto__'),
+          { minLength: 1, maxLength: 6 },
+        ),
+        (order) => {
+          const values = order.map((_, i) => i * 10)
+          const slow: Record<string, unknown> = {}
+          order.forEach((k, i) => (slow[k] = values[i]))
+          const made = Params.namer(order)(values)
+          expect(made).toStrictEqual(slow)
+          expect(Object.keys(made)).toEqual(Object.keys(slow))
+        },
+      ),
       { numRuns: 300 },
     )
   })

@@ -84,10 +84,7 @@ describe('pending calls', () => {
     await new Promise((r) => setImmediate(r))
     expect(a.pending()).toBe(2)
     a.close()
-    expect(await calls).toEqual([
-      E.left({ _tag: 'TransportError', error: { _tag: 'Closed' } }),
-      E.left({ _tag: 'TransportError', error: { _tag: 'Closed' } }),
-    ])
+    expect(await calls).toEqual([E.left({ _tag: 'TransportError', error: { _tag: 'Closed' } }), E.left({ _tag: 'TransportError', error: { _tag: 'Closed' } })])
     expect(await pipe(client, Client.call(Whoami))()).toEqual(E.left({ _tag: 'TransportError', error: { _tag: 'Closed' } }))
   })
 
@@ -255,7 +252,12 @@ describe('incoming work is bounded (maxInFlight, overload)', () => {
     const written: Array<string> = []
     const peer = _.make({
       write: (text) => void written.push(text),
-      dispatcher: Dispatch.make(pipe(Registry.empty, Registry.add(Hold, () => new Promise<number>(() => undefined)))),
+      dispatcher: Dispatch.make(
+        pipe(
+          Registry.empty,
+          Registry.add(Hold, () => new Promise<number>(() => undefined)),
+        ),
+      ),
       maxInFlight: 1,
       maxQueued: 0,
       overload: 'refuse',
@@ -266,7 +268,7 @@ describe('incoming work is bounded (maxInFlight, overload)', () => {
     expect(written).toEqual(['{"jsonrpc":"2.0","error":{"code":-32050,"message":"Try later"},"id":2}'])
   })
 
-  it('still routes responses to this side\'s calls while its dispatcher is full', async () => {
+  it("still routes responses to this side's calls while its dispatcher is full", async () => {
     const { peer, releases } = setup('pause')
     for (const n of [1, 2, 3]) peer.receive(hold(n))
     const call = peer.transport.send('{"jsonrpc":"2.0","method":"x","id":"mine"}', { ids: ['mine'] })()
@@ -295,14 +297,16 @@ describe('cancellation on the wire ($/cancelRequest)', () => {
     const dispatcher = Dispatch.make(
       pipe(
         Registry.empty,
-        Registry.add(Wait, (_p, _c, _r, control) =>
-          new Promise<string>((resolve) => {
-            control.signal.addEventListener('abort', () => {
-              aborted.push(control.signal.reason)
-              // A handler that answers anyway once aborted: that late answer must be dropped.
-              setTimeout(() => resolve('late'), 5)
-            })
-          }),
+        Registry.add(
+          Wait,
+          (_p, _c, _r, control) =>
+            new Promise<string>((resolve) => {
+              control.signal.addEventListener('abort', () => {
+                aborted.push(control.signal.reason)
+                // A handler that answers anyway once aborted: that late answer must be dropped.
+                setTimeout(() => resolve('late'), 5)
+              })
+            }),
         ),
       ),
     )

@@ -17,8 +17,14 @@ const METHOD_NOT_FOUND_1 = '{"jsonrpc":"2.0","error":{"code":-32601,"message":"M
 
 describe('add returns a new registry and leaves the old one unchanged', () => {
   it('keeps the original without the added method', () => {
-    const one = pipe(Registry.empty, Registry.add(A, () => E.right('a')))
-    const two = pipe(one, Registry.add(B, () => E.right('b')))
+    const one = pipe(
+      Registry.empty,
+      Registry.add(A, () => E.right('a')),
+    )
+    const two = pipe(
+      one,
+      Registry.add(B, () => E.right('b')),
+    )
     expect(Registry.names(Registry.empty)).toEqual([])
     expect(Registry.names(one)).toEqual(['a'])
     expect(Registry.names(two)).toEqual(['a', 'b'])
@@ -29,9 +35,18 @@ describe('add returns a new registry and leaves the old one unchanged', () => {
   })
 
   it('lets two registries grow apart from one base', () => {
-    const base = pipe(Registry.empty, Registry.add(A, () => E.right('a')))
-    const left = pipe(base, Registry.add(B, () => E.right('left')))
-    const right = pipe(base, Registry.add(B, () => E.right('right')))
+    const base = pipe(
+      Registry.empty,
+      Registry.add(A, () => E.right('a')),
+    )
+    const left = pipe(
+      base,
+      Registry.add(B, () => E.right('left')),
+    )
+    const right = pipe(
+      base,
+      Registry.add(B, () => E.right('right')),
+    )
     expect(Dispatch.make(left).dispatch(req('b', [], 1))).toBe('{"jsonrpc":"2.0","result":"left","id":1}')
     expect(Dispatch.make(right).dispatch(req('b', [], 1))).toBe('{"jsonrpc":"2.0","result":"right","id":1}')
   })
@@ -39,26 +54,61 @@ describe('add returns a new registry and leaves the old one unchanged', () => {
 
 describe('a name registered twice is refused where the registry is built', () => {
   it('throws a TypeError naming the method', () => {
-    const one = pipe(Registry.empty, Registry.add(A, () => E.right('a')))
-    expect(() => pipe(one, Registry.add(A, () => E.right('again')))).toThrow(new TypeError('method a is registered already'))
-    expect(() => pipe(one, Registry.method(() => 1, { name: 'a' }))).toThrow(TypeError)
-    expect(() => Registry.makeBuilder().registerFunction(() => 1, 'x').registerFunction(() => 2, 'x')).toThrow(TypeError)
+    const one = pipe(
+      Registry.empty,
+      Registry.add(A, () => E.right('a')),
+    )
+    expect(() =>
+      pipe(
+        one,
+        Registry.add(A, () => E.right('again')),
+      ),
+    ).toThrow(new TypeError('method a is registered already'))
+    expect(() =>
+      pipe(
+        one,
+        Registry.method(() => 1, { name: 'a' }),
+      ),
+    ).toThrow(TypeError)
+    expect(() =>
+      Registry.makeBuilder()
+        .registerFunction(() => 1, 'x')
+        .registerFunction(() => 2, 'x'),
+    ).toThrow(TypeError)
   })
 })
 
 describe('method names that begin with "rpc." are reserved for rpc-internal methods', () => {
   it.each(['rpc.discover', 'rpc.', 'rpc.x.y'])('refuses %j', (name) => {
-    expect(() => pipe(Registry.empty, Registry.add(Method.make({ name }), () => E.right(1)))).toThrow(TypeError)
-    expect(() => pipe(Registry.empty, Registry.method(() => 1, { name }))).toThrow(TypeError)
+    expect(() =>
+      pipe(
+        Registry.empty,
+        Registry.add(Method.make({ name }), () => E.right(1)),
+      ),
+    ).toThrow(TypeError)
+    expect(() =>
+      pipe(
+        Registry.empty,
+        Registry.method(() => 1, { name }),
+      ),
+    ).toThrow(TypeError)
   })
 
   it.each(['rpc', 'rpcx', 'RPC.discover', 'my.rpc.thing'])('accepts %j', (name) => {
-    const registry = pipe(Registry.empty, Registry.add(Method.make({ name }), () => E.right(1)))
+    const registry = pipe(
+      Registry.empty,
+      Registry.add(Method.make({ name }), () => E.right(1)),
+    )
     expect(Registry.names(registry)).toEqual([name])
   })
 
   it('refuses an empty name', () => {
-    expect(() => pipe(Registry.empty, Registry.add(Method.make({ name: '' }), () => E.right(1)))).toThrow(TypeError)
+    expect(() =>
+      pipe(
+        Registry.empty,
+        Registry.add(Method.make({ name: '' }), () => E.right(1)),
+      ),
+    ).toThrow(TypeError)
   })
 })
 
@@ -89,7 +139,10 @@ describe('concat adds every method of another registry', () => {
     Registry.add(A, () => E.right('a')),
     Registry.add(B, () => E.right('b')),
   )
-  const c = pipe(Registry.empty, Registry.add(C, () => E.right('c')))
+  const c = pipe(
+    Registry.empty,
+    Registry.add(C, () => E.right('c')),
+  )
 
   it('answers the methods of both and leaves both unchanged', () => {
     const all = pipe(ab, Registry.concat(c))
@@ -97,13 +150,21 @@ describe('concat adds every method of another registry', () => {
     expect(Registry.names(ab)).toEqual(['a', 'b'])
     expect(Registry.names(c)).toEqual(['c'])
     const d = Dispatch.make(all)
-    expect(d.dispatch(`[${req('a', [], 1)},${req('c', [], 2)}]`)).toBe(
-      '[{"jsonrpc":"2.0","result":"a","id":1},{"jsonrpc":"2.0","result":"c","id":2}]',
-    )
+    expect(d.dispatch(`[${req('a', [], 1)},${req('c', [], 2)}]`)).toBe('[{"jsonrpc":"2.0","result":"a","id":1},{"jsonrpc":"2.0","result":"c","id":2}]')
   })
 
   it('refuses a name both have', () => {
-    expect(() => pipe(ab, Registry.concat(pipe(Registry.empty, Registry.add(B, () => E.right('other')))))).toThrow(TypeError)
+    expect(() =>
+      pipe(
+        ab,
+        Registry.concat(
+          pipe(
+            Registry.empty,
+            Registry.add(B, () => E.right('other')),
+          ),
+        ),
+      ),
+    ).toThrow(TypeError)
   })
 
   it('keeps introspection on when either side has it', () => {
@@ -120,7 +181,8 @@ describe('concat adds every method of another registry', () => {
 
 describe('use wraps every handler of the registry with a middleware', () => {
   // A middleware that records each call and upper-cases string results.
-  const shout = (calls: Array<string>) =>
+  const shout =
+    (calls: Array<string>) =>
     <P, A, E, Ctx>(handler: Handler.Handler<P, A, E, Ctx>): Handler.Handler<P, A, E, Ctx> =>
     (params, context, request, control) => {
       calls.push(request.method)
@@ -146,7 +208,10 @@ describe('use wraps every handler of the registry with a middleware', () => {
 
   it('leaves the registry it was applied to unchanged', () => {
     const calls: Array<string> = []
-    const plain = pipe(Registry.empty, Registry.add(A, () => E.right('a')))
+    const plain = pipe(
+      Registry.empty,
+      Registry.add(A, () => E.right('a')),
+    )
     pipe(plain, Registry.use(shout(calls)))
     expect(Dispatch.make(plain).dispatch(req('a', [], 1))).toBe('{"jsonrpc":"2.0","result":"a","id":1}')
     expect(calls).toEqual([])

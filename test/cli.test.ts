@@ -21,15 +21,15 @@ let server: Server
 beforeAll(async () => {
   server = await listening(
     serve({
-    dispatcher: Dispatch.make(
-      pipe(
-        Registry.empty,
-        Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend)),
-        Registry.add(Fail, () => E.left(RpcError.make(7, 'no luck', { tries: 3 }))),
-        Registry.add(Log, ({ line }) => void logged.push(line)),
+      dispatcher: Dispatch.make(
+        pipe(
+          Registry.empty,
+          Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend)),
+          Registry.add(Fail, () => E.left(RpcError.make(7, 'no luck', { tries: 3 }))),
+          Registry.add(Log, ({ line }) => void logged.push(line)),
+        ),
       ),
-    ),
-  }),
+    }),
   )
 })
 afterAll(() => server.close())
@@ -37,7 +37,11 @@ afterAll(() => server.close())
 const runCli = async (...argv: ReadonlyArray<string>) => {
   const out: Array<string> = []
   const err: Array<string> = []
-  const code = await _.run(argv, (s) => void out.push(s), (s) => void err.push(s))
+  const code = await _.run(
+    argv,
+    (s) => void out.push(s),
+    (s) => void err.push(s),
+  )
   return { code, out: out.join('\n'), err: err.join('\n') }
 }
 
@@ -64,7 +68,13 @@ describe('fp-jsonrpc call', () => {
   })
 
   it('gives the usage, with exit code 2, for a mistake in the arguments', async () => {
-    for (const argv of [[], ['call', server.url], ['call', server.url, 'subtract', 'not json'], ['call', server.url, 'subtract', '5'], ['call', 'ftp://x/', 'm']]) {
+    for (const argv of [
+      [],
+      ['call', server.url],
+      ['call', server.url, 'subtract', 'not json'],
+      ['call', server.url, 'subtract', '5'],
+      ['call', 'ftp://x/', 'm'],
+    ]) {
       const r = await runCli(...argv)
       expect(r.code).toBe(2)
       expect(r.err).toContain('usage: fp-jsonrpc call')
@@ -73,8 +83,10 @@ describe('fp-jsonrpc call', () => {
 
   it('runs as a program', async () => {
     const result = await new Promise<{ code: number | null; stdout: string }>((done) =>
-      execFile(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'src', 'bin.ts'), 'call', server.url, 'subtract', '[5,3]'], (error, stdout) =>
-        done({ code: error === null ? 0 : (error.code as number), stdout }),
+      execFile(
+        process.execPath,
+        [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'src', 'bin.ts'), 'call', server.url, 'subtract', '[5,3]'],
+        (error, stdout) => done({ code: error === null ? 0 : (error.code as number), stdout }),
       ),
     )
     expect(result).toEqual({ code: 0, stdout: '2\n' })

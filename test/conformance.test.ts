@@ -7,15 +7,11 @@ import { Dispatch } from '../src/index.js'
 import * as SpecMethods from './fixtures/spec-methods.js'
 import { canonical, type Example, examples } from './fixtures/spec-methods.js'
 
-
-
 const byName = (name: string): Example => {
   const found = examples.find((e) => e.name === name)
   if (found === undefined) throw new Error(`no example named ${name}`)
   return found
 }
-
-
 
 const run = async (request: string): Promise<unknown> => {
   const { registry } = SpecMethods.make()
@@ -82,9 +78,7 @@ describe('specification examples: notifications run but are not answered', () =>
 describe('specification examples: the exact wire text', () => {
   it('writes the positional subtract answer with no extra members or whitespace', () => {
     const { registry } = SpecMethods.make()
-    expect(Dispatch.make(registry).dispatch(byName('rpc call with positional parameters (1)').request)).toBe(
-      '{"jsonrpc":"2.0","result":19,"id":1}',
-    )
+    expect(Dispatch.make(registry).dispatch(byName('rpc call with positional parameters (1)').request)).toBe('{"jsonrpc":"2.0","result":19,"id":1}')
   })
 
   it('writes the mixed batch answer as one JSON array', () => {

@@ -52,7 +52,10 @@ describe('npm start: the demo service', () => {
       text: '{"jsonrpc":"2.0","error":{"code":1001,"message":"Insufficient funds","data":{"balance":100}},"id":3}',
     })
     expect(await post('{"jsonrpc":"2.0","method":"log","params":{"line":"hi"}}')).toEqual({ status: 204, text: '' })
-    expect(await post('{"jsonrpc":"2.0","method":"sleep","params":{"ms":20},"id":4}')).toEqual({ status: 200, text: '{"jsonrpc":"2.0","result":{"slept":20},"id":4}' })
+    expect(await post('{"jsonrpc":"2.0","method":"sleep","params":{"ms":20},"id":4}')).toEqual({
+      status: 200,
+      text: '{"jsonrpc":"2.0","result":{"slept":20},"id":4}',
+    })
   })
 
   it('serves the typed demo client over HTTP and WebSocket', async () => {

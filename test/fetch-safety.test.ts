@@ -60,9 +60,7 @@ describe('Rules: Host', () => {
   it('isAllowedHost: an entry with a port matches that port only; without one, any port; case is ignored', () => {
     const allowed = Internal.isAllowedHost(['localhost:8080', '[::1]:8080', 'rpc.internal'])
     expect(['localhost:8080', 'LocalHost:8080', '[::1]:8080', 'rpc.internal', 'rpc.internal:1'].map(allowed)).toEqual([true, true, true, true, true])
-    expect(['localhost', 'localhost:8081', '[::1]', 'evil.example:8080', 'localhost.evil:8080', '', null, undefined].map(allowed)).toEqual(
-      Array(8).fill(false),
-    )
+    expect(['localhost', 'localhost:8081', '[::1]', 'evil.example:8080', 'localhost.evil:8080', '', null, undefined].map(allowed)).toEqual(Array(8).fill(false))
   })
 
   it('loopbackHosts: the three loopback names with the port, and bare names for port 80', () => {
@@ -258,7 +256,10 @@ describe('handler: authenticate, before any dispatch', () => {
     })
     expect(await read(await guarded(post(WHOAMI)))).toMatchObject({ status: 500, body: 'Internal Server Error' })
     expect(errors).toEqual([new Error('secret /srv/keys.ts:9')])
-    expect(await read(await rpc(post(WHOAMI, { authorization: 'Bearer boom' }), { REGION: 'eu' }))).toMatchObject({ status: 500, body: 'Internal Server Error' })
+    expect(await read(await rpc(post(WHOAMI, { authorization: 'Bearer boom' }), { REGION: 'eu' }))).toMatchObject({
+      status: 500,
+      body: 'Internal Server Error',
+    })
   })
 
   it('context and authenticate together are refused', () => {

@@ -93,13 +93,13 @@ const brokenRoutes: Record<string, (res: ServerResponse) => void> = {
 beforeAll(async () => {
   server = await listening(
     Http.serve({
-    dispatcher,
-    path: '/rpc',
-    context: (req) => {
-      requests++
-      return req
-    },
-  }),
+      dispatcher,
+      path: '/rpc',
+      context: (req) => {
+        requests++
+        return req
+      },
+    }),
   )
   const bare = createServer((req, res) => {
     req.resume()
@@ -173,11 +173,7 @@ describe('calls over HTTP', () => {
       Client.batch(Client.call(Subtract, { minuend: 5, subtrahend: 3 }), Client.call(Withdraw, { amount: 50 }), Client.notify(Log, { line: 'b' })),
     )()
     expect(out).toEqual(
-      E.right([
-        E.right(2),
-        E.left(ClientError.applicationError({ code: 1001, message: 'Insufficient funds', data: { balance: 10 } })),
-        E.right(undefined),
-      ]),
+      E.right([E.right(2), E.left(ClientError.applicationError({ code: 1001, message: 'Insufficient funds', data: { balance: 10 } })), E.right(undefined)]),
     )
     expect(log).toEqual(['b'])
   })

@@ -52,10 +52,6 @@ const read = async (response: Response) => ({
   body: await response.text(),
 })
 
-
-
-
-
 // -------------------------------------------------------------------------------------
 // the rules, as pure functions
 // -------------------------------------------------------------------------------------
@@ -171,7 +167,10 @@ describe('handler: the wire rules', () => {
   })
 
   it('a message of notifications only answers 204 with an empty body', async () => {
-    for (const message of ['{"jsonrpc":"2.0","method":"echo","params":{"text":"hi"}}', '[{"jsonrpc":"2.0","method":"echo","params":{"text":"a"}},{"jsonrpc":"2.0","method":"nope"}]']) {
+    for (const message of [
+      '{"jsonrpc":"2.0","method":"echo","params":{"text":"hi"}}',
+      '[{"jsonrpc":"2.0","method":"echo","params":{"text":"a"}},{"jsonrpc":"2.0","method":"nope"}]',
+    ]) {
       const response = await rpc(post(message))
       expect(response.status).toBe(204)
       expect(response.headers.get('content-type')).toBeNull()

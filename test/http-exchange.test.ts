@@ -18,7 +18,12 @@ import type { HttpAnswer, RequestHead } from '../src/internal/http/rules.js'
 import { PARSE_ERROR_TEXT } from '../src/internal/json.js'
 
 const Echo = Method.make({ name: 'echo', params: t.type({ text: t.string }), result: t.string })
-const dispatcher = Dispatch.make(pipe(Registry.empty, Registry.add(Echo, ({ text }) => E.right(text))))
+const dispatcher = Dispatch.make(
+  pipe(
+    Registry.empty,
+    Registry.add(Echo, ({ text }) => E.right(text)),
+  ),
+)
 const CALL = '{"jsonrpc":"2.0","method":"echo","params":{"text":"hi"},"id":1}'
 const ANSWER = '{"jsonrpc":"2.0","result":"hi","id":1}'
 const head: RequestHead = { method: 'POST', path: '/', contentType: 'application/json' }
@@ -52,12 +57,18 @@ describe('Exchange: the callback form', () => {
   it('waits for an asynchronous authenticate, and dispatches with its principal as the base value', async () => {
     const seen: Array<unknown> = []
     const WhoAmI = Method.make({ name: 'whoami', result: t.string })
-    const withUser = Dispatch.make(pipe(Registry.empty, Registry.add(WhoAmI, () => E.right('x'))), {
-      context: (_request, base: string) => {
-        seen.push(base)
-        return base
+    const withUser = Dispatch.make(
+      pipe(
+        Registry.empty,
+        Registry.add(WhoAmI, () => E.right('x')),
+      ),
+      {
+        context: (_request, base: string) => {
+          seen.push(base)
+          return base
+        },
       },
-    })
+    )
     const exchange = Exchange.make<Req, string>(withUser as Dispatcher<string>, {}, { read, authenticate: () => Promise.resolve(E.right('ada')) })
     const { answer } = run(exchange, { _tag: 'Text', text: '{"jsonrpc":"2.0","method":"whoami","id":1}' })
     expect((await answer).body).toBe('{"jsonrpc":"2.0","result":"x","id":1}')
@@ -81,10 +92,33 @@ describe('Exchange: the callback form', () => {
     const causes: Array<unknown> = []
     const onError = (cause: unknown): void => void causes.push(cause)
     const boom = new Error('secret')
-    const throwing = { ...dispatcher, dispatch: () => { throw boom } } as Dispatcher<unknown>
+    const throwing = {
+      ...dispatcher,
+      dispatch: () => {
+        throw boom
+      },
+    } as Dispatcher<unknown>
     const exchanges = [
-      Exchange.make<Req, unknown>(dispatcher, { onError }, { read, context: () => { throw boom } }),
-      Exchange.make<Req, unknown>(dispatcher, { onError }, { read, authenticate: () => { throw boom } }),
+      Exchange.make<Req, unknown>(
+        dispatcher,
+        { onError },
+        {
+          read,
+          context: () => {
+            throw boom
+          },
+        },
+      ),
+      Exchange.make<Req, unknown>(
+        dispatcher,
+        { onError },
+        {
+          read,
+          authenticate: () => {
+            throw boom
+          },
+        },
+      ),
       Exchange.make<Req, unknown>(dispatcher, { onError }, { read, authenticate: () => Promise.reject(boom) }),
       Exchange.make<Req, unknown>(throwing, { onError }, { read }),
       Exchange.make<Req, unknown>({ ...dispatcher, dispatch: () => Promise.reject(boom) } as Dispatcher<unknown>, { onError }, { read }),

@@ -19,7 +19,6 @@ import { dispatcher, ECHO, ECHOED, echoCount, PARSE_ERROR, WhoAmI } from './fixt
 // helpers
 // -------------------------------------------------------------------------------------
 
-
 /** Starts `listener` on 127.0.0.1, a free port. */
 const listen = async (listener: RequestListener): Promise<{ readonly port: number; readonly stop: () => Promise<void> }> => {
   const server = createServer(listener)
@@ -141,10 +140,8 @@ describe('a body above maxBodyBytes is 413 and the server keeps serving', () => 
     try {
       const chunk = '{"jsonrpc":"2.0","method":"echo","params":{"text":"' + 'x'.repeat(1500)
       // The body never ends (no last chunk): only a server that stops at the limit can answer.
-      const answer = await raw(
-        port,
-        'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
-        (write) => write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`),
+      const answer = await raw(port, 'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n', (write) =>
+        write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`),
       )
       expect(answer.closed).toBe(true)
       expect(answer.received).toMatch(/^HTTP\/1\.1 413 /)
@@ -200,8 +197,15 @@ describe('a body that is not UTF-8 is the Parse error', () => {
       const latin1 = Buffer.from(message, 'latin1')
       expect(await send(port, { body: latin1 })).toMatchObject({ status: 200, body: PARSE_ERROR })
       // A lone surrogate half encoded (CESU-style) and a truncated sequence are not UTF-8 either.
-      for (const bad of [[0xed, 0xa0, 0x80], [0xe2, 0x82]]) {
-        const body = Uint8Array.from([...new TextEncoder().encode('{"jsonrpc":"2.0","method":"echo","params":{"text":"'), ...bad, ...new TextEncoder().encode('"},"id":1}')])
+      for (const bad of [
+        [0xed, 0xa0, 0x80],
+        [0xe2, 0x82],
+      ]) {
+        const body = Uint8Array.from([
+          ...new TextEncoder().encode('{"jsonrpc":"2.0","method":"echo","params":{"text":"'),
+          ...bad,
+          ...new TextEncoder().encode('"},"id":1}'),
+        ])
         expect(await send(port, { body })).toMatchObject({ status: 200, body: PARSE_ERROR })
       }
       expect(echoCount()).toBe(before)
@@ -250,7 +254,10 @@ describe('serve: timeouts against slow clients', () => {
       )
       await sleep(50)
       // Served while the slow client is still dripping.
-      expect(await send(server.address.port, { body: ECHO, headers: { host: `127.0.0.1:${server.address.port}` } })).toMatchObject({ status: 200, body: ECHOED })
+      expect(await send(server.address.port, { body: ECHO, headers: { host: `127.0.0.1:${server.address.port}` } })).toMatchObject({
+        status: 200,
+        body: ECHOED,
+      })
       const dropped = await loris
       stop = true
       expect(dropped.closed).toBe(true)

@@ -75,10 +75,6 @@ const post = async (url: string, body: string | undefined, sent: Sent = {}) => {
   }
 }
 
-
-
-
-
 const ECHO = '{"jsonrpc":"2.0","method":"echo","params":{"text":"hi"},"id":1}'
 const PARSE_ERROR = '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}'
 
@@ -349,7 +345,10 @@ describe('serve', () => {
   it('rejects when it cannot listen (a port in use)', async () => {
     const first = await listening(_.serve({ dispatcher }))
     try {
-      expect(await _.serve({ dispatcher, port: first.address.port })()).toMatchObject({ _tag: 'Left', left: { _tag: 'ListenError', cause: { code: 'EADDRINUSE' } } })
+      expect(await _.serve({ dispatcher, port: first.address.port })()).toMatchObject({
+        _tag: 'Left',
+        left: { _tag: 'ListenError', cause: { code: 'EADDRINUSE' } },
+      })
     } finally {
       await first.close()
     }
@@ -512,7 +511,11 @@ describe('the answer to notifications only (notificationStatus)', () => {
     const server = await listening(_.serve({ dispatcher, notificationStatus: 200 }))
     try {
       expect(await post(server.url)).toEqual({ status: 200, body: '' })
-      const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","method":"echo","params":{"text":"x"},"id":1}' })
+      const res = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"jsonrpc":"2.0","method":"echo","params":{"text":"x"},"id":1}',
+      })
       expect(await res.text()).toBe('{"jsonrpc":"2.0","result":"x","id":1}')
     } finally {
       await server.close()

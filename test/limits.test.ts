@@ -66,7 +66,8 @@ describe('batch length (maxBatchLength, 100 by default)', () => {
 describe('nesting depth of params (maxDepth, 64 by default)', () => {
   const server = Dispatch.make(registry)
   const echo = (params: string, id = 7) => `{"jsonrpc":"2.0","method":"echo","params":${params},"id":${id}}`
-  const tooDeep = (id: number) => `{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid params","data":["params: nested deeper than 64 levels"]},"id":${id}}`
+  const tooDeep = (id: number) =>
+    `{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid params","data":["params: nested deeper than 64 levels"]},"id":${id}}`
 
   it('takes params 64 levels deep (the params array is level 1)', () => {
     expect(server.dispatch(echo(nested(64)))).toBe(`{"jsonrpc":"2.0","result":${nested(64)},"id":7}`)
@@ -90,10 +91,7 @@ describe('nesting depth of params (maxDepth, 64 by default)', () => {
   })
 
   it('applies to each request of a batch on its own, and to every entry point', async () => {
-    expect(JSON.parse(server.dispatch(`[${echo(nested(65), 1)},${call(2)}]`) as string)).toEqual([
-      JSON.parse(tooDeep(1)),
-      { jsonrpc: '2.0', result: 2, id: 2 },
-    ])
+    expect(JSON.parse(server.dispatch(`[${echo(nested(65), 1)},${call(2)}]`) as string)).toEqual([JSON.parse(tooDeep(1)), { jsonrpc: '2.0', result: 2, id: 2 }])
     expect(await server.dispatchValue(JSON.parse(echo(nested(100))))).toBe(tooDeep(7))
     expect(await server.dispatchToSerializable(echo(nested(100)))).toEqual(JSON.parse(tooDeep(7)))
   })
@@ -141,9 +139,7 @@ describe('handler timeout (timeoutMs, 30 s by default)', () => {
 
   it('keeps its queue of deadlines short under many quick calls', async () => {
     const quick = Dispatch.make(registry, { timeoutMs: 60_000 })
-    const answers = await Promise.all(
-      Array.from({ length: 3000 }, (_, i) => quick.dispatch(`{"jsonrpc":"2.0","method":"wait","params":{"ms":0},"id":${i}}`)),
-    )
+    const answers = await Promise.all(Array.from({ length: 3000 }, (_, i) => quick.dispatch(`{"jsonrpc":"2.0","method":"wait","params":{"ms":0},"id":${i}}`)))
     expect(answers.every((a) => a?.includes('"result":"done"'))).toBe(true)
   })
 
@@ -158,7 +154,15 @@ describe('a handler answering a thenable whose then throws', () => {
   const server = Dispatch.make(
     pipe(
       Registry.empty,
-      Registry.add(Odd, () => ({ then: () => { throw new Error('broken thenable') } }) as unknown as Promise<number>),
+      Registry.add(
+        Odd,
+        () =>
+          ({
+            then: () => {
+              throw new Error('broken thenable')
+            },
+          }) as unknown as Promise<number>,
+      ),
     ),
   )
 

@@ -217,7 +217,9 @@ describe('the packed package', () => {
   })
 
   test('holds both builds with their declarations, and nothing of the repository besides', () => {
-    const files = run('tar', ['-tzf', tarball], work).split('\n').filter((f) => f.length > 0)
+    const files = run('tar', ['-tzf', tarball], work)
+      .split('\n')
+      .filter((f) => f.length > 0)
     for (const f of [
       'package/package.json',
       'package/dist/esm/index.js',
@@ -272,17 +274,17 @@ describe('the packed package', () => {
       writeFileSync(join(dir, 'tsconfig.transports.json'), JSON.stringify(transportsTsconfig, null, 2))
     }, timeout)
 
-    test('the transports\' entry points load from ESM, and a call goes over HTTP on loopback', () => {
+    test("the transports' entry points load from ESM, and a call goes over HTTP on loopback", () => {
       const [answer, kinds] = run(process.execPath, ['subpaths.mjs'], dir).trim().split('\n')
       expect(JSON.parse(answer as string)).toEqual({ _tag: 'Right', right: 19 })
       expect(kinds).toBe('function,function,function,function')
     })
 
-    test('the transports\' entry points load from CommonJS', () => {
+    test("the transports' entry points load from CommonJS", () => {
       expect(run(process.execPath, ['subpaths.cjs'], dir).trim()).toBe('function,function,function,function,function')
     })
 
-    test('a consumer of every entry point type-checks with Node\'s types', () => {
+    test("a consumer of every entry point type-checks with Node's types", () => {
       run(process.execPath, [join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.transports.json'], dir)
     })
 

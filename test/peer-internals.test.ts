@@ -140,7 +140,12 @@ describe('internal/peer/Calls', () => {
     expect(Calls.isResponseMessage(calls, { jsonrpc: '2.0', result: 1, id: 6 })).toBe(true)
     expect(Calls.isResponseMessage(calls, { jsonrpc: '2.0', method: 'm', result: 1, id: 6 })).toBe(false)
     expect(Calls.isResponseMessage(calls, [])).toBe(false)
-    expect(Calls.isResponseMessage(calls, [{ jsonrpc: '2.0', result: 1, id: 6 }, { jsonrpc: '2.0', method: 'm' }])).toBe(false)
+    expect(
+      Calls.isResponseMessage(calls, [
+        { jsonrpc: '2.0', result: 1, id: 6 },
+        { jsonrpc: '2.0', method: 'm' },
+      ]),
+    ).toBe(false)
   })
 
   it("the peer's timeout fails the call with Timeout and sends $/cancelRequest; a late answer is unmatched", async () => {
@@ -254,14 +259,12 @@ describe('internal/peer/Inbox', () => {
     expect(Inbox.size(inbox)).toBe(0)
   })
 
-  it("refuse: past maxQueued each request gets the busy error, notifications are dropped, reading never stops", () => {
+  it('refuse: past maxQueued each request gets the busy error, notifications are dropped, reading never stops', () => {
     const { inbox, wait, take, answers, pauses } = makeInbox({ refuse: true, maxQueued: 1 })
     for (let i = 1; i <= 3; i++) wait(`k${i}`, i)
     take({ jsonrpc: '2.0', method: 'wait', params: { key: 'n' } })
     wait('k4', 4)
-    expect(answers).toEqual([
-      { jsonrpc: '2.0', error: { code: RpcError.serverBusy().code, message: RpcError.serverBusy().message }, id: 4 },
-    ])
+    expect(answers).toEqual([{ jsonrpc: '2.0', error: { code: RpcError.serverBusy().code, message: RpcError.serverBusy().message }, id: 4 }])
     expect(Inbox.size(inbox)).toBe(3)
     expect(pauses).toEqual([])
   })

@@ -72,12 +72,20 @@ const requestLike = fc.record(
   {
     jsonrpc: fc.oneof({ weight: 4, arbitrary: fc.constant('2.0') }, fc.jsonValue({ maxDepth: 1 })),
     method: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...names) }, fc.jsonValue({ maxDepth: 1 })),
-    params: fc.oneof(fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 4 }), fc.dictionary(fc.constantFrom('minuend', 'subtrahend', 'n', 'name', 'x'), fc.jsonValue({ maxDepth: 1 })), fc.jsonValue({ maxDepth: 2 })),
+    params: fc.oneof(
+      fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 4 }),
+      fc.dictionary(fc.constantFrom('minuend', 'subtrahend', 'n', 'name', 'x'), fc.jsonValue({ maxDepth: 1 })),
+      fc.jsonValue({ maxDepth: 2 }),
+    ),
     id: fc.oneof(fc.string({ maxLength: 4 }), fc.integer(), fc.constant(null), fc.jsonValue({ maxDepth: 1 }), fc.constant(2 ** 53 + 2)),
   },
   { requiredKeys: [] },
 )
-const message = fc.oneof(requestLike, fc.array(fc.oneof({ weight: 3, arbitrary: requestLike }, fc.jsonValue({ maxDepth: 2 })), { maxLength: 6 }), fc.jsonValue())
+const message = fc.oneof(
+  requestLike,
+  fc.array(fc.oneof({ weight: 3, arbitrary: requestLike }, fc.jsonValue({ maxDepth: 2 })), { maxLength: 6 }),
+  fc.jsonValue(),
+)
 
 // -------------------------------------------------------------------------------------
 // dispatch is total
@@ -138,7 +146,13 @@ describe('a batch of n requests with k notifications yields n - k responses, wit
   it('answers each request once, in order, and no notification', async () => {
     const batch = fc
       .uniqueArray(fc.oneof(fc.string({ maxLength: 6 }), fc.integer()), { minLength: 1, maxLength: 12 })
-      .chain((ids) => fc.tuple(fc.constant(ids), fc.array(fc.boolean(), { minLength: ids.length, maxLength: ids.length }), fc.array(validCall, { minLength: ids.length, maxLength: ids.length })))
+      .chain((ids) =>
+        fc.tuple(
+          fc.constant(ids),
+          fc.array(fc.boolean(), { minLength: ids.length, maxLength: ids.length }),
+          fc.array(validCall, { minLength: ids.length, maxLength: ids.length }),
+        ),
+      )
     await fc.assert(
       fc.asyncProperty(batch, async ([ids, isNotification, calls]) => {
         const items = calls.map((c, i) => (isNotification[i] ? { jsonrpc: '2.0', ...c } : { jsonrpc: '2.0', ...c, id: ids[i] }))
@@ -192,7 +206,12 @@ describe('the response text is JSON.stringify of the response', () => {
   // The dispatcher writes the envelope around the result's text, and a number, boolean or null
   // result without JSON.stringify: the text must still be byte for byte what JSON.stringify gives.
   const Echo = Method.make({ name: 'echo', params: t.type({ value: t.unknown }) })
-  const echo = Dispatch.make(pipe(Registry.empty, Registry.add(Echo, ({ value }) => E.right(value))))
+  const echo = Dispatch.make(
+    pipe(
+      Registry.empty,
+      Registry.add(Echo, ({ value }) => E.right(value)),
+    ),
+  )
   const edgeNumbers = fc.constantFrom(0, -0, 1e21, 1e-7, 5e-324, -1.5, 2 ** 53, Number.MAX_VALUE, 0.1 + 0.2, 123456789012345680000)
 
   it('for any JSON result and id, single and in a batch', () => {
@@ -210,11 +229,14 @@ describe('the response text is JSON.stringify of the response', () => {
   it('for numbers straight from a handler: non-finite ones are null, -0 is 0', () => {
     const Value = Method.make({ name: 'value', params: t.type({ which: t.number }) })
     const values = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 1e21, 5e-324]
-    const d = Dispatch.make(pipe(Registry.empty, Registry.add(Value, ({ which }) => E.right(values[which]))))
+    const d = Dispatch.make(
+      pipe(
+        Registry.empty,
+        Registry.add(Value, ({ which }) => E.right(values[which])),
+      ),
+    )
     values.forEach((v, which) => {
-      expect(d.dispatch(JSON.stringify({ jsonrpc: '2.0', method: 'value', params: [which], id: 1 }))).toBe(
-        JSON.stringify({ jsonrpc: '2.0', result: v, id: 1 }),
-      )
+      expect(d.dispatch(JSON.stringify({ jsonrpc: '2.0', method: 'value', params: [which], id: 1 }))).toBe(JSON.stringify({ jsonrpc: '2.0', result: v, id: 1 }))
     })
   })
 })

@@ -66,7 +66,7 @@ describe('newline-delimited JSON', () => {
     expect(decoder.end()).toEqual([])
   })
 
-  it('gives a line that is not JSON as a message: judging it is the dispatcher\'s work', () => {
+  it("gives a line that is not JSON as a message: judging it is the dispatcher's work", () => {
     expect(pipe([bytes('{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]\n')], _.decodeAll(_.ndjson))).toEqual([
       message('{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]'),
     ])
@@ -90,7 +90,7 @@ describe('Content-Length framing', () => {
     expect(text(_.contentLength.encode(''))).toBe('Content-Length: 0\r\n\r\n')
   })
 
-  it('reads the Language Server Protocol\'s example, Content-Type included', () => {
+  it("reads the Language Server Protocol's example, Content-Type included", () => {
     const body = '{"jsonrpc":"2.0","id":1,"method":"textDocument/completion","params":{}}'
     const wire = `Content-Length: ${body.length}\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n${body}`
     expect(pipe([bytes(wire)], _.decodeAll(_.contentLength))).toEqual([message(body)])
@@ -135,10 +135,7 @@ describe('Content-Length framing', () => {
     it('a Content-Length that is not a number', () => {
       for (const value of ['abc', '-1', '1.5', '0x10', '', '1234567890123456']) {
         const wire = Buffer.concat([bytes(`Content-Length: ${value}\r\n\r\n{"lost":1}`), next])
-        expect(pipe([wire], _.decodeAll(_.contentLength))).toEqual([
-          failure({ _tag: 'InvalidContentLength', value }),
-          message('{"next":true}'),
-        ])
+        expect(pipe([wire], _.decodeAll(_.contentLength))).toEqual([failure({ _tag: 'InvalidContentLength', value }), message('{"next":true}')])
       }
     })
 
@@ -186,12 +183,8 @@ describe('Content-Length framing', () => {
   })
 
   it('reports a stream that ends inside a header or a body', () => {
-    expect(pipe([bytes('Content-Length: 10\r\n\r\n{"a"')], _.decodeAll(_.contentLength))).toEqual([
-      failure({ _tag: 'Truncated', expected: 10, received: 4 }),
-    ])
-    expect(pipe([bytes('Content-Length: 10\r\n')], _.decodeAll(_.contentLength))).toEqual([
-      failure({ _tag: 'Truncated', expected: undefined, received: 0 }),
-    ])
+    expect(pipe([bytes('Content-Length: 10\r\n\r\n{"a"')], _.decodeAll(_.contentLength))).toEqual([failure({ _tag: 'Truncated', expected: 10, received: 4 })])
+    expect(pipe([bytes('Content-Length: 10\r\n')], _.decodeAll(_.contentLength))).toEqual([failure({ _tag: 'Truncated', expected: undefined, received: 0 })])
     expect(pipe([bytes('Content-Le')], _.decodeAll(_.contentLength))).toEqual([failure({ _tag: 'Truncated', expected: undefined, received: 10 })])
     expect(pipe([bytes('\r\n\r\n')], _.decodeAll(_.contentLength))).toEqual([])
   })
@@ -237,7 +230,16 @@ describe('properties', () => {
   it('newline-delimited JSON: any JSON value, pretty-printed, decodes to the same value', () => {
     fc.assert(
       fc.property(fc.array(fc.jsonValue(), { minLength: 1, maxLength: 5 }), cuts, (values, at) => {
-        const events = pipe(cut(encodeAll(_.ndjson, values.map((v) => JSON.stringify(v, null, 2))), at), _.decodeAll(_.ndjson))
+        const events = pipe(
+          cut(
+            encodeAll(
+              _.ndjson,
+              values.map((v) => JSON.stringify(v, null, 2)),
+            ),
+            at,
+          ),
+          _.decodeAll(_.ndjson),
+        )
         expect(events.map((e) => (e._tag === 'Message' ? JSON.parse(e.text) : e))).toEqual(values.map((v) => JSON.parse(JSON.stringify(v))))
       }),
     )
@@ -288,7 +290,9 @@ describe('properties', () => {
       fc.uint8Array({ maxLength: 200 }),
       // Bytes that look like framing, to reach the header and body states.
       fc
-        .array(fc.constantFrom('Content-Length: ', 'content-length:', '12', '3', 'x', ':', ' ', '\r\n', '\n', '\r\n\r\n', '{}', 'é', '\u0000'), { maxLength: 30 })
+        .array(fc.constantFrom('Content-Length: ', 'content-length:', '12', '3', 'x', ':', ' ', '\r\n', '\n', '\r\n\r\n', '{}', 'é', '\u0000'), {
+          maxLength: 30,
+        })
         .map((parts) => bytes(parts.join(''))),
     )
     for (const framing of [_.ndjson, _.contentLength]) {

@@ -50,10 +50,7 @@ describe('newline-delimited JSON: a line over maxMessageBytes', () => {
   const limits = { maxMessageBytes: 16 }
 
   it('whole in one chunk: reported with its length, and the next line is read', () => {
-    expect(pipe([bytes('{"a":"0123456789abcdef"}\n{"b":1}\n')], _.decodeAll(_.ndjson, limits))).toEqual([
-      tooLarge('message', 16, 24),
-      message('{"b":1}'),
-    ])
+    expect(pipe([bytes('{"a":"0123456789abcdef"}\n{"b":1}\n')], _.decodeAll(_.ndjson, limits))).toEqual([tooLarge('message', 16, 24), message('{"b":1}')])
   })
 
   it('its \\r\\n is not counted', () => {
@@ -104,10 +101,12 @@ describe('Content-Length: a body over maxMessageBytes', () => {
 
   it('the same with every byte in its own chunk', () => {
     const all = Buffer.concat([bytes('Content-Length: 20\r\n\r\n'), Buffer.alloc(20, 0x7b), _.contentLength.encode('{"b":1}')])
-    expect(pipe([...all].map((b) => Uint8Array.of(b)), _.decodeAll(_.contentLength, limits))).toEqual([
-      tooLarge('message', 16, 20),
-      message('{"b":1}'),
-    ])
+    expect(
+      pipe(
+        [...all].map((b) => Uint8Array.of(b)),
+        _.decodeAll(_.contentLength, limits),
+      ),
+    ).toEqual([tooLarge('message', 16, 20), message('{"b":1}')])
   })
 
   it('a stream that ends inside a skipped body gives nothing more', () => {
@@ -146,7 +145,9 @@ describe('properties', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...framings),
-        fc.array(fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.constantFrom(bytes('Content-Length: 30\r\n\r\n'), bytes('\n'), bytes('Content-Length: 9999\r\n')))),
+        fc.array(
+          fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.constantFrom(bytes('Content-Length: 30\r\n\r\n'), bytes('\n'), bytes('Content-Length: 9999\r\n'))),
+        ),
         fc.integer({ min: 0, max: 64 }),
         fc.integer({ min: 0, max: 64 }),
         (framing, chunks, maxMessageBytes, maxHeaderBytes) => {
@@ -300,13 +301,19 @@ describe('over TCP: a message over the limit', () => {
   it('a client connection has the limits too', async () => {
     const big = Method.make({ name: 'big', result: t.string })
     const server = ok(
-      await listen({ framing: _.ndjson, dispatcher: Dispatch.make(pipe(Registry.empty, Registry.add(big, () => E.right('y'.repeat(2000))))) })(),
+      await listen({
+        framing: _.ndjson,
+        dispatcher: Dispatch.make(
+          pipe(
+            Registry.empty,
+            Registry.add(big, () => E.right('y'.repeat(2000))),
+          ),
+        ),
+      })(),
     )
     cleanup.push(() => server.close())
     const errors: Array<_.FramingError> = []
-    const connection = ok(
-      await connect({ port: server.address.port, framing: _.ndjson, maxMessageBytes: 1000, onFramingError: (e) => void errors.push(e) })(),
-    )
+    const connection = ok(await connect({ port: server.address.port, framing: _.ndjson, maxMessageBytes: 1000, onFramingError: (e) => void errors.push(e) })())
     cleanup.push(() => connection.destroy())
     const answer = await pipe(connection.client, Client.call(big, undefined, { timeoutMs: 200 }))()
     expect(answer).toEqual(E.left({ _tag: 'TransportError', error: { _tag: 'Timeout', ms: 200 } }))

@@ -58,9 +58,9 @@ describe.concurrent.each([
       expect(await pipe(child.client, Client.call(Methods.Subtract, { minuend: 42, subtrahend: 23 }))()).toEqual(E.right(19))
       expect(await pipe(child.client, Client.call(Methods.Echo, { text: 'é€😀\n"' }))()).toEqual(E.right('é€😀\n"'))
       expect(await pipe(child.client, Client.notify(Methods.Tick, { n: 4 }))()).toEqual(E.right(undefined))
-      expect(
-        await pipe(child.client, Client.batch(Client.call(Methods.Whoami), Client.call(Methods.Ticks), Client.notify(Methods.Tick, { n: 5 })))(),
-      ).toEqual(E.right([E.right('child'), E.right([4]), E.right(undefined)]))
+      expect(await pipe(child.client, Client.batch(Client.call(Methods.Whoami), Client.call(Methods.Ticks), Client.notify(Methods.Tick, { n: 5 })))()).toEqual(
+        E.right([E.right('child'), E.right([4]), E.right(undefined)]),
+      )
     })
 
     it('calls the parent: a notification when it starts, and a call back while answering', async () => {
@@ -75,7 +75,7 @@ describe.concurrent.each([
       expect(results).toEqual(ms.map((m) => E.right(m)))
     })
 
-    it('passes the child\'s stderr to the function given, and keeps it off the wire', () => {
+    it("passes the child's stderr to the function given, and keeps it off the wire", () => {
       expect(started.stderr()).toContain(`serving ${framing.name} on stdio`)
     })
   })
@@ -92,7 +92,7 @@ describe.concurrent.each([
     expect(stderr()).toContain('child: stdin ended, connection closed')
   })
 
-  it('close() ends the child\'s stdin, so it exits; this side\'s pending calls fail with Closed', async () => {
+  it("close() ends the child's stdin, so it exits; this side's pending calls fail with Closed", async () => {
     const { child } = await startChild(framing)
     expect(await pipe(child.client, Client.call(Methods.Whoami))()).toEqual(E.right('child'))
     const call = pipe(child.client, Client.call(Methods.Slow, { ms: 100 }))()

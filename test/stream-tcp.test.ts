@@ -15,7 +15,6 @@ import * as Methods from './fixtures/stream-methods.js'
 import * as SpecMethods from './fixtures/spec-methods.js'
 import { canonical, examples } from './fixtures/spec-methods.js'
 
-
 const Boom = Method.make({ name: 'boom', result: t.number })
 
 const cleanup: Array<() => unknown> = []
@@ -90,12 +89,11 @@ const raw = async (port: number, framing: Framing.Framing) => {
   return { socket, send: (text: string) => socket.write(framing.encode(text)), next, ended, received }
 }
 
-
 describe.each([
   ['newline-delimited JSON', Framing.ndjson],
   ['Content-Length', Framing.contentLength],
 ])('TCP, %s', (_name, framing) => {
-  describe('the specification\'s examples, as bytes on a socket', () => {
+  describe("the specification's examples, as bytes on a socket", () => {
     it.each(examples.map((e) => [e.name, e] as const))('%s', async (_example, example) => {
       const server = await start({ framing, dispatcher: Dispatch.make(SpecMethods.make().registry) })
       const client = await raw(server.address.port, framing)
@@ -158,7 +156,7 @@ describe.each([
       expect(await pipe(connection.client, Client.call(Methods.Ticks))()).toEqual(E.right([5]))
     })
 
-    it('honours a call\'s own timeoutMs and signal, and the connection stays usable', async () => {
+    it("honours a call's own timeoutMs and signal, and the connection stays usable", async () => {
       const { server } = await startServer(framing)
       const connection = await connectTo(server, framing)
       const timedOut = await pipe(connection.client, Client.call(Methods.Slow, { ms: 300 }, { timeoutMs: 20 }))()
@@ -171,7 +169,7 @@ describe.each([
       expect(await pipe(connection.client, Client.call(Methods.Whoami))()).toEqual(E.right('server'))
     })
 
-    it('answers a handler\'s exception with -32603 and nothing of its text', async () => {
+    it("answers a handler's exception with -32603 and nothing of its text", async () => {
       const { server, defects } = await startServer(framing)
       const client = await raw(server.address.port, framing)
       client.send('{"jsonrpc":"2.0","method":"boom","id":7}')
@@ -182,7 +180,7 @@ describe.each([
   })
 
   describe('both directions on one connection', () => {
-    it('the server calls back the client while answering the client\'s call', async () => {
+    it("the server calls back the client while answering the client's call", async () => {
       const { server } = await startServer(framing)
       const connection = await connectTo(server, framing)
       expect(await pipe(connection.client, Client.call(Methods.AskBack))()).toEqual(E.right('server asked client'))
@@ -199,7 +197,7 @@ describe.each([
       expect(await pipe(serverSide.client, Client.call(Methods.Subtract, { minuend: 1, subtrahend: 2 }))()).toEqual(E.right(-1))
     })
 
-    it('gives the context function the connection\'s socket', async () => {
+    it("gives the context function the connection's socket", async () => {
       const remotes: Array<string | undefined> = []
       const { server } = await startServer(framing, {
         context: ({ client, socket }) => {
@@ -258,7 +256,7 @@ describe.each([
       expect(await client.ended).toBe(true)
     })
 
-    it('the client\'s close ends the server\'s connection too', async () => {
+    it("the client's close ends the server's connection too", async () => {
       const { server } = await startServer(framing)
       const connection = await connectTo(server, framing)
       expect(server.connections()).toHaveLength(1)

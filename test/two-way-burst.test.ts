@@ -24,7 +24,20 @@ import { WebSocket } from 'ws'
 import { Framing } from '../src/stream/index.js'
 import * as Ws from '../src/ws/index.js'
 import * as Methods from './fixtures/two-way-methods.js'
-import { encode, inbox, perfect, rawSocket, readFrom, startChild, tally, tcpServer, within, type Cleanups, type Message, type Wire } from './fixtures/two-way-wire.js'
+import {
+  encode,
+  inbox,
+  perfect,
+  rawSocket,
+  readFrom,
+  startChild,
+  tally,
+  tcpServer,
+  within,
+  type Cleanups,
+  type Message,
+  type Wire,
+} from './fixtures/two-way-wire.js'
 
 const cleanups: Cleanups = []
 afterEach(async () => {
@@ -80,15 +93,19 @@ describe('a burst in one write: every request answered once, every notification 
   it.each<[string, Framing.Framing, Wire]>([
     ['newline-delimited JSON', Framing.ndjson, 'ndjson'],
     ['Content-Length', Framing.contentLength, 'content-length'],
-  ])('TCP, %s: a raw net socket written once', async (_name, framing, wire) => {
-    const { server, methods } = await tcpServer(cleanups, framing)
-    const socket = await rawSocket(cleanups, server.address.port)
-    const box = readFrom(socket, wire)
-    const { texts, expected } = burst()
-    socket.write(texts.map((text) => encode(wire, text)).join(''))
-    // `bumpsRun`: how many notifications the server's handler ran, seen from inside the server.
-    expect({ ...(await outcome(box, expected)), bumpsRun: methods.bumps() }).toEqual({ ...everyAnswerRight, bumpsRun: REQUESTS * BUMPS_PER_REQUEST })
-  }, 60_000)
+  ])(
+    'TCP, %s: a raw net socket written once',
+    async (_name, framing, wire) => {
+      const { server, methods } = await tcpServer(cleanups, framing)
+      const socket = await rawSocket(cleanups, server.address.port)
+      const box = readFrom(socket, wire)
+      const { texts, expected } = burst()
+      socket.write(texts.map((text) => encode(wire, text)).join(''))
+      // `bumpsRun`: how many notifications the server's handler ran, seen from inside the server.
+      expect({ ...(await outcome(box, expected)), bumpsRun: methods.bumps() }).toEqual({ ...everyAnswerRight, bumpsRun: REQUESTS * BUMPS_PER_REQUEST })
+    },
+    60_000,
+  )
 
   it('WebSocket: Ws.attachToHttp on a real HTTP server, a raw ws client sending every frame back to back', async () => {
     const methods = Methods.make()
@@ -131,7 +148,7 @@ describe('100,000 messages in one write', () => {
   const MAX_GROWTH_MB = 150
   const MESSAGES = 100_000
 
-  it('stdio: all answered, and the child\'s memory stays bounded', async () => {
+  it("stdio: all answered, and the child's memory stays bounded", async () => {
     const child = startChild('ndjson')
     cleanups.push(() => child.stop())
     const rss = async (id: string): Promise<{ rss: number; maxRss: number }> => {

@@ -22,18 +22,7 @@ import { Client } from '../src/index.js'
 import { Framing, connect, type Connection } from '../src/stream/index.js'
 import { listening } from './fixtures/listening.js'
 import * as Methods from './fixtures/two-way-methods.js'
-import {
-  encode,
-  rawSocket,
-  readFrom,
-  sleep,
-  startChild,
-  tcpServer,
-  within,
-  type Cleanups,
-  type Inbox,
-  type Message,
-} from './fixtures/two-way-wire.js'
+import { encode, rawSocket, readFrom, sleep, startChild, tcpServer, within, type Cleanups, type Inbox, type Message } from './fixtures/two-way-wire.js'
 
 const cleanups: Cleanups = []
 afterEach(async () => {
@@ -78,26 +67,30 @@ describe('prompt close while our side awaits a call back', () => {
   it.each<[string, Framing.Framing, 'ndjson' | 'content-length']>([
     ['newline-delimited JSON', Framing.ndjson, 'ndjson'],
     ['Content-Length', Framing.contentLength, 'content-length'],
-  ])('TCP, %s: the client half-closes; the server\'s connection closes within 1 s, its call back failed with Closed', async (_name, framing, wire) => {
-    const { server, methods } = await tcpServer(cleanups, framing)
-    const socket = await rawSocket(cleanups, server.address.port)
-    const box = readFrom(socket, wire)
-    socket.write(encode(wire, ASK))
-    expect(await box.until(() => box.messages.some(isPing), 5_000)).toBe(true)
-    const [connection] = server.connections()
-    const ended = performance.now()
-    socket.end()
-    const closeMs = await elapsed(ended, (connection as Connection).closed, 5_000)
-    expect(closeMs).toBeTypeOf('number')
-    expect(closeMs).toBeLessThan(1_000)
-    expect(methods.asked).toEqual(['Closed'])
-    // The answer to `ask`, computed after the client's half-close, is still written; then the
-    // server ends its side.
-    expect(await box.until(() => box.ended(), 2_000)).toBe(true)
-    expect(answersTo(box, 'ask')).toEqual([ASKED_CLOSED])
-  }, 30_000)
+  ])(
+    "TCP, %s: the client half-closes; the server's connection closes within 1 s, its call back failed with Closed",
+    async (_name, framing, wire) => {
+      const { server, methods } = await tcpServer(cleanups, framing)
+      const socket = await rawSocket(cleanups, server.address.port)
+      const box = readFrom(socket, wire)
+      socket.write(encode(wire, ASK))
+      expect(await box.until(() => box.messages.some(isPing), 5_000)).toBe(true)
+      const [connection] = server.connections()
+      const ended = performance.now()
+      socket.end()
+      const closeMs = await elapsed(ended, (connection as Connection).closed, 5_000)
+      expect(closeMs).toBeTypeOf('number')
+      expect(closeMs).toBeLessThan(1_000)
+      expect(methods.asked).toEqual(['Closed'])
+      // The answer to `ask`, computed after the client's half-close, is still written; then the
+      // server ends its side.
+      expect(await box.until(() => box.ended(), 2_000)).toBe(true)
+      expect(answersTo(box, 'ask')).toEqual([ASKED_CLOSED])
+    },
+    30_000,
+  )
 
-  it('TCP: connection.close() on the server\'s side fails its pending call with Closed at once', async () => {
+  it("TCP: connection.close() on the server's side fails its pending call with Closed at once", async () => {
     const { server } = await tcpServer(cleanups, Framing.ndjson)
     const socket = await rawSocket(cleanups, server.address.port)
     const box = readFrom(socket, 'ndjson')
@@ -173,7 +166,7 @@ const rawServer = async () => {
 const cancelRequest = (id: unknown) => ({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id } })
 
 describe('cancellation over the wire', () => {
-  it('between two fp-jsonrpc peers: the client aborts its call; it fails with Aborted, and the server\'s handler sees its signal abort', async () => {
+  it("between two fp-jsonrpc peers: the client aborts its call; it fails with Aborted, and the server's handler sees its signal abort", async () => {
     const { server, methods } = await tcpServer(cleanups, Framing.ndjson)
     const connection = await listening(connect({ port: server.address.port, framing: Framing.ndjson }))
     cleanups.push(() => connection.destroy())
@@ -189,7 +182,7 @@ describe('cancellation over the wire', () => {
     expect(await pipe(connection.client, Client.call(Methods.Echo, { n: 2 }))()).toEqual(E.right(2))
   })
 
-  it('a $/cancelRequest written by a raw client: the request is answered -32800 exactly once, and the handler\'s signal aborts', async () => {
+  it("a $/cancelRequest written by a raw client: the request is answered -32800 exactly once, and the handler's signal aborts", async () => {
     const { server, methods } = await tcpServer(cleanups, Framing.ndjson)
     const socket = await rawSocket(cleanups, server.address.port)
     const box = readFrom(socket, 'ndjson')
@@ -216,17 +209,12 @@ describe('cancellation over the wire', () => {
       cleanups.push(() => connection.destroy())
       const box = await peer.accepted
       const controller = new AbortController()
-      const call = pipe(
-        connection.client,
-        Client.call(Methods.Wait, { ms: 10_000 }, how === 'signal' ? { signal: controller.signal } : { timeoutMs: 50 }),
-      )()
+      const call = pipe(connection.client, Client.call(Methods.Wait, { ms: 10_000 }, how === 'signal' ? { signal: controller.signal } : { timeoutMs: 50 }))()
       expect(await box.until(() => box.messages.some((m: Message) => m?.method === 'wait'), 5_000)).toBe(true)
       const id: unknown = box.messages.find((m: Message) => m?.method === 'wait').id
       if (how === 'signal') controller.abort('enough')
       const failed = await within(call, 2_000)
-      expect(failed).toEqual(
-        E.left({ _tag: 'TransportError', error: how === 'signal' ? { _tag: 'Aborted', reason: 'enough' } : { _tag: 'Timeout', ms: 50 } }),
-      )
+      expect(failed).toEqual(E.left({ _tag: 'TransportError', error: how === 'signal' ? { _tag: 'Aborted', reason: 'enough' } : { _tag: 'Timeout', ms: 50 } }))
       return { box, id }
     }
 

@@ -60,7 +60,11 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf])
 const PING = '{"jsonrpc":"2.0","method":"ping","id":1}'
 const BOM_PING = Buffer.concat([BOM, Buffer.from(PING, 'utf8')])
 // Valid JSON around bytes that are not UTF-8 (a lone 0xff, an overlong '/').
-const NOT_UTF8 = Buffer.concat([Buffer.from('{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":"'), Buffer.from([0xff, 0xc0, 0xaf]), Buffer.from('"}')])
+const NOT_UTF8 = Buffer.concat([
+  Buffer.from('{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":"'),
+  Buffer.from([0xff, 0xc0, 0xaf]),
+  Buffer.from('"}'),
+])
 
 const call = Client.call(Subtract, { minuend: 42, subtrahend: 23 }, { timeoutMs: 10_000 })
 type CallResult = Either<ClientError.ClientError<never, Peer.PeerError>, number>
@@ -77,7 +81,12 @@ const cleanups: Cleanups = []
 afterEach(async () => {
   while (cleanups.length > 0) {
     const step = cleanups.pop() as () => unknown
-    await within(Promise.resolve().then(step).catch(() => undefined), 5_000)
+    await within(
+      Promise.resolve()
+        .then(step)
+        .catch(() => undefined),
+      5_000,
+    )
   }
 })
 
@@ -114,7 +123,10 @@ const answersTo = async (raw: RawClient, input: string | Buffer, binary = false)
   raw.send(probe(id), binary)
   await next(raw, from, (m) => m === probeAnswer(id), 'the probe answer: the connection still serves')
   expect(raw.inbox.closed, 'the connection stays open').toBeUndefined()
-  return raw.inbox.messages.slice(from).map(untag).filter((m) => m !== probeAnswer(id))
+  return raw.inbox.messages
+    .slice(from)
+    .map(untag)
+    .filter((m) => m !== probeAnswer(id))
 }
 
 // -------------------------------------------------------------------------------------
@@ -276,7 +288,13 @@ const tcpConnectRig = (framing: FramingName) => async (): Promise<Rig> => {
   const framingErrors: Array<Named> = []
   const { port, accepted } = await rawTcpServer()
   const connection = await listening(
-    connect({ port, framing: framingOf(framing), dispatcher, ...settings(unmatched), onFramingError: (error, c) => void framingErrors.push({ error, connection: c }) }),
+    connect({
+      port,
+      framing: framingOf(framing),
+      dispatcher,
+      ...settings(unmatched),
+      onFramingError: (error, c) => void framingErrors.push({ error, connection: c }),
+    }),
   )
   cleanups.push(() => connection.destroy())
   const raw = rawOverSocket(framing, await waitFor(accepted, 5_000, 'the raw server to accept'))
@@ -315,7 +333,12 @@ const attachRig = (framing: FramingName) => async (): Promise<Rig> => {
   const framingErrors: Array<Named> = []
   const toUs = new PassThrough()
   const fromUs = new PassThrough()
-  const connection = attach(toUs, fromUs, { framing: framingOf(framing), dispatcher, ...settings(unmatched), onFramingError: (error, c) => void framingErrors.push({ error, connection: c }) })
+  const connection = attach(toUs, fromUs, {
+    framing: framingOf(framing),
+    dispatcher,
+    ...settings(unmatched),
+    onFramingError: (error, c) => void framingErrors.push({ error, connection: c }),
+  })
   cleanups.push(() => connection.destroy())
   const raw = overStreams(framing, fromUs, toUs, () => {
     toUs.end()
@@ -325,7 +348,8 @@ const attachRig = (framing: FramingName) => async (): Promise<Rig> => {
 }
 
 // The child of the spawn rig: a relay between its stdio and a TCP socket of the test.
-const RELAY = "const s=require('net').connect(Number(process.argv[1]),'127.0.0.1');s.on('error',()=>process.exit(1));process.stdin.pipe(s);s.pipe(process.stdout)"
+const RELAY =
+  "const s=require('net').connect(Number(process.argv[1]),'127.0.0.1');s.on('error',()=>process.exit(1));process.stdin.pipe(s);s.pipe(process.stdout)"
 
 const spawnRig = (framing: FramingName) => async (): Promise<Rig> => {
   const unmatched: Array<unknown> = []
@@ -391,7 +415,11 @@ const httpServer = async () => {
   const server = await listening(serve({ dispatcher }))
   cleanups.push(() => server.close())
   const post = async (body: string | Buffer): Promise<{ status: number; body: string }> => {
-    const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : new Uint8Array(body) })
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : new Uint8Array(body),
+    })
     return { status: res.status, body: await res.text() }
   }
   return { post }

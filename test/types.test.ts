@@ -84,7 +84,12 @@ describe('types: the registry context widens with handlers that need context', (
   const Where = Method.make({ name: 'where', result: t.string })
 
   it('needs nothing for handlers that need nothing', () => {
-    expectTypeOf(pipe(Registry.empty, Registry.add(Subtract, (p) => E.right(p.minuend)))).toEqualTypeOf<Registry.Registry<unknown>>()
+    expectTypeOf(
+      pipe(
+        Registry.empty,
+        Registry.add(Subtract, (p) => E.right(p.minuend)),
+      ),
+    ).toEqualTypeOf<Registry.Registry<unknown>>()
   })
 
   it('needs the intersection of what its handlers need', () => {
@@ -104,7 +109,12 @@ describe('types: Dispatcher.dispatch asks for a context exactly when the registr
     readonly user: string
   }
   const Whoami = Method.make({ name: 'whoami', result: t.string })
-  const needs = Dispatch.make(pipe(Registry.empty, Registry.add(Whoami, (_p, ctx: User) => E.right(ctx.user))))
+  const needs = Dispatch.make(
+    pipe(
+      Registry.empty,
+      Registry.add(Whoami, (_p, ctx: User) => E.right(ctx.user)),
+    ),
+  )
   const input = '{"jsonrpc":"2.0","method":"whoami","id":1}'
 
   it('requires the context when a handler needs one', () => {
@@ -119,7 +129,12 @@ describe('types: Dispatcher.dispatch asks for a context exactly when the registr
   })
 
   it('makes the context optional when no handler needs one', () => {
-    const free = Dispatch.make(pipe(Registry.empty, Registry.add(Whoami, () => E.right('anyone'))))
+    const free = Dispatch.make(
+      pipe(
+        Registry.empty,
+        Registry.add(Whoami, () => E.right('anyone')),
+      ),
+    )
     expect(free.dispatch(input)).toBe('{"jsonrpc":"2.0","result":"anyone","id":1}')
   })
 
@@ -127,9 +142,15 @@ describe('types: Dispatcher.dispatch asks for a context exactly when the registr
     interface Headers {
       readonly authorization: string
     }
-    const d = Dispatch.make(pipe(Registry.empty, Registry.add(Whoami, (_p, ctx: User) => E.right(ctx.user))), {
-      context: (_request, base: Headers) => ({ user: base.authorization.slice('User '.length) }),
-    })
+    const d = Dispatch.make(
+      pipe(
+        Registry.empty,
+        Registry.add(Whoami, (_p, ctx: User) => E.right(ctx.user)),
+      ),
+      {
+        context: (_request, base: Headers) => ({ user: base.authorization.slice('User '.length) }),
+      },
+    )
     expectTypeOf(d).toEqualTypeOf<Dispatch.Dispatcher<Headers>>()
     // @ts-expect-error the dispatcher takes Headers, not the handlers' User
     const notTheBase = () => d.dispatch(input, { user: 'ada' })

@@ -29,7 +29,10 @@ afterEach(async () => {
   }
 })
 
-const start = async (authenticate: (request: IncomingMessage) => E.Either<Rules.Refusal, unknown> | Promise<E.Either<Rules.Refusal, unknown>>, errors: Array<unknown> = []) => {
+const start = async (
+  authenticate: (request: IncomingMessage) => E.Either<Rules.Refusal, unknown> | Promise<E.Either<Rules.Refusal, unknown>>,
+  errors: Array<unknown> = [],
+) => {
   const http = createServer((_req, res) => res.end())
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r))
   const server = Ws.attachToHttp(http, dispatcher, {
@@ -43,7 +46,11 @@ const start = async (authenticate: (request: IncomingMessage) => E.Either<Rules.
 }
 
 const byToken = (request: IncomingMessage) =>
-  request.headers.authorization === 'Bearer letmein' ? E.right('ada') : request.headers.authorization === undefined ? E.left(Rules.unauthenticated()) : E.left(Rules.refused)
+  request.headers.authorization === 'Bearer letmein'
+    ? E.right('ada')
+    : request.headers.authorization === undefined
+      ? E.left(Rules.unauthenticated())
+      : E.left(Rules.refused)
 
 /** The raw answer to an upgrade request: its status, challenge, and every byte of its headers and body. */
 const upgradeStatus = (url: string, headers: Record<string, string> = {}): Promise<{ status: number; challenge: string | undefined; raw: string }> =>

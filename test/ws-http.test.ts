@@ -73,7 +73,12 @@ describe('one port for HTTP and WebSocket', () => {
     const Url = Method.make({ name: 'url', result: t.string })
     const withUrl = _.attachToHttp(
       http,
-      Dispatch.make(pipe(Registry.empty, Registry.add(Url, (_p, url: string | undefined) => E.right(url ?? '')))),
+      Dispatch.make(
+        pipe(
+          Registry.empty,
+          Registry.add(Url, (_p, url: string | undefined) => E.right(url ?? '')),
+        ),
+      ),
       { path: '/url', context: (request) => request.url },
     )
     cleanups.push(() => withUrl.close())
@@ -119,7 +124,10 @@ describe('one port for HTTP and WebSocket', () => {
     const { http, port } = await listen()
     const a = _.attachToHttp(http, dispatcherAt('/a'), { path: '/a' })
     const b = _.attachToHttp(http, dispatcherAt('/b'), { path: '/b' })
-    cleanups.push(() => a.close(), () => b.close())
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    )
     expect(() => _.attachToHttp(http, dispatcherAt('/a'), { path: '/a' })).toThrow(new TypeError('a WebSocket dispatcher is attached to /a already'))
     expect(http.listenerCount('upgrade')).toBe(1)
     const toA = await connect(`ws://127.0.0.1:${port}/a`)

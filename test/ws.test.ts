@@ -160,9 +160,6 @@ const closedError = E.left({ _tag: 'TransportError', error: { _tag: 'Closed' } }
 // the specification's examples, on the wire
 // -------------------------------------------------------------------------------------
 
-
-
-
 describe('the specification examples, one text frame each way', () => {
   // After each example comes a marker request; an example answered with nothing has the marker's
   // answer as the next frame. Every spec method is synchronous, so answers keep the order of requests.
@@ -215,11 +212,7 @@ describe('typed calls over one connection', () => {
     const { client } = await connect(url)
     const out = await pipe(
       client,
-      Client.batch(
-        Client.call(Subtract, { minuend: 3, subtrahend: 1 }),
-        Client.notify(Log, { line: 'in a batch' }),
-        Client.call(Withdraw, { amount: 11 }),
-      ),
+      Client.batch(Client.call(Subtract, { minuend: 3, subtrahend: 1 }), Client.notify(Log, { line: 'in a batch' }), Client.call(Withdraw, { amount: 11 })),
     )()
     expect(out).toEqual(
       E.right([E.right(2), E.right(undefined), E.left(ClientError.applicationError({ code: 1001, message: 'Insufficient funds', data: { balance: 10 } }))]),
@@ -350,7 +343,12 @@ describe('a call that gets no answer in time', () => {
   it('applies to the server calling a client that does not answer', async () => {
     const { url, connections } = await serve({ timeoutMs: 30 })
     const Stall = Method.make({ name: 'stall', result: t.number })
-    const stalling = Dispatch.make(pipe(Registry.empty, Registry.add(Stall, () => new Promise<number>(() => undefined))))
+    const stalling = Dispatch.make(
+      pipe(
+        Registry.empty,
+        Registry.add(Stall, () => new Promise<number>(() => undefined)),
+      ),
+    )
     await connect(url, { dispatcher: stalling })
     const connection = connections[0] as _.ServerConnection
     expect(await pipe(connection.client, Client.call(Stall))()).toEqual(E.left({ _tag: 'TransportError', error: { _tag: 'Timeout', ms: 30 } }))
@@ -386,7 +384,12 @@ describe('a socket that closes with calls in flight', () => {
   it("fails the server's calls to the client with Closed when the client goes", async () => {
     const { url, connections } = await serve()
     const Stall = Method.make({ name: 'stall', result: t.number })
-    const stalling = Dispatch.make(pipe(Registry.empty, Registry.add(Stall, () => new Promise<number>(() => undefined))))
+    const stalling = Dispatch.make(
+      pipe(
+        Registry.empty,
+        Registry.add(Stall, () => new Promise<number>(() => undefined)),
+      ),
+    )
     const client = await connect(url, { dispatcher: stalling })
     const connection = connections[0] as _.ServerConnection
     const call = pipe(connection.client, Client.call(Stall))()
@@ -492,7 +495,12 @@ describe('the upgrade request', () => {
   it('carries the headers given to connect, and the context function reads them', async () => {
     const { wss, url } = await listen()
     const Me = Method.make({ name: 'me', result: t.string })
-    const dispatcher = Dispatch.make(pipe(Registry.empty, Registry.add(Me, (_p, user: string) => E.right(user))))
+    const dispatcher = Dispatch.make(
+      pipe(
+        Registry.empty,
+        Registry.add(Me, (_p, user: string) => E.right(user)),
+      ),
+    )
     const server = _.attach(wss, dispatcher, { context: (request) => request.headers.authorization ?? 'anonymous' })
     cleanups.push(() => server.close())
     const { client } = await connect(url, { headers: { authorization: 'Bearer ada' } })
@@ -508,8 +516,18 @@ describe('types: the context the dispatcher needs is required', () => {
   it('asks attach, attachToHttp and connect for a context only when the dispatcher needs one', async () => {
     const { wss, url } = await listen()
     const Me = Method.make({ name: 'me', result: t.string })
-    const needsUser = Dispatch.make(pipe(Registry.empty, Registry.add(Me, (_p, user: string) => E.right(user))))
-    const needsNothing = Dispatch.make(pipe(Registry.empty, Registry.add(Me, () => E.right('me'))))
+    const needsUser = Dispatch.make(
+      pipe(
+        Registry.empty,
+        Registry.add(Me, (_p, user: string) => E.right(user)),
+      ),
+    )
+    const needsNothing = Dispatch.make(
+      pipe(
+        Registry.empty,
+        Registry.add(Me, () => E.right('me')),
+      ),
+    )
     // @ts-expect-error the dispatcher needs a string per connection
     const refused = (): _.Server => _.attach(wss, needsUser)
     // @ts-expect-error the context gives a number, not a string

@@ -27,9 +27,7 @@ const registry = pipe(
     return pipe(TE.right({ slept }), T.delay(slept))
   }),
   Registry.add(Withdraw, ({ amount }) =>
-    amount > 100
-      ? E.left({ code: 1001 as const, message: 'Insufficient funds', data: { balance: 100 } })
-      : E.right({ balance: 100 - amount }),
+    amount > 100 ? E.left({ code: 1001 as const, message: 'Insufficient funds', data: { balance: 100 } }) : E.right({ balance: 100 - amount }),
   ),
   Registry.add(Log, ({ line }) => console.log(`log: ${line}`)),
   Registry.add(Subscribe, ({ every, count }, context: Context) => {
@@ -37,11 +35,14 @@ const registry = pipe(
     if (connection === undefined) return E.left(RpcError.serverError(-32000, 'subscribe needs a WebSocket connection'))
     const total = Math.max(0, Math.min(100, count))
     let n = 0
-    const timer = setInterval(() => {
-      n++
-      void pipe(connection.client, Client.notify(Tick, { n }))()
-      if (n >= total) clearInterval(timer)
-    }, Math.max(10, every))
+    const timer = setInterval(
+      () => {
+        n++
+        void pipe(connection.client, Client.notify(Tick, { n }))()
+        if (n >= total) clearInterval(timer)
+      },
+      Math.max(10, every),
+    )
     void connection.closed.then(() => clearInterval(timer))
     return E.right('subscribed' as const)
   }),

@@ -108,8 +108,7 @@ export function handler<P, Args extends ReadonlyArray<unknown> = []>(dispatcher:
 export function handler<B, Args extends ReadonlyArray<unknown>>(dispatcher: Dispatcher<B>, options: Options<B, Args> = {}): Handler<Args> {
   const { context, authenticate } = options
   const exchange = Exchange.make<Call<Args>, B>(dispatcher, options, {
-    read: (call, maxBytes, done) =>
-      readBody(call.request, maxBytes).then(done, (cause: unknown) => done({ _tag: 'Unreadable', cause })),
+    read: (call, maxBytes, done) => readBody(call.request, maxBytes).then(done, (cause: unknown) => done({ _tag: 'Unreadable', cause })),
     context: context === undefined ? undefined : (call) => context(call.request, ...call.args),
     authenticate: authenticate === undefined ? undefined : (call) => authenticate(call.request, ...call.args),
   })
@@ -140,8 +139,7 @@ interface Call<Args extends ReadonlyArray<unknown>> {
   readonly args: Args
 }
 
-const responseOf = (answer: HttpAnswer): Response =>
-  new Response(answer.body === '' ? null : answer.body, { status: answer.status, headers: answer.headers })
+const responseOf = (answer: HttpAnswer): Response => new Response(answer.body === '' ? null : answer.body, { status: answer.status, headers: answer.headers })
 
 // All body reading goes through here: chunk by chunk, up to `maxBytes`; past it the stream is
 // cancelled and nothing more is read.

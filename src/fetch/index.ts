@@ -8,7 +8,12 @@
  * @since 0.1.0
  */
 export { handler } from './handler.js'
-export type { Handler, Options as HandlerOptions, OptionsWithContext as HandlerOptionsWithContext, OptionsWithAuthenticate as HandlerOptionsWithAuthenticate } from './handler.js'
+export type {
+  Handler,
+  Options as HandlerOptions,
+  OptionsWithContext as HandlerOptionsWithContext,
+  OptionsWithAuthenticate as HandlerOptionsWithAuthenticate,
+} from './handler.js'
 export { defaultMaxResponseBytes, formatError, transport } from './transport.js'
 export type { Fetch, HttpError, Options as TransportOptions } from './transport.js'
 export * as Rules from './rules.js'

@@ -130,8 +130,7 @@ export const defaultMaxBodyBytes = 1_048_576
  * @category constructors
  * @since 0.1.0
  */
-export const unauthenticated = (challenge?: string): Refusal =>
-  challenge === undefined ? { _tag: 'Unauthenticated' } : { _tag: 'Unauthenticated', challenge }
+export const unauthenticated = (challenge?: string): Refusal => (challenge === undefined ? { _tag: 'Unauthenticated' } : { _tag: 'Unauthenticated', challenge })
 
 /**
  * A refusal: the caller is known and may not call (`403`).

@@ -170,7 +170,12 @@ export const transport = (options: Options): Transport<HttpError> => {
     }
   }
 
-  return { send: (body, expected): TaskEither<HttpError, string | undefined> => () => exchange(body, expected) }
+  return {
+    send:
+      (body, expected): TaskEither<HttpError, string | undefined> =>
+      () =>
+        exchange(body, expected),
+  }
 }
 
 // -------------------------------------------------------------------------------------

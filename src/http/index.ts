@@ -8,6 +8,11 @@
  * @since 0.1.0
  */
 export { listener } from './listener.js'
-export type { Listener, Options as ListenerOptions, OptionsWithContext as ListenerOptionsWithContext, OptionsWithAuthenticate as ListenerOptionsWithAuthenticate } from './listener.js'
+export type {
+  Listener,
+  Options as ListenerOptions,
+  OptionsWithContext as ListenerOptionsWithContext,
+  OptionsWithAuthenticate as ListenerOptionsWithAuthenticate,
+} from './listener.js'
 export { defaultTimeouts, serve } from './serve.js'
 export type { ListenError, Server, ServeOptions } from './serve.js'

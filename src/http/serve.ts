@@ -60,9 +60,8 @@ export type ServeOptions<B> = {
 } & Omit<ListenerOptions<B>, 'path' | 'context' | 'authenticate' | 'allowedHosts'> &
   (unknown extends B
     ? { readonly context?: (req: IncomingMessage) => B; readonly authenticate?: Rules.Authenticate<IncomingMessage, B> }
-    :
-        | { readonly context: (req: IncomingMessage) => B; readonly authenticate?: never }
-        | { readonly authenticate: Rules.Authenticate<IncomingMessage, B>; readonly context?: never })
+    : | { readonly context: (req: IncomingMessage) => B; readonly authenticate?: never }
+      | { readonly authenticate: Rules.Authenticate<IncomingMessage, B>; readonly context?: never })
 
 /**
  * Why {@link serve} could not listen; `cause` is what node:http reported.
@@ -152,7 +151,10 @@ export const serve = <B>(options: ServeOptions<B>): TaskEither<ListenError, Serv
   // Options the listener would refuse (a negative limit, context with authenticate) throw now.
   Exchange.validate(listenerOptions)
   const headers = timeoutOf('headersTimeoutMs', headersTimeoutMs ?? defaultTimeouts.headersTimeoutMs)
-  const request = timeoutOf('requestTimeoutMs', requestTimeoutMs ?? Math.max(defaultTimeouts.requestTimeoutMs, Number.isFinite(headersTimeoutMs) ? (headersTimeoutMs as number) : 0))
+  const request = timeoutOf(
+    'requestTimeoutMs',
+    requestTimeoutMs ?? Math.max(defaultTimeouts.requestTimeoutMs, Number.isFinite(headersTimeoutMs) ? (headersTimeoutMs as number) : 0),
+  )
   const keepAlive = timeoutOf('keepAliveTimeoutMs', keepAliveTimeoutMs ?? defaultTimeouts.keepAliveTimeoutMs)
   if (headers > 0 && request > 0 && headers > request) {
     throw new RangeError(`requestTimeoutMs (${requestTimeoutMs}) must not be shorter than headersTimeoutMs (${headersTimeoutMs})`)

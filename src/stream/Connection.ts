@@ -179,12 +179,7 @@ const makePeer = <B>(
 // is a message that cannot be read: it is answered Parse error, as the specification asks, and
 // never dispatched as mangled text. The answer is a response, which a peer never answers, so no two
 // peers can loop on it. Other framing errors have no frame to answer.
-const handle = (
-  peer: Peer.Peer,
-  events: ReadonlyArray<Framing.Event>,
-  report: (e: Framing.FramingError) => void,
-  write: (text: string) => void,
-): void => {
+const handle = (peer: Peer.Peer, events: ReadonlyArray<Framing.Event>, report: (e: Framing.FramingError) => void, write: (text: string) => void): void => {
   for (const event of events) {
     if (event._tag === 'Message') peer.receive(event.text)
     else {
@@ -275,7 +270,6 @@ export const attach = <B>(readable: Readable, writable: Writable, options: Attac
       void shutdown()
     },
   })
-
 
   const write = (text: string): void => {
     if (writeGone || writable.writableEnded || writable.destroyed) throw new Error('the stream is closed')

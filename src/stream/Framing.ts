@@ -291,8 +291,7 @@ interface Scanner {
 
 const error = (e: FramingError): Event => ({ _tag: 'Error', error: e })
 
-const tooLarge = (part: 'message' | 'header', limit: number, length: number | undefined): Event =>
-  error({ _tag: 'TooLarge', part, limit, length })
+const tooLarge = (part: 'message' | 'header', limit: number, length: number | undefined): Event => error({ _tag: 'TooLarge', part, limit, length })
 
 /**
  * The one place a frame's bytes become a message: every framing's frames go through here. Only
@@ -305,8 +304,7 @@ const frame = (bytes: Buffer, limits: Limits): Event =>
       ? { _tag: 'Message', text: bytes.toString('utf8') }
       : error({ _tag: 'InvalidUtf8', length: bytes.length })
 
-const asBuffer = (chunk: Uint8Array): Buffer =>
-  Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+const asBuffer = (chunk: Uint8Array): Buffer => (Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
 
 const limit = (n: number | undefined, byDefault: number): number => (n === undefined || Number.isNaN(n) ? byDefault : Math.max(0, n))
 
@@ -687,8 +685,7 @@ const clHeaderField = (
 // Two indexOf scans cost a fraction of the regular expression's test on every message (the profile
 // of bench:transports had the test at 1.8% of a TCP call); the text JSON.stringify writes has no
 // line break, so the replace is the rare case.
-const ndjsonText = (text: string): string =>
-  (text.indexOf('\n') === -1 && text.indexOf('\r') === -1 ? text : text.replace(LINE_BREAKS, ' ')) + '\n'
+const ndjsonText = (text: string): string => (text.indexOf('\n') === -1 && text.indexOf('\r') === -1 ? text : text.replace(LINE_BREAKS, ' ')) + '\n'
 
 export const ndjson: Framing = {
   name: 'ndjson',

@@ -39,9 +39,7 @@ import type { OptionsArg } from './server.js'
  * @category model
  * @since 0.1.0
  */
-export type ConnectError =
-  | { readonly _tag: 'ConnectFailed'; readonly cause: unknown }
-  | { readonly _tag: 'UpgradeRefused'; readonly status: number }
+export type ConnectError = { readonly _tag: 'ConnectFailed'; readonly cause: unknown } | { readonly _tag: 'UpgradeRefused'; readonly status: number }
 
 /**
  * Reconnection after a socket drops. When a socket the client did not close (with `close()`) closes,
@@ -84,31 +82,31 @@ export type ClientContextOption<B> = unknown extends B ? { readonly context?: B 
  */
 export type ConnectOptions<B> = ClientContextOption<B> &
   Peer.Settings & {
-  /** Answers the server's requests and runs its notifications. Without one, requests answer Method not found. */
-  readonly dispatcher?: Dispatch.Dispatcher<B>
-  /** Reconnect after a drop; without it, a drop closes the connection for good. */
-  readonly reconnect?: Reconnect
-  /** Runs each time a new socket replaces a dropped one. */
-  readonly onReconnect?: () => void
-  /** Headers of the upgrade request (`authorization`, say). */
-  readonly headers?: Readonly<Record<string, string>>
-  /** How long the opening handshake may take, in ms, for the first socket and each reconnection. 10 000 by default. */
-  readonly handshakeTimeoutMs?: number
-  /** Sees socket errors and failed reconnection attempts (as {@link ConnectError}). Nothing by default. */
-  readonly onError?: (error: unknown) => void
-  /**
-   * The largest message taken from the server, in bytes; a larger one closes the socket with 1009
-   * Message Too Big (`ws` stops reading it as soon as it is over). 1 MiB by default; `Infinity` (or 0)
-   * for no limit.
-   */
-  readonly maxPayload?: number
-  /**
-   * Every this many ms, ping the server, and cut the socket off when the pong to the previous ping
-   * has not come (then, with `reconnect`, a new socket replaces it). 0 (none) by default: the server
-   * pings its clients.
-   */
-  readonly heartbeatMs?: number
-}
+    /** Answers the server's requests and runs its notifications. Without one, requests answer Method not found. */
+    readonly dispatcher?: Dispatch.Dispatcher<B>
+    /** Reconnect after a drop; without it, a drop closes the connection for good. */
+    readonly reconnect?: Reconnect
+    /** Runs each time a new socket replaces a dropped one. */
+    readonly onReconnect?: () => void
+    /** Headers of the upgrade request (`authorization`, say). */
+    readonly headers?: Readonly<Record<string, string>>
+    /** How long the opening handshake may take, in ms, for the first socket and each reconnection. 10 000 by default. */
+    readonly handshakeTimeoutMs?: number
+    /** Sees socket errors and failed reconnection attempts (as {@link ConnectError}). Nothing by default. */
+    readonly onError?: (error: unknown) => void
+    /**
+     * The largest message taken from the server, in bytes; a larger one closes the socket with 1009
+     * Message Too Big (`ws` stops reading it as soon as it is over). 1 MiB by default; `Infinity` (or 0)
+     * for no limit.
+     */
+    readonly maxPayload?: number
+    /**
+     * Every this many ms, ping the server, and cut the socket off when the pong to the previous ping
+     * has not come (then, with `reconnect`, a new socket replaces it). 0 (none) by default: the server
+     * pings its clients.
+     */
+    readonly heartbeatMs?: number
+  }
 
 /**
  * An open connection to a server. Besides the options of its own, it takes the {@link Peer.Settings}

@@ -92,48 +92,48 @@ export type ContextOption<B> = unknown extends B
  */
 export type ServerOptions<B> = ContextOption<B> &
   Peer.Settings & {
-  /** Sees each new connection once it is ready to serve (to keep it, or call the client at once). */
-  readonly onConnection?: (connection: ServerConnection) => void
-  /**
-   * Sees what goes wrong that no peer is told about: socket errors, a `context` function or an
-   * `onConnection` callback that threw. Nothing of it is sent to the client.
-   */
-  readonly onError?: (error: unknown) => void
-  /**
-   * The largest message taken, in bytes; a larger one closes the connection with 1009 Message Too
-   * Big. 1 MiB by default; `Infinity` (or 0) for no limit. With {@link attachToHttp}, `ws` stops
-   * reading a frame as soon as it is over; with {@link attach}, the WebSocketServer's own
-   * `maxPayload` (ws's default: 100 MiB) bounds what is read, and a message over this one is then
-   * refused whole: give the WebSocketServer the same limit.
-   */
-  readonly maxPayload?: number
-  /**
-   * Every this many ms, the server pings each connection, and cuts off (closes at once, without a
-   * close frame) one whose pong to the previous ping has not come. 30 000 by default; 0 or
-   * `Infinity` for none. Browsers and `ws` clients answer pings by themselves.
-   */
-  readonly heartbeatMs?: number
-  /**
-   * Which pages may connect, by their `Origin` header (which browsers always send, and other
-   * clients usually do not). An upgrade from another origin is refused: with {@link attachToHttp},
-   * answered `403 Forbidden` and never upgraded; with {@link attach}, closed with 1008 Policy
-   * Violation before any message is read (refuse it at the handshake with {@link verifyOrigin} as the
-   * WebSocketServer's `verifyClient`).
-   *
-   * - `'same-host'` (the default): an `Origin` whose host and port are the upgrade request's `Host`;
-   *   when the connection came over loopback (127.0.0.0/8, ::1), the origin must also be a loopback
-   *   name (`localhost`, `127.0.0.1`, `[::1]`), so that a page whose name was rebound to 127.0.0.1
-   *   (DNS rebinding) is refused.
-   * - a list: exactly these origins (`'https://app.example.com'`; scheme, host and port compared).
-   * - `'*'`: any origin.
-   *
-   * An upgrade without an `Origin` is taken whatever this says: it does not come from a browser
-   * page, and the attack this guards against (a page of another site using the browser's cookies or
-   * its access to the local network) needs one. Authenticate such clients in `verifyClient` or
-   * `context`.
-   */
-  readonly allowedOrigins?: 'same-host' | '*' | ReadonlyArray<string>
-}
+    /** Sees each new connection once it is ready to serve (to keep it, or call the client at once). */
+    readonly onConnection?: (connection: ServerConnection) => void
+    /**
+     * Sees what goes wrong that no peer is told about: socket errors, a `context` function or an
+     * `onConnection` callback that threw. Nothing of it is sent to the client.
+     */
+    readonly onError?: (error: unknown) => void
+    /**
+     * The largest message taken, in bytes; a larger one closes the connection with 1009 Message Too
+     * Big. 1 MiB by default; `Infinity` (or 0) for no limit. With {@link attachToHttp}, `ws` stops
+     * reading a frame as soon as it is over; with {@link attach}, the WebSocketServer's own
+     * `maxPayload` (ws's default: 100 MiB) bounds what is read, and a message over this one is then
+     * refused whole: give the WebSocketServer the same limit.
+     */
+    readonly maxPayload?: number
+    /**
+     * Every this many ms, the server pings each connection, and cuts off (closes at once, without a
+     * close frame) one whose pong to the previous ping has not come. 30 000 by default; 0 or
+     * `Infinity` for none. Browsers and `ws` clients answer pings by themselves.
+     */
+    readonly heartbeatMs?: number
+    /**
+     * Which pages may connect, by their `Origin` header (which browsers always send, and other
+     * clients usually do not). An upgrade from another origin is refused: with {@link attachToHttp},
+     * answered `403 Forbidden` and never upgraded; with {@link attach}, closed with 1008 Policy
+     * Violation before any message is read (refuse it at the handshake with {@link verifyOrigin} as the
+     * WebSocketServer's `verifyClient`).
+     *
+     * - `'same-host'` (the default): an `Origin` whose host and port are the upgrade request's `Host`;
+     *   when the connection came over loopback (127.0.0.0/8, ::1), the origin must also be a loopback
+     *   name (`localhost`, `127.0.0.1`, `[::1]`), so that a page whose name was rebound to 127.0.0.1
+     *   (DNS rebinding) is refused.
+     * - a list: exactly these origins (`'https://app.example.com'`; scheme, host and port compared).
+     * - `'*'`: any origin.
+     *
+     * An upgrade without an `Origin` is taken whatever this says: it does not come from a browser
+     * page, and the attack this guards against (a page of another site using the browser's cookies or
+     * its access to the local network) needs one. Authenticate such clients in `verifyClient` or
+     * `context`.
+     */
+    readonly allowedOrigins?: 'same-host' | '*' | ReadonlyArray<string>
+  }
 
 /**
  * What {@link attachToHttp} takes: the options of {@link attach}, and the path to serve.
@@ -259,8 +259,7 @@ const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, 
     let bound: Bound | undefined
     const transport: Transport<Peer.PeerError> = {
       send: (body: string, expected: Expected) => () => (bound === undefined ? Promise.resolve(CLOSED) : bound.transport.send(body, expected)()),
-      sendParsed: (body: string, expected: Expected) => () =>
-        bound === undefined ? Promise.resolve(CLOSED) : bound.transport.sendParsed(body, expected)(),
+      sendParsed: (body: string, expected: Expected) => () => (bound === undefined ? Promise.resolve(CLOSED) : bound.transport.sendParsed(body, expected)()),
     }
     let settle: (info: CloseInfo) => void = () => undefined
     const connection: ServerConnection = {

@@ -94,9 +94,7 @@ export interface PeerOptions<B> extends Peer.Settings {
   readonly checkText?: boolean
 }
 
-
-const toBuffer = (data: RawData): Buffer =>
-  Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)
+const toBuffer = (data: RawData): Buffer => (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data))
 
 /**
  * The text of one frame, or `undefined` when its bytes are not UTF-8: only valid UTF-8 becomes text,
@@ -176,12 +174,7 @@ const CLOSED: Either<Peer.PeerError, never> = E.left({ _tag: 'Closed' })
  * @category internal
  * @since 0.1.0
  */
-export const bind = <B>(
-  socket: WebSocket,
-  options: PeerOptions<B>,
-  onError: ((error: unknown) => void) | undefined,
-  raw: Corkable | undefined,
-): Bound => {
+export const bind = <B>(socket: WebSocket, options: PeerOptions<B>, onError: ((error: unknown) => void) | undefined, raw: Corkable | undefined): Bound => {
   const { maxPayload: givenMaxPayload, heartbeatMs, checkText: givenCheckText, ...peerOptions } = options
   // The frames sent in one tick leave in one system call (the TCP socket under the WebSocket corked
   // for the tick): a system call per frame was 80% of the samples of bench:transports.
@@ -218,8 +211,10 @@ export const bind = <B>(
   socket.on('error', (e) => report(onError, e))
   socket.on('close', () => peer.close())
   heartbeat(socket, heartbeatMs)
-  const open = <A>(run: () => Promise<Either<Peer.PeerError, A>>) => (): Promise<Either<Peer.PeerError, A>> =>
-    socket.readyState === WebSocket.OPEN ? run() : Promise.resolve(CLOSED)
+  const open =
+    <A>(run: () => Promise<Either<Peer.PeerError, A>>) =>
+    (): Promise<Either<Peer.PeerError, A>> =>
+      socket.readyState === WebSocket.OPEN ? run() : Promise.resolve(CLOSED)
   const transport: Peer.PeerTransport = {
     send: (body, expected) => open(peer.transport.send(body, expected)),
     sendParsed: (body, expected) => open(peer.transport.sendParsed(body, expected)),

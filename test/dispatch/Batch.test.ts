@@ -19,10 +19,16 @@ describe('Batch.run', () => {
   it('runs at most `concurrency` asynchronous elements at once, starting them in order', async () => {
     const started: Array<number> = []
     const resolvers: Array<() => void> = []
-    const out = _.run([0, 1, 2, 3, 4], 2, (i) => {
-      started.push(i)
-      return new Promise<number>((resolve) => resolvers.push(() => resolve(i)))
-    }, undefined, undefined)
+    const out = _.run(
+      [0, 1, 2, 3, 4],
+      2,
+      (i) => {
+        started.push(i)
+        return new Promise<number>((resolve) => resolvers.push(() => resolve(i)))
+      },
+      undefined,
+      undefined,
+    )
     expect(started).toEqual([0, 1])
     resolvers[1]?.()
     await tick()

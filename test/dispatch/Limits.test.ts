@@ -43,8 +43,7 @@ describe('Limits.refusal', () => {
 })
 
 // The plain walk the fast checks must agree with.
-const depth = (u: unknown): number =>
-  typeof u !== 'object' || u === null ? 0 : 1 + Math.max(0, ...(Array.isArray(u) ? u : Object.values(u)).map(depth))
+const depth = (u: unknown): number => (typeof u !== 'object' || u === null ? 0 : 1 + Math.max(0, ...(Array.isArray(u) ? u : Object.values(u)).map(depth)))
 
 describe('Limits.isFlat, deeperThan, paramsTooDeep', () => {
   it('isFlat: no array or object inside', () => {
@@ -64,9 +63,13 @@ describe('Limits.isFlat, deeperThan, paramsTooDeep', () => {
 
   it('paramsTooDeep agrees with the plain depth, for any params', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.array(fc.jsonValue({ maxDepth: 6 })), fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 6 }))), fc.integer({ min: 1, max: 6 }), (params, maxDepth) => {
-        expect(_.paramsTooDeep(params, _.read({ maxDepth }))).toBe(depth(params) > maxDepth)
-      }),
+      fc.property(
+        fc.oneof(fc.array(fc.jsonValue({ maxDepth: 6 })), fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 6 }))),
+        fc.integer({ min: 1, max: 6 }),
+        (params, maxDepth) => {
+          expect(_.paramsTooDeep(params, _.read({ maxDepth }))).toBe(depth(params) > maxDepth)
+        },
+      ),
     )
     expect(_.paramsTooDeep(undefined, _.read({ maxDepth: 1 }))).toBe(false)
   })

@@ -20,7 +20,10 @@ const refused = '{"jsonrpc":"2.0","error":{"code":-32001,"message":"Unauthorized
 
 describe('Methods.compileAll', () => {
   it('compiles the registered methods and, with introspection on, the built-in ones', () => {
-    const plain = pipe(Registry.empty, Registry.add(Ping, () => E.right('pong')))
+    const plain = pipe(
+      Registry.empty,
+      Registry.add(Ping, () => E.right('pong')),
+    )
     expect([..._.compileAll(plain).keys()]).toEqual(['ping'])
     expect([..._.compileAll(Registry.withIntrospection(plain)).keys()]).toEqual(['ping', 'system.listMethods', 'system.methodHelp', 'system.methodSignature'])
     expect(_.builtIns(plain)).toEqual([])
@@ -43,8 +46,16 @@ describe('Methods.compileAll', () => {
 })
 
 describe('concat of two registries that both have middleware', () => {
-  const a = pipe(Registry.empty, Registry.add(Ping, () => E.right('pong')), Registry.use(requireToken('a')))
-  const b = pipe(Registry.empty, Registry.add(Pong, () => E.right('ping')), Registry.use(requireToken('b')))
+  const a = pipe(
+    Registry.empty,
+    Registry.add(Ping, () => E.right('pong')),
+    Registry.use(requireToken('a')),
+  )
+  const b = pipe(
+    Registry.empty,
+    Registry.add(Pong, () => E.right('ping')),
+    Registry.use(requireToken('b')),
+  )
   const d = Dispatch.make(pipe(a, Registry.concat(b), Registry.withIntrospection))
 
   it("each registry's methods keep their own middleware", () => {
@@ -70,8 +81,16 @@ describe('concat of two registries that both have middleware', () => {
         seen.push([tag, ctx])
         return E.right({ refined: tag })
       })
-    const x = pipe(Registry.empty, Registry.add(Ping, () => E.right('pong')), Registry.use(refine('x')))
-    const y = pipe(Registry.empty, Registry.add(Pong, () => E.right('ping')), Registry.use(refine('y')))
+    const x = pipe(
+      Registry.empty,
+      Registry.add(Ping, () => E.right('pong')),
+      Registry.use(refine('x')),
+    )
+    const y = pipe(
+      Registry.empty,
+      Registry.add(Pong, () => E.right('ping')),
+      Registry.use(refine('y')),
+    )
     const both = Dispatch.make(pipe(x, Registry.concat(y), Registry.withIntrospection))
     expect(both.dispatch(listMethods, { raw: 'r' })).toMatch(/"result"/)
     expect(seen).toEqual([
@@ -81,7 +100,10 @@ describe('concat of two registries that both have middleware', () => {
   })
 
   it('with middleware on one side only, the built-in methods take that side', () => {
-    const plain = pipe(Registry.empty, Registry.add(Pong, () => E.right('ping')))
+    const plain = pipe(
+      Registry.empty,
+      Registry.add(Pong, () => E.right('ping')),
+    )
     const left = Dispatch.make(pipe(a, Registry.concat(plain), Registry.withIntrospection))
     const right = Dispatch.make(pipe(plain, Registry.concat(a), Registry.withIntrospection))
     for (const d2 of [left, right]) {

@@ -36,7 +36,14 @@ describe('Steps.validateRequest', () => {
     expect(step('x')).toEqual(E.left({ id: null, error: { code: -32600, message: 'Invalid Request' } }))
   })
   it('uses a custom validator when given', () => {
-    const strict = _.validateRequest(new t.Type<RpcRequest.RpcRequest>('Strict', RpcRequest.isRpcRequest, (u, c) => (RpcRequest.isRpcRequest(u) && Object.keys(u).length <= 3 ? t.success(u) : t.failure(u, c)), t.identity))
+    const strict = _.validateRequest(
+      new t.Type<RpcRequest.RpcRequest>(
+        'Strict',
+        RpcRequest.isRpcRequest,
+        (u, c) => (RpcRequest.isRpcRequest(u) && Object.keys(u).length <= 3 ? t.success(u) : t.failure(u, c)),
+        t.identity,
+      ),
+    )
     expect(E.isRight(strict({ jsonrpc: '2.0', method: 'a', id: 1 }))).toBe(true)
     expect(strict({ jsonrpc: '2.0', method: 'a', id: 1, extra: 1 })).toEqual(E.left({ id: 1, error: { code: -32600, message: 'Invalid Request' } }))
   })
@@ -61,7 +68,12 @@ describe('Steps.lookupMethod', () => {
 describe('Steps.validateParams', () => {
   const step = _.validateParams(Limits.read({ maxDepth: 2 }), report)
   const found = (params: unknown) =>
-    new Call({ jsonrpc: '2.0', method: 'subtract', params, id: 1 } as RpcRequest.RpcRequest, 1, methods.get('subtract') as ReturnType<typeof compile<unknown>>, undefined)
+    new Call(
+      { jsonrpc: '2.0', method: 'subtract', params, id: 1 } as RpcRequest.RpcRequest,
+      1,
+      methods.get('subtract') as ReturnType<typeof compile<unknown>>,
+      undefined,
+    )
   it('decodes params into a Call, by position or by name', () => {
     const byPosition = step(found([42, 23]))
     expect(byPosition._tag === 'Right' && byPosition.right).toBeInstanceOf(Call)
@@ -75,16 +87,21 @@ describe('Steps.validateParams', () => {
     expect(left._tag === 'Left' && typeof left.left.error.data).toBe('number')
   })
   it('refuses params deeper than the limit before the codec sees them', () => {
-    expect(step(found([[[1]], 2]))).toEqual(E.left({ id: 1, error: { code: -32602, message: 'Invalid params', data: ['params: nested deeper than 2 levels'] } }))
+    expect(step(found([[[1]], 2]))).toEqual(
+      E.left({ id: 1, error: { code: -32602, message: 'Invalid params', data: ['params: nested deeper than 2 levels'] } }),
+    )
   })
 })
 
 describe('Steps.guarded', () => {
   it('turns a throw into Internal error, reported, with nothing for a notification', () => {
     const seen: Array<unknown> = []
-    const step = _.guarded(() => {
-      throw new Error('boom')
-    }, (cause, request) => void seen.push(cause, request))
+    const step = _.guarded(
+      () => {
+        throw new Error('boom')
+      },
+      (cause, request) => void seen.push(cause, request),
+    )
     expect(step({ jsonrpc: '2.0', method: 'a', id: 3 })).toEqual(E.left({ id: 3, error: { code: -32603, message: 'Internal error' } }))
     expect(step({ jsonrpc: '2.0', method: 'a' })).toEqual(E.left({ id: undefined, error: { code: -32603, message: 'Internal error' } }))
     expect(step('junk')).toEqual(E.left({ id: null, error: { code: -32603, message: 'Internal error' } }))
@@ -93,7 +110,12 @@ describe('Steps.guarded', () => {
     expect(seen[5]).toBeUndefined()
   })
   it('passes what the steps give through', () => {
-    expect(pipe({ jsonrpc: '2.0', method: 'a', id: 1 }, _.guarded(_.validateRequest(undefined), () => undefined))._tag).toBe('Right')
+    expect(
+      pipe(
+        { jsonrpc: '2.0', method: 'a', id: 1 },
+        _.guarded(_.validateRequest(undefined), () => undefined),
+      )._tag,
+    ).toBe('Right')
   })
 })
 

@@ -7,7 +7,12 @@ import type * as RpcRequest from '../../src/RpcRequest.js'
 
 const M = Method.make({ name: 'slow', result: t.unknown })
 const callOf = (id: number | undefined) =>
-  new Call<unknown>((id === undefined ? { jsonrpc: '2.0', method: 'slow' } : { jsonrpc: '2.0', method: 'slow', id }) as RpcRequest.RpcRequest, id, compile(M as Method.AnyMethod, () => 0), undefined)
+  new Call<unknown>(
+    (id === undefined ? { jsonrpc: '2.0', method: 'slow' } : { jsonrpc: '2.0', method: 'slow', id }) as RpcRequest.RpcRequest,
+    id,
+    compile(M as Method.AnyMethod, () => 0),
+    undefined,
+  )
 const timeoutError = { code: -32003, message: 'Request timed out' }
 
 afterEach(() => {

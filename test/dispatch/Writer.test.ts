@@ -8,9 +8,11 @@ const id = fc.oneof(fc.string(), fc.integer(), fc.constant(null))
 
 describe('Writer.resultText and responseText', () => {
   it('resultText is JSON.stringify, for any JSON value and any double', () => {
-    fc.assert(fc.property(fc.oneof(fc.jsonValue(), fc.double(), fc.boolean()), (u) => {
-      expect(_.resultText(u)).toBe(JSON.stringify(u))
-    }))
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), fc.double(), fc.boolean()), (u) => {
+        expect(_.resultText(u)).toBe(JSON.stringify(u))
+      }),
+    )
   })
   it('responseText is JSON.stringify of the response, successes and failures, constants included', () => {
     const error = fc.oneof(
@@ -18,9 +20,15 @@ describe('Writer.resultText and responseText', () => {
       fc.record({ code: fc.integer(), message: fc.string(), data: fc.jsonValue() }),
     )
     fc.assert(
-      fc.property(fc.oneof(fc.record({ jsonrpc: fc.constant('2.0' as const), result: fc.jsonValue(), id }), fc.record({ jsonrpc: fc.constant('2.0' as const), error, id })), (response) => {
-        expect(_.responseText(response as RpcResponse.RpcResponse)).toBe(JSON.stringify(response))
-      }),
+      fc.property(
+        fc.oneof(
+          fc.record({ jsonrpc: fc.constant('2.0' as const), result: fc.jsonValue(), id }),
+          fc.record({ jsonrpc: fc.constant('2.0' as const), error, id }),
+        ),
+        (response) => {
+          expect(_.responseText(response as RpcResponse.RpcResponse)).toBe(JSON.stringify(response))
+        },
+      ),
     )
   })
 })
@@ -28,7 +36,7 @@ describe('Writer.resultText and responseText', () => {
 describe('Writer.make', () => {
   const harness = (postProcess?: (r: RpcResponse.RpcResponse) => RpcResponse.RpcResponse) => {
     const defects: Array<unknown> = []
-    return { defects, ...(_.make({ postProcess, onDefect: (cause) => void defects.push(cause) })) }
+    return { defects, ..._.make({ postProcess, onDefect: (cause) => void defects.push(cause) }) }
   }
   const ok: RpcResponse.RpcResponse = { jsonrpc: '2.0', result: { difference: 19 }, id: 1 }
 

@@ -64,7 +64,11 @@ const HUGE_METHOD = 'm'.repeat(1_000_000)
 // A request of 2 MiB: over every transport's default message limit (1 MiB).
 const OVERSIZED = req('subtract', `{"minuend":1,"subtrahend":1,"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`, '1')
 // Valid JSON around bytes that are not UTF-8: a lone 0xff, an overlong '/', a UTF-16 surrogate half.
-const NOT_UTF8 = Buffer.concat([Buffer.from('{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":"'), Buffer.from([0xff, 0xc0, 0xaf, 0xed, 0xa0, 0x80]), Buffer.from('"}')])
+const NOT_UTF8 = Buffer.concat([
+  Buffer.from('{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":"'),
+  Buffer.from([0xff, 0xc0, 0xaf, 0xed, 0xa0, 0x80]),
+  Buffer.from('"}'),
+])
 
 const cases: ReadonlyArray<Case> = [
   // not JSON
@@ -73,7 +77,11 @@ const cases: ReadonlyArray<Case> = [
   // Newline-delimited JSON skips blank lines (they are not messages); other framings carry it.
   { name: 'an empty message', input: ' ', expect: answer(PARSE), on: { 'tcp-ndjson': silence, 'stdio-ndjson': silence } },
   { name: 'a NUL byte and garbage', input: '\u0000\u0001{]', expect: answer(PARSE) },
-  { name: 'a lone surrogate escaped in a string (valid JSON)', input: req('subtract', '[42,23]', '"\\ud800"'), expect: answer('{"jsonrpc":"2.0","result":19,"id":"\\ud800"}') },
+  {
+    name: 'a lone surrogate escaped in a string (valid JSON)',
+    input: req('subtract', '[42,23]', '"\\ud800"'),
+    expect: answer('{"jsonrpc":"2.0","result":19,"id":"\\ud800"}'),
+  },
   // not a request object
   { name: 'a string at the top level', input: '"subtract"', expect: answer(INVALID('null')) },
   { name: 'a number at the top level', input: '1', expect: answer(INVALID('null')) },
@@ -86,7 +94,11 @@ const cases: ReadonlyArray<Case> = [
   { name: 'method missing', input: '{"jsonrpc":"2.0","params":[42,23],"id":1}', expect: answer(INVALID('1')) },
   { name: 'params a string', input: req('subtract', '"42"', '1'), expect: answer(INVALID('1')) },
   { name: '"params": null', input: req('subtract', 'null', '1'), expect: answer(INVALID('1')) },
-  { name: 'params of the wrong types', input: req('subtract', '[42,"23"]', '1'), expect: answer(err(-32602, 'Invalid params', '1', '["params.1: expected number, got \\"23\\""]')) },
+  {
+    name: 'params of the wrong types',
+    input: req('subtract', '[42,"23"]', '1'),
+    expect: answer(err(-32602, 'Invalid params', '1', '["params.1: expected number, got \\"23\\""]')),
+  },
   {
     name: 'a response sent to the server',
     input: '{"jsonrpc":"2.0","result":19,"id":1}',
@@ -110,7 +122,11 @@ const cases: ReadonlyArray<Case> = [
   },
   // prototype pollution
   { name: 'whole message {"__proto__":{"polluted":1}}', input: '{"__proto__":{"polluted":1}}', expect: answer(INVALID('null')) },
-  { name: 'whole message {"constructor":{"prototype":{"polluted":1}}}', input: '{"constructor":{"prototype":{"polluted":1}}}', expect: answer(INVALID('null')) },
+  {
+    name: 'whole message {"constructor":{"prototype":{"polluted":1}}}',
+    input: '{"constructor":{"prototype":{"polluted":1}}}',
+    expect: answer(INVALID('null')),
+  },
   {
     name: 'a request with "__proto__" beside its members',
     input: '{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":1,"__proto__":{"polluted":1,"id":2}}',
@@ -218,7 +234,11 @@ let http: HttpServer
 let ws: Ws.Server
 
 const post = async (body: string | Buffer): Promise<{ status: number; contentType: string | null; body: string }> => {
-  const res = await fetch(http.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : new Uint8Array(body) })
+  const res = await fetch(http.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+  })
   const answerText = await res.text()
   everything.push(answerText)
   return { status: res.status, contentType: res.headers.get('content-type'), body: answerText }
@@ -228,7 +248,11 @@ const viaHttp = async (c: Case, want: Expect): Promise<void> => {
   const got = await post(c.input)
   switch (want._tag) {
     case 'Answer':
-      expect({ status: got.status, contentType: got.contentType, body: short(got.body) }).toEqual({ status: 200, contentType: 'application/json', body: short(want.text) })
+      expect({ status: got.status, contentType: got.contentType, body: short(got.body) }).toEqual({
+        status: 200,
+        contentType: 'application/json',
+        body: short(want.text),
+      })
       break
     case 'Silence':
       expect({ status: got.status, body: got.body }).toEqual({ status: 204, body: '' })
@@ -259,7 +283,11 @@ const viaPeer = async (client: () => Promise<RawClient>, c: Case, want: Expect, 
   conn.send(c.input, binary)
   const id = nextProbe()
   const tag = (m: string) => (binary ? m.replace(/^binary:/, '') : m)
-  const others = () => conn.inbox.messages.slice(from).map(tag).filter((m) => m !== probeAnswer(id))
+  const others = () =>
+    conn.inbox.messages
+      .slice(from)
+      .map(tag)
+      .filter((m) => m !== probeAnswer(id))
   if (want._tag === 'Close') {
     await conn.until((inbox) => inbox.closed !== undefined, 5_000, `close ${want.code}`)
     expect(conn.inbox.closed).toBe(want.code)
@@ -305,12 +333,16 @@ const tcpClient = (framing: FramingName, port: number) => (): Promise<RawClient>
     socket.once('connect', () => {
       socket.off('error', reject)
       resolve(
-        overStreams(framing, socket, socket, () =>
-          new Promise<void>((done) => {
-            if (socket.destroyed) return done()
-            socket.once('close', () => done())
-            socket.end()
-          }),
+        overStreams(
+          framing,
+          socket,
+          socket,
+          () =>
+            new Promise<void>((done) => {
+              if (socket.destroyed) return done()
+              socket.once('close', () => done())
+              socket.end()
+            }),
         ),
       )
     })
@@ -324,12 +356,16 @@ const stdioClient = (framing: FramingName) => (): Promise<RawClient> => {
   const child = spawn(process.execPath, [tsx, stdioServer, framing], { stdio: ['pipe', 'pipe', 'inherit'] })
   children.push(child)
   return Promise.resolve(
-    overStreams(framing, child.stdout, child.stdin, () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null) return done()
-        child.once('exit', () => done())
-        child.stdin.end()
-      }),
+    overStreams(
+      framing,
+      child.stdout,
+      child.stdin,
+      () =>
+        new Promise<void>((done) => {
+          if (child.exitCode !== null) return done()
+          child.once('exit', () => done())
+          child.stdin.end()
+        }),
     ),
   )
 }
@@ -372,7 +408,16 @@ afterAll(async () => {
   await Promise.all(tcp.map((s) => s.close()))
 })
 
-const transports: ReadonlyArray<TransportName> = ['dispatch', 'http', 'ws-text', 'ws-binary', 'tcp-ndjson', 'tcp-content-length', 'stdio-ndjson', 'stdio-content-length']
+const transports: ReadonlyArray<TransportName> = [
+  'dispatch',
+  'http',
+  'ws-text',
+  'ws-binary',
+  'tcp-ndjson',
+  'tcp-content-length',
+  'stdio-ndjson',
+  'stdio-content-length',
+]
 
 const run = (t: TransportName, c: Case, want: Expect): Promise<void> => {
   switch (t) {
@@ -392,7 +437,14 @@ describe.each(transports)('bad input over %s: the exact answer, then the probe a
   for (const c of cases) {
     const want = expected(c, t)
     if (want._tag === 'NotApplicable') continue
-    const what = want._tag === 'Answer' ? 'answers' : want._tag === 'Silence' ? 'answers nothing' : want._tag === 'Status' ? `answers ${want.status}` : `closes with ${want.code}`
+    const what =
+      want._tag === 'Answer'
+        ? 'answers'
+        : want._tag === 'Silence'
+          ? 'answers nothing'
+          : want._tag === 'Status'
+            ? `answers ${want.status}`
+            : `closes with ${want.code}`
     it(`${c.name}: ${what}`, () => run(t, c, want), 20_000)
   }
 })
@@ -407,7 +459,15 @@ describe('after the whole table, on every transport', () => {
 
   it('no answer anywhere carried the text of a thrown error, a path or a stack', () => {
     expect(everything.length).toBeGreaterThan(cases.length * transports.length)
-    const leaks = everything.filter((m) => m.includes('SECRET') || m.includes('/etc/shadow') || m.includes('handler.ts') || /\bat [\w.<>]+ \(/.test(m) || m.includes(' circular ') || m.includes('BigInt'))
+    const leaks = everything.filter(
+      (m) =>
+        m.includes('SECRET') ||
+        m.includes('/etc/shadow') ||
+        m.includes('handler.ts') ||
+        /\bat [\w.<>]+ \(/.test(m) ||
+        m.includes(' circular ') ||
+        m.includes('BigInt'),
+    )
     expect(leaks.map(short)).toEqual([])
     // The huge method name was never echoed back.
     expect(everything.filter((m) => m.includes('m'.repeat(1000))).map(short)).toEqual([])

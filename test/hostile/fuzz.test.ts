@@ -38,26 +38,26 @@ const isValidAnswer = (text: string): boolean => {
 type Mode = 'sync' | 'async' | 'task' | 'throw' | 'reject' | 'left' | 'asyncLeft' | 'never'
 const Work = Method.make({ name: 'work', params: t.type({ mode: t.string, ms: t.number }), result: t.number })
 const handle = ({ mode, ms }: { readonly mode: string; readonly ms: number }): unknown => {
-    const after = <A>(f: () => A): Promise<A> => new Promise((resolve) => setTimeout(() => resolve(f()), ms))
-    switch (mode as Mode) {
-      case 'sync':
-        return E.right(ms)
-      case 'async':
-        return after(() => ms)
-      case 'task':
-        return TE.fromTask(() => after(() => ms))
-      case 'throw':
-        throw new Error('boom')
-      case 'reject':
-        return new Promise((_, reject) => setTimeout(() => reject(new Error('boom')), ms))
-      case 'left':
-        return E.left(RpcError.make(7, 'no'))
-      case 'asyncLeft':
-        return after(() => E.left(RpcError.make(7, 'no')))
-      case 'never':
-        // Answered only by the dispatcher's timeout.
-        return new Promise(() => undefined)
-    }
+  const after = <A>(f: () => A): Promise<A> => new Promise((resolve) => setTimeout(() => resolve(f()), ms))
+  switch (mode as Mode) {
+    case 'sync':
+      return E.right(ms)
+    case 'async':
+      return after(() => ms)
+    case 'task':
+      return TE.fromTask(() => after(() => ms))
+    case 'throw':
+      throw new Error('boom')
+    case 'reject':
+      return new Promise((_, reject) => setTimeout(() => reject(new Error('boom')), ms))
+    case 'left':
+      return E.left(RpcError.make(7, 'no'))
+    case 'asyncLeft':
+      return after(() => E.left(RpcError.make(7, 'no')))
+    case 'never':
+      // Answered only by the dispatcher's timeout.
+      return new Promise(() => undefined)
+  }
 }
 // Every shape a handler may answer in, so typed as the widest of them for the registry.
 const work = pipe(
@@ -90,7 +90,15 @@ const element = (id: string | number): fc.Arbitrary<Element> =>
       .map((v): Element => ({ _tag: 'Call', value: { ...v, id } })),
     // No readable id: answered with id null.
     fc
-      .oneof(fc.integer(), fc.string({ maxLength: 5 }), fc.constant(null), fc.boolean(), fc.array(fc.integer(), { maxLength: 3 }), fc.dictionary(fc.constantFrom('a', 'method', 'params'), fc.integer()), fc.constant({ jsonrpc: '2.0', method: 'work', id: { x: 1 } }))
+      .oneof(
+        fc.integer(),
+        fc.string({ maxLength: 5 }),
+        fc.constant(null),
+        fc.boolean(),
+        fc.array(fc.integer(), { maxLength: 3 }),
+        fc.dictionary(fc.constantFrom('a', 'method', 'params'), fc.integer()),
+        fc.constant({ jsonrpc: '2.0', method: 'work', id: { x: 1 } }),
+      )
       .map((value): Element => ({ _tag: 'Garbage', value })),
   )
 
@@ -124,7 +132,8 @@ describe('exactly one response per request id, whatever the batch holds', () => 
         expect(responses.filter((r) => r.id === null)).toHaveLength(garbage)
         // A handler that never answers is answered by the timeout, never by silence.
         if (timeoutMs === Infinity) return
-        for (const r of responses) if (RpcResponse.isFailure(r) && r.error.code === -32003) expect(r.error).toEqual({ code: -32003, message: 'Request timed out' })
+        for (const r of responses)
+          if (RpcResponse.isFailure(r) && r.error.code === -32003) expect(r.error).toEqual({ code: -32003, message: 'Request timed out' })
       }),
       { numRuns: 150 },
     )
@@ -160,8 +169,16 @@ afterAll(async () => {
 const requestLike = fc.record(
   {
     jsonrpc: fc.oneof(fc.constant('2.0'), fc.jsonValue({ maxDepth: 1 })),
-    method: fc.oneof(fc.constantFrom('subtract', 'secret', 'bigint', 'circular', 'notifyThrows', 'sleep', '__proto__', 'toString'), fc.string({ maxLength: 8 })),
-    params: fc.oneof(fc.tuple(fc.integer(), fc.integer()), fc.record({ minuend: fc.integer(), subtrahend: fc.jsonValue({ maxDepth: 1 }) }), fc.record({ ms: fc.integer({ min: 0, max: 5 }) }), fc.jsonValue({ maxDepth: 2 })),
+    method: fc.oneof(
+      fc.constantFrom('subtract', 'secret', 'bigint', 'circular', 'notifyThrows', 'sleep', '__proto__', 'toString'),
+      fc.string({ maxLength: 8 }),
+    ),
+    params: fc.oneof(
+      fc.tuple(fc.integer(), fc.integer()),
+      fc.record({ minuend: fc.integer(), subtrahend: fc.jsonValue({ maxDepth: 1 }) }),
+      fc.record({ ms: fc.integer({ min: 0, max: 5 }) }),
+      fc.jsonValue({ maxDepth: 2 }),
+    ),
     id: fc.oneof(fc.string({ maxLength: 4 }), fc.integer(), fc.constant(null), fc.jsonValue({ maxDepth: 1 })),
   },
   { requiredKeys: [] },
@@ -183,7 +200,15 @@ describe('the HTTP server, arbitrary bodies, content types and methods', () => {
     await fc.assert(
       fc.asyncProperty(
         body,
-        fc.constantFrom('application/json', 'application/json', 'application/json; charset=utf-8', 'application/vnd.x+json', 'text/plain', 'application/json; charset=latin1', undefined),
+        fc.constantFrom(
+          'application/json',
+          'application/json',
+          'application/json; charset=utf-8',
+          'application/vnd.x+json',
+          'text/plain',
+          'application/json; charset=latin1',
+          undefined,
+        ),
         fc.constantFrom('POST', 'POST', 'POST', 'PUT', 'GET', 'DELETE', 'PATCH'),
         async (payload, contentType, method) => {
           const res = await fetch(http.url, {
@@ -257,15 +282,21 @@ describe('the TCP server, arbitrary bytes', () => {
     const { client, socket } = await tcpConnect('ndjson')
     let n = 0
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 300 }), body.map((b) => (typeof b === 'string' ? Buffer.from(b, 'utf8') : b))), async (bytes) => {
-        const from = client.inbox.messages.length
-        socket.write(Buffer.concat([Buffer.from(bytes), Buffer.from('\n')]))
-        const id = `fuzz-${++n}`
-        socket.write(frame('ndjson', probe(id)))
-        await client.until((inbox) => inbox.closed !== undefined || inbox.messages.includes(probeAnswer(id)), 5_000, 'the probe answer')
-        await new Promise((resolve) => setTimeout(resolve, 10))
-        for (const m of client.inbox.messages.slice(from)) expect(isValidAnswer(m), m).toBe(true)
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 300 }),
+          body.map((b) => (typeof b === 'string' ? Buffer.from(b, 'utf8') : b)),
+        ),
+        async (bytes) => {
+          const from = client.inbox.messages.length
+          socket.write(Buffer.concat([Buffer.from(bytes), Buffer.from('\n')]))
+          const id = `fuzz-${++n}`
+          socket.write(frame('ndjson', probe(id)))
+          await client.until((inbox) => inbox.closed !== undefined || inbox.messages.includes(probeAnswer(id)), 5_000, 'the probe answer')
+          await new Promise((resolve) => setTimeout(resolve, 10))
+          for (const m of client.inbox.messages.slice(from)) expect(isValidAnswer(m), m).toBe(true)
+        },
+      ),
       { numRuns: 200 },
     )
     socket.destroy()
@@ -273,7 +304,28 @@ describe('the TCP server, arbitrary bytes', () => {
 
   it('Content-Length: any bytes on a fresh connection never stop the server, and whatever it answers is valid', async () => {
     const pieces = fc
-      .array(fc.constantFrom('Content-Length: ', 'content-length:', '2', '13', '99999999999999999', '-1', 'x', ':', ' ', '\r\n', '\n', '\r\n\r\n', '{}', '[1]', '"', 'é', '\u0000'), { maxLength: 30 })
+      .array(
+        fc.constantFrom(
+          'Content-Length: ',
+          'content-length:',
+          '2',
+          '13',
+          '99999999999999999',
+          '-1',
+          'x',
+          ':',
+          ' ',
+          '\r\n',
+          '\n',
+          '\r\n\r\n',
+          '{}',
+          '[1]',
+          '"',
+          'é',
+          '\u0000',
+        ),
+        { maxLength: 30 },
+      )
       .map((xs) => Buffer.from(xs.join(''), 'utf8'))
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 300 }), pieces), async (bytes) => {

@@ -76,7 +76,11 @@ beforeAll(async () => {
       while ((lf = held.indexOf('\n')) !== -1) {
         const line = held.slice(0, lf)
         held = held.slice(lf + 1)
-        const wire: Wire = { send: (t) => void socket.write(Buffer.concat([Buffer.from(t), Buffer.from('\n')])), close: () => void socket.end(), drop: () => void socket.destroy() }
+        const wire: Wire = {
+          send: (t) => void socket.write(Buffer.concat([Buffer.from(t), Buffer.from('\n')])),
+          close: () => void socket.end(),
+          drop: () => void socket.destroy(),
+        }
         behave(line, wire)
       }
     })
@@ -291,7 +295,9 @@ describe.each(['WebSocket', 'TCP'] as const)('our %s client against a hostile se
     let seen = 0
     const conn = await peers[transportName]()
     try {
-      const results = await Promise.all(Array.from({ length: 10 }, () => pipe(conn.client, Client.call(Subtract, { minuend: 1, subtrahend: 1 }, { timeoutMs: 5_000 }))()))
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => pipe(conn.client, Client.call(Subtract, { minuend: 1, subtrahend: 1 }, { timeoutMs: 5_000 }))()),
+      )
       expect(results.map((r) => tagOf(r as Result))).toEqual(Array.from({ length: 10 }, () => 'TransportError/Closed'))
       expect(conn.pending()).toBe(0)
     } finally {
@@ -351,13 +357,21 @@ const httpCases: ReadonlyArray<HttpCase> = [
     behave: (body, _q, res) => json(res, `[${ok('stranger', 0)},${ok(idsIn(body)[0])},${ok(null, 0)}]`),
     expect: 'Right',
   },
-  { name: 'the same id answered twice: DuplicateResponse', behave: (body, _q, res) => json(res, `[${ok(idsIn(body)[0])},${ok(idsIn(body)[0], 0)}]`), expect: 'DuplicateResponse' },
+  {
+    name: 'the same id answered twice: DuplicateResponse',
+    behave: (body, _q, res) => json(res, `[${ok(idsIn(body)[0])},${ok(idsIn(body)[0], 0)}]`),
+    expect: 'DuplicateResponse',
+  },
   {
     name: 'both result and error: InvalidResponse',
     behave: (body, _q, res) => json(res, JSON.stringify({ jsonrpc: '2.0', result: 19, error: { code: 1, message: 'x' }, id: idsIn(body)[0] })),
     expect: 'InvalidResponse',
   },
-  { name: 'neither result nor error: InvalidResponse', behave: (body, _q, res) => json(res, JSON.stringify({ jsonrpc: '2.0', id: idsIn(body)[0] })), expect: 'InvalidResponse' },
+  {
+    name: 'neither result nor error: InvalidResponse',
+    behave: (body, _q, res) => json(res, JSON.stringify({ jsonrpc: '2.0', id: idsIn(body)[0] })),
+    expect: 'InvalidResponse',
+  },
   {
     name: 'a malformed error object: InvalidResponse',
     behave: (body, _q, res) => json(res, JSON.stringify({ jsonrpc: '2.0', error: { code: 'x' }, id: idsIn(body)[0] })),

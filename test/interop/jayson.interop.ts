@@ -93,12 +93,16 @@ describe("jayson's HTTP client calling fp-jsonrpc's serve", () => {
   })
 
   it('a batch of notifications only is answered 204, which jayson resolves with nothing', async () => {
-    expect(await client.request([client.request('log', { line: 'a' }, NOTIFICATION, false), client.request('log', { line: 'b' }, NOTIFICATION, false)])).toBeUndefined()
+    expect(
+      await client.request([client.request('log', { line: 'a' }, NOTIFICATION, false), client.request('log', { line: 'b' }, NOTIFICATION, false)]),
+    ).toBeUndefined()
     expect(methods.lines).toEqual(['a', 'b'])
   })
 
   it('errors arrive as the error member: typed data, reserved codes, Invalid params with its report, nothing of an exception', async () => {
-    expect(await client.request('divide', { dividend: 1, divisor: 0 })).toMatchObject({ error: { code: 1, message: 'Division by zero', data: { dividend: 1 } } })
+    expect(await client.request('divide', { dividend: 1, divisor: 0 })).toMatchObject({
+      error: { code: 1, message: 'Division by zero', data: { dividend: 1 } },
+    })
     expect(await client.request('refuse', [])).toMatchObject({ error: { code: -32000, message: 'Refused' } })
     expect(await client.request('nope', [])).toMatchObject({ error: { code: -32601, message: 'Method not found' } })
     expect(await client.request('subtract', ['a', 'b'])).toMatchObject({
@@ -167,7 +171,7 @@ describe("fp-jsonrpc's client calling jayson's server.http()", () => {
     expect(await pipe(client, Client.call(Methods.Echo, { text: 'é€😀\n"' }))()).toEqual(E.right('é€😀\n"'))
   })
 
-  it('an error with data is the contract\'s typed application error; an unknown method is -32601', async () => {
+  it("an error with data is the contract's typed application error; an unknown method is -32601", async () => {
     expect(await pipe(client, Client.call(Methods.Divide, { dividend: 1, divisor: 0 }))()).toEqual(
       E.left({ _tag: 'ApplicationError', error: { code: 1, message: 'Division by zero', data: { dividend: 1 } } }),
     )

@@ -90,7 +90,7 @@ describe("jsonrpclib's ServerProxy calling fp-jsonrpc's serve", () => {
       ])
     })
 
-    it('raises each entry\'s error for that entry only', async () => {
+    it("raises each entry's error for that entry only", async () => {
       expect(await run('multicall-errors')).toEqual({
         count: 4,
         entries: [
@@ -127,7 +127,7 @@ describe("jsonrpclib's ServerProxy calling fp-jsonrpc's serve", () => {
   })
 
   describe('notifications (_notify)', () => {
-    it('are delivered; the 204 answer raises TransportError and leaves the proxy\'s connection unusable', async () => {
+    it("are delivered; the 204 answer raises TransportError and leaves the proxy's connection unusable", async () => {
       expect(await run('notify')).toEqual({
         notify: { raised: 'TransportError', status: 204, reason: 'No Content' },
         // jsonrpclib does not read a non-200 answer without Content-Length, so its next request on
@@ -194,7 +194,7 @@ describe("fp-jsonrpc's client calling jsonrpclib's SimpleJSONRPCServer", () => {
       expect(await pipe(client, Client.call(Methods.Echo, { text: 'é€😀\n"' }))()).toEqual(E.right('é€😀\n"'))
     })
 
-    it('a Fault with data is the contract\'s typed application error', async () => {
+    it("a Fault with data is the contract's typed application error", async () => {
       expect(await pipe(client, Client.call(Methods.Divide, { dividend: 1, divisor: 0 }))()).toEqual(
         E.left({ _tag: 'ApplicationError', error: { code: 1, message: 'Division by zero', data: { dividend: 1 } } }),
       )
@@ -206,7 +206,9 @@ describe("fp-jsonrpc's client calling jsonrpclib's SimpleJSONRPCServer", () => {
         E.left({ _tag: 'RpcError', error: { code: -32601, message: 'Method nope not supported.' } }),
       )
       const missing = await pipe(client, Client.call(Methods.Subtract, { minuend: 1 } as never))()
-      expect(missing).toEqual(E.left({ _tag: 'RpcError', error: { code: -32602, message: expect.stringContaining("missing 1 required positional argument: 'subtrahend'") } }))
+      expect(missing).toEqual(
+        E.left({ _tag: 'RpcError', error: { code: -32602, message: expect.stringContaining("missing 1 required positional argument: 'subtrahend'") } }),
+      )
       // SimpleJSONRPCServer puts the exception's text, with the file and line, in the message.
       const boom = await pipe(client, Client.call(Methods.Boom))()
       expect(boom).toEqual(E.left({ _tag: 'RpcError', error: { code: -32603, message: expect.stringContaining('ValueError: secret from python') } }))

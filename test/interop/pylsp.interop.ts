@@ -79,7 +79,7 @@ describe("fp-jsonrpc's spawn, talking to a pylsp-jsonrpc child", () => {
   })
 
   describe('errors', () => {
-    it('a JsonRpcException with data is the contract\'s typed application error', async () => {
+    it("a JsonRpcException with data is the contract's typed application error", async () => {
       expect(await pipe(child.client, Client.call(Methods.Divide, { dividend: 1, divisor: 0 }))()).toEqual(
         E.left({ _tag: 'ApplicationError', error: { code: 1, message: 'Division by zero', data: { dividend: 1 } } }),
       )
@@ -91,7 +91,7 @@ describe("fp-jsonrpc's spawn, talking to a pylsp-jsonrpc child", () => {
       )
     })
 
-    it('an exception is code -32602 (pylsp\'s JsonRpcInternalError), with its text and traceback', async () => {
+    it("an exception is code -32602 (pylsp's JsonRpcInternalError), with its text and traceback", async () => {
       expect(await pipe(child.client, Client.call(Methods.Boom))()).toEqual(
         E.left({ _tag: 'RpcError', error: { code: -32602, message: 'ValueError: secret from python', data: traceback } }),
       )
@@ -148,7 +148,7 @@ describe("fp-jsonrpc's spawn, talking to a pylsp-jsonrpc child", () => {
   })
 
   describe('closing', () => {
-    it('close() ends the child\'s stdin: its reader stops and it exits 0', async () => {
+    it("close() ends the child's stdin: its reader stops and it exits 0", async () => {
       await child.close()
       expect(await child.exited).toEqual({ code: 0, signal: null })
       await eventually(() => stderr.includes('pylsp child: stdin ended'))

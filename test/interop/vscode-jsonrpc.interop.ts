@@ -185,7 +185,7 @@ const theirClientOverStdio = async (): Promise<TheirClient> => {
 
 describe.each([
   ['a TCP socket (listen)', theirClientOverTcp],
-  ['a child process\'s stdio (serveStdio)', theirClientOverStdio],
+  ["a child process's stdio (serveStdio)", theirClientOverStdio],
 ])("vscode-jsonrpc's client calling fp-jsonrpc over %s", (_, start) => {
   let their: TheirClient
   let request: (method: string, ...args: Array<unknown>) => Promise<unknown>
@@ -263,8 +263,7 @@ describe.each([
   })
 
   describe('$/cancelRequest from vscode-jsonrpc', () => {
-    const waitRecord = async (tag: string): Promise<WaitRecord | undefined> =>
-      ((await request('waits')) as Array<WaitRecord>).find((r) => r.tag === tag)
+    const waitRecord = async (tag: string): Promise<WaitRecord | undefined> => ((await request('waits')) as Array<WaitRecord>).find((r) => r.tag === tag)
 
     it("cancelling its token aborts our handler's control.signal, and the request settles at once with -32800, answered exactly once", async () => {
       const source = new CancellationTokenSource()
@@ -382,7 +381,11 @@ const theirServerOverTcp = async (): Promise<TheirServer> => {
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
     const reader = new RecordingReader(socket)
-    const connection = createMessageConnection(reader, new StreamMessageWriter(socket), loggerTo((line) => logs.push(line)))
+    const connection = createMessageConnection(
+      reader,
+      new StreamMessageWriter(socket),
+      loggerTo((line) => logs.push(line)),
+    )
     connections.add(connection)
     serveVscode(connection, reader)
     connection.listen()
@@ -437,7 +440,7 @@ const theirServerOverStdio = async (): Promise<TheirServer> => {
 
 describe.each([
   ['a TCP socket (connect)', theirServerOverTcp],
-  ['a child process\'s stdio (spawn)', theirServerOverStdio],
+  ["a child process's stdio (spawn)", theirServerOverStdio],
 ])("fp-jsonrpc's client calling a vscode-jsonrpc server over %s", (_, start) => {
   let their: TheirServer
   let client: Client.Client<unknown>
@@ -476,9 +479,7 @@ describe.each([
     })
 
     it('an unknown method is -32601 "Unhandled method <name>"', async () => {
-      expect(await pipe(client, Client.call(Methods.Nope))()).toEqual(
-        E.left({ _tag: 'RpcError', error: { code: -32601, message: 'Unhandled method nope' } }),
-      )
+      expect(await pipe(client, Client.call(Methods.Nope))()).toEqual(E.left({ _tag: 'RpcError', error: { code: -32601, message: 'Unhandled method nope' } }))
     })
   })
 
@@ -559,9 +560,7 @@ describe.each([
       }
       const before = await cancels()
       const controller = new AbortController()
-      expect(await pipe(client, Client.call(Methods.Whoami, undefined, { signal: controller.signal, timeoutMs: 1_000 }))()).toEqual(
-        E.right('vscode-jsonrpc'),
-      )
+      expect(await pipe(client, Client.call(Methods.Whoami, undefined, { signal: controller.signal, timeoutMs: 1_000 }))()).toEqual(E.right('vscode-jsonrpc'))
       controller.abort()
       await sleep(1_100)
       expect(await cancels()).toBe(before)
@@ -570,12 +569,9 @@ describe.each([
 
   describe('batches', () => {
     it('a JSON array is neither a request, a notification nor a response to it: it logs an error and answers nothing', async () => {
-      expect(
-        await pipe(
-          client,
-          Client.batch(Client.call(Methods.Whoami), Client.notify(Methods.Log, { line: 'in a batch' }), { timeoutMs: 300 }),
-        )(),
-      ).toEqual(E.left({ _tag: 'TransportError', error: { _tag: 'Timeout', ms: 300 } }))
+      expect(await pipe(client, Client.batch(Client.call(Methods.Whoami), Client.notify(Methods.Log, { line: 'in a batch' }), { timeoutMs: 300 }))()).toEqual(
+        E.left({ _tag: 'TransportError', error: { _tag: 'Timeout', ms: 300 } }),
+      )
       // It read the array whole, as one message...
       const unusual = await pipe(client, Client.call(Unusual))()
       expect(unusual).toEqual(

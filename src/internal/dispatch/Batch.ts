@@ -16,13 +16,7 @@ type Awaitable<A> = A | Promise<A>
  * Runs `run` on each of `items` (with `x` and `y`, the same for every item: passed through rather
  * than closed over, so a batch costs no closure), at most `concurrency` asynchronous ones at once.
  */
-export const run = <A, X, Y, R>(
-  items: ReadonlyArray<A>,
-  concurrency: number,
-  run: (item: A, x: X, y: Y) => Awaitable<R>,
-  x: X,
-  y: Y,
-): Awaitable<Array<R>> => {
+export const run = <A, X, Y, R>(items: ReadonlyArray<A>, concurrency: number, run: (item: A, x: X, y: Y) => Awaitable<R>, x: X, y: Y): Awaitable<Array<R>> => {
   const n = items.length
   const out = new Array<R>(n)
   let next = 0

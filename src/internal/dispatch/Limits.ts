@@ -30,7 +30,6 @@ export interface LimitOptions {
   readonly timeoutError?: RpcError.RpcError
 }
 
-
 /** Reads the options, with their defaults; throws a `RangeError` for a value out of range (NaN included). */
 export const read = (options: LimitOptions): Limits => {
   const batchConcurrency = options.batchConcurrency ?? 16

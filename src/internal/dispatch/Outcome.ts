@@ -30,7 +30,6 @@ export interface CallOptions<C, B> {
   readonly withDeadline: (work: Promise<Item>, call: Call<C>) => Promise<Item>
 }
 
-
 /** The answer to a defect: reported, then Internal error (nothing for a notification). */
 export const defect = <C>(onDefect: OnDefect, cause: unknown, call: Call<C>): Item => {
   onDefect(cause, call.request)

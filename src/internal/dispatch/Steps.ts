@@ -38,7 +38,6 @@ export const chain =
   (ma: Either<E, A>): Either<E, B> =>
     ma._tag === 'Left' ? ma : f(ma.right)
 
-
 const invalidRequest = (u: unknown): Either<Rejection, never> => left({ id: RpcRequest.detectId(u), error: INVALID_REQUEST })
 
 /**
@@ -81,7 +80,6 @@ export const validateParams =
     call.params = decoded.right
     return right(call)
   }
-
 
 /**
  * The steps before the call, made total: only user code can throw there (a custom validator, a

@@ -28,7 +28,6 @@ export interface WriterOptions {
   readonly onDefect: OnDefect
 }
 
-
 // The specification's own errors are shared constants (see Errors), known by identity: the text of
 // a response that carries one is written once up to its id, and whole for id null (how a message
 // refused whole, or an invalid request without a valid id, is answered).
@@ -87,7 +86,9 @@ export const responseText = (response: RpcResponse.RpcResponse): string | undefi
 }
 
 /** The two levels, for one dispatcher's options. */
-export const make = (options: WriterOptions): { readonly asText: Level<string>; readonly asValues: Level<RpcResponse.RpcResponse | ReadonlyArray<RpcResponse.RpcResponse>> } => {
+export const make = (
+  options: WriterOptions,
+): { readonly asText: Level<string>; readonly asValues: Level<RpcResponse.RpcResponse | ReadonlyArray<RpcResponse.RpcResponse>> } => {
   const { postProcess, onDefect } = options
 
   const post = (item: RpcResponse.RpcResponse): RpcResponse.RpcResponse => {

@@ -79,8 +79,7 @@ export const forbidden: HttpAnswer = text(403, 'Forbidden')
  * application's own text: its line breaks become spaces, as they could forge headers (the WebSocket
  * server writes it raw) or make node refuse to write the answer at all.
  */
-export const unauthorized = (challenge = 'Bearer'): HttpAnswer =>
-  text(401, 'Unauthorized', { 'www-authenticate': challenge.replace(/[\r\n]/g, ' ') })
+export const unauthorized = (challenge = 'Bearer'): HttpAnswer => text(401, 'Unauthorized', { 'www-authenticate': challenge.replace(/[\r\n]/g, ' ') })
 
 /** The HTTP answer to a {@link Refusal}. */
 export const fromRefusal = (refusal: Refusal): HttpAnswer => (refusal._tag === 'Forbidden' ? forbidden : unauthorized(refusal.challenge))
@@ -98,8 +97,7 @@ const EMPTY_OK: HttpAnswer = { status: 200, headers: {}, body: '' }
  * The dispatcher's reply as an HTTP answer: `200` with the JSON text, or `204` with no body when
  * there is nothing to answer (a message of notifications only).
  */
-export const fromReply = (reply: string | undefined): HttpAnswer =>
-  reply === undefined ? NO_CONTENT : { status: 200, headers: JSON_HEADERS, body: reply }
+export const fromReply = (reply: string | undefined): HttpAnswer => (reply === undefined ? NO_CONTENT : { status: 200, headers: JSON_HEADERS, body: reply })
 
 /**
  * {@link fromReply} with the options' `notificationStatus`: the answer to nothing is a `204`, or a

@@ -142,7 +142,8 @@ export const exchange = (calls: Calls, body: string, expected: Expected): Promis
       return resolve(written === WRITTEN ? E.right(undefined) : E.left({ _tag: 'WriteFailed', cause: written }))
     }
     const waiting = calls.waiting
-    for (let i = 0; i < ids.length; i++) if (waiting.has(ids[i] as string | number)) return resolve(E.left({ _tag: 'DuplicateId', id: ids[i] as string | number }))
+    for (let i = 0; i < ids.length; i++)
+      if (waiting.has(ids[i] as string | number)) return resolve(E.left({ _tag: 'DuplicateId', id: ids[i] as string | number }))
     const waiter = new Waiter(ids, resolve)
     for (let i = 0; i < ids.length; i++) waiting.set(ids[i] as string | number, waiter)
     if (expected.timeoutMs === undefined) {

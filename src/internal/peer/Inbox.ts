@@ -84,8 +84,7 @@ const queued = <B>(inbox: Inbox<B>): number => inbox.queue.length - inbox.queueH
 export const size = <B>(inbox: Inbox<B>): number => inbox.running + queued(inbox)
 
 /** Settles once no message is being worked on or waiting, every answer owed written. */
-export const drained = <B>(inbox: Inbox<B>): Promise<void> =>
-  size(inbox) === 0 ? Promise.resolve() : new Promise((resolve) => inbox.onDrained.push(resolve))
+export const drained = <B>(inbox: Inbox<B>): Promise<void> => (size(inbox) === 0 ? Promise.resolve() : new Promise((resolve) => inbox.onDrained.push(resolve)))
 
 /**
  * Takes one message for the dispatcher (`u` its parsed value, or `NOT_JSON`): it starts now when
@@ -122,14 +121,11 @@ export const cancel = <B>(inbox: Inbox<B>, id: string | number): void => {
   // Answered already, or unknown: nothing to do (a notification gets no answer).
 }
 
-const answerCancelled = <B>(inbox: Inbox<B>, id: string | number): void =>
-  inbox.answer(JSON.stringify(RpcResponse.failure(inbox.cancelledError, id)))
+const answerCancelled = <B>(inbox: Inbox<B>, id: string | number): void => inbox.answer(JSON.stringify(RpcResponse.failure(inbox.cancelledError, id)))
 
 // The answer to a message refused for being one too many: the busy error for each of its requests.
 const busy = (busyError: RpcError.RpcError, u: unknown): string | undefined => {
-  const answers = (Array.isArray(u) ? u : [u])
-    .filter((r) => isRecord(r) && hasOwn(r, 'id'))
-    .map((r) => RpcResponse.failure(busyError, RpcRequest.detectId(r)))
+  const answers = (Array.isArray(u) ? u : [u]).filter((r) => isRecord(r) && hasOwn(r, 'id')).map((r) => RpcResponse.failure(busyError, RpcRequest.detectId(r)))
   if (answers.length === 0) return undefined
   return JSON.stringify(Array.isArray(u) ? answers : answers[0])
 }
