@@ -187,7 +187,7 @@ const floorBatch = (input: string): string => {
   const reqs = JSON.parse(input) as ReadonlyArray<FloorRequest>
   const out: Array<unknown> = []
   for (let i = 0; i < reqs.length; i++) {
-    const req = reqs[i] as FloorRequest
+    const req = reqs[i]
     out.push({ jsonrpc: '2.0', result: (floorMethods.get(req.method) as FloorMethod)(req.params), id: req.id })
   }
   return JSON.stringify(out)
@@ -492,7 +492,7 @@ for (const s of timed) {
 for (let round = 0; round <= ROUNDS; round++) {
   for (const list of byCase.values()) {
     for (let k = 0; k < list.length; k++) {
-      const s = list[(k + round) % list.length] as Subject
+      const s = list[(k + round) % list.length]
       const ns = await s.time(s.iterations)
       if (round > 0) s.samples.push(ns / (s.iterations * s.spec.items))
     }
@@ -538,7 +538,7 @@ const countGcs = async (run: (input: string) => unknown, input: string, n: numbe
   }
 }
 
-const singleInput = (cases[0] as CaseSpec).input
+const singleInput = (cases[0]).input
 const gcFloor: Array<GcCount> = []
 const gcFp: Array<GcCount> = []
 for (let b = 0; b < GC_BLOCKS; b++) {
@@ -571,7 +571,7 @@ const floorOf = (c: CaseName): Subject | undefined => timed.find((s) => s.spec.n
 const pairedRatio = (s: Subject): number => {
   const floor = floorOf(s.spec.name)
   if (floor === undefined) return Number.NaN
-  return median(s.samples.map((x, i) => x / (floor.samples[i] as number)))
+  return median(s.samples.map((x, i) => x / (floor.samples[i])))
 }
 
 const pad = (s: string, w: number) => s.padEnd(w)

@@ -220,7 +220,7 @@ const start = (name: Name): Promise<Contestant> =>
   new Promise((resolve, reject) => {
     const node = [process.execPath, '--import', 'tsx', self, '--serve', name]
     const [command, ...args] = PIN ? ['taskset', '-c', '1', ...node] : node
-    const child = spawn(command as string, args, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] })
+    const child = spawn(command, args, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] })
     let out = ''
     // The child's stdout is a line per message: first its port, then one answer per `cpu` asked.
     const waiting: Array<(cpuUs: number) => void> = []
@@ -305,7 +305,7 @@ const quantile = (xs: ReadonlyArray<number>, q: number): number => {
   const at = (s.length - 1) * q
   const lo = Math.floor(at)
   const hi = Math.ceil(at)
-  return (s[lo] as number) + ((s[hi] as number) - (s[lo] as number)) * (at - lo)
+  return (s[lo]) + ((s[hi]) - (s[lo])) * (at - lo)
 }
 const median = (xs: ReadonlyArray<number>): number => quantile(xs, 0.5)
 
@@ -334,7 +334,7 @@ const main = async (): Promise<void> => {
     }
 
     for (let round = 0; round < ROUNDS; round++) {
-      const order = contestants.map((_, i) => contestants[(i + round) % contestants.length] as Contestant)
+      const order = contestants.map((_, i) => contestants[(i + round) % contestants.length])
       const line: Array<string> = []
       for (const c of order) {
         const cpuBefore = await c.cpu()

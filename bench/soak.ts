@@ -343,10 +343,10 @@ const openWs = (url: string): Promise<WsConn> =>
       for (const r of (Array.isArray(parsed) ? parsed : [parsed]) as Array<{ id?: unknown }>) {
         const w = r.id === null || r.id === undefined ? undefined : waiting.get(String(r.id))
         if (w === undefined) {
-          judgeOne(r as never, new Map(), new Set())
+          judgeOne(r, new Map(), new Set())
           continue
         }
-        judgeOne(r as never, w.byId, w.seen)
+        judgeOne(r, w.byId, w.seen)
         waiting.delete(String(r.id))
         if ([...w.byId.keys()].every((id) => w.seen.has(id))) w.done()
       }

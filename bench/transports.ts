@@ -474,7 +474,7 @@ const makeWsSender = (socket: WebSocket, raw: net.Socket, batched: boolean): ((t
 const floorWsServer = async (batched = true) => {
   const { wss, url } = await listenWss()
   wss.on('connection', (socket, request) => {
-    const send = makeWsSender(socket, request.socket as net.Socket, batched)
+    const send = makeWsSender(socket, request.socket, batched)
     socket.on('message', (data) => send(floorAnswer(textOf(data))))
   })
   return { url, close: () => closeWss(wss) }
@@ -484,7 +484,7 @@ const floorWsServer = async (batched = true) => {
 const floorWsClient = async (url: string, batched = true) => {
   const socket = new WebSocket(url)
   let raw: net.Socket | undefined
-  socket.once('upgrade', (response) => (raw = response.socket as net.Socket))
+  socket.once('upgrade', (response) => (raw = response.socket))
   await once(socket, 'open')
   const client = makeFloorClient(makeWsSender(socket, raw as net.Socket, batched))
   socket.on('message', (data) => client.receive(textOf(data)))
@@ -597,7 +597,7 @@ const wsSpecs = (fp: Fp): ReadonlyArray<Spec> => {
         // jayson's typings name its bundled ws 7; it only uses the methods ws 8 shares with it.
         server.websocket({ wss } as unknown as jayson.WebsocketServerOptions)
         const socket = await openWs(url)
-        const client = jayson.Client.websocket({ ws: socket } as unknown as jayson.WebsocketClientOptions)
+        const client = jayson.Client.websocket({ ws: socket })
         return {
           key: 'jayson_ws',
           floor,
@@ -984,7 +984,7 @@ const runGroup = async (group: GroupName): Promise<void> => {
     for (let round = 0; round < ROUNDS; round++) {
       const perRound = new Map<string, number>()
       for (let i = 0; i < contenders.length; i++) {
-        const c = contenders[(i + round) % contenders.length] as Contender
+        const c = contenders[(i + round) % contenders.length]
         const s = await runWindow(c, ROUND_MS, a)
         a = (a + s.calls + IN_FLIGHT) % 1_000_000_000
         const rate = (s.calls * 1000) / s.ms
@@ -1008,7 +1008,7 @@ const runGroup = async (group: GroupName): Promise<void> => {
     contenders: contenders.map((c) => {
       const own = rates.get(c.key) as Array<number>
       const floorRates = rates.get(c.floor)
-      const ratios = floorRates === undefined ? [] : own.map((r, i) => r / (floorRates[i] as number))
+      const ratios = floorRates === undefined ? [] : own.map((r, i) => r / (floorRates[i]))
       return {
         key: c.key,
         floor: c.floor,

@@ -66,7 +66,7 @@ const urlOf = (wss: WebSocketServer): string => `ws://127.0.0.1:${(wss.address()
 
 console.log(`${calls.toLocaleString('en')} calls per row, ${inFlight} in flight, node ${process.version}`)
 
-const direct = await row('dispatch (no client, no socket)', async (i) => (await dispatcher.dispatch(requests[i % 1_000] as string)) !== undefined)
+const direct = await row('dispatch (no client, no socket)', async (i) => (await dispatcher.dispatch(requests[i % 1_000])) !== undefined)
 
 const inMemory = Client.make(InMemory.fromDispatcher(dispatcher))
 await row('in-memory client', async (i) => E.isRight(await pipe(inMemory, Client.call(Add, { a: i, b: 1 }))()))
@@ -85,7 +85,7 @@ const waiting: Array<() => void> = []
 echo.on('message', () => waiting.shift()?.())
 await row('bare ws echo (no JSON-RPC)', (i) => {
   const answered = new Promise<boolean>((resolve) => waiting.push(() => resolve(true)))
-  echo.send(requests[i % 1_000] as string)
+  echo.send(requests[i % 1_000])
   return answered
 })
 

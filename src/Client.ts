@@ -449,7 +449,7 @@ const reader =
       const decoded = method.result.decode(response.result)
       return decoded._tag === 'Left' ? E.left(ClientError.resultDecodeError(response.result, reportResult(decoded.left))) : decoded
     }
-    const error = (response as RpcResponse.Failure).error
+    const error = (response).error
     const declared = method.error === undefined ? undefined : method.error.decode(error)
     return E.left(declared !== undefined && E.isRight(declared) ? ClientError.applicationError(declared.right) : ClientError.rpcError(error))
   }
@@ -567,7 +567,7 @@ const answerOne = (id: Id.Id, reply: Reply, read: Read): Either<ClientError.Clie
 }
 
 const readAnswer = (analysis: Analysis, read: Read): Either<ClientError.ClientError<unknown, never>, unknown> => {
-  const answer = analysis.matched.responses[0] as Answer
+  const answer = analysis.matched.responses[0]
   return answer._tag === 'Left' ? answer : read(answer.right)
 }
 
@@ -594,7 +594,7 @@ const everyId = (ids: ReadonlyArray<Id.Id>, answer: (id: Id.Id) => Answer, whole
     matched: {
       responses,
       missing: ids.filter((_, i) => {
-        const r = responses[i] as Answer
+        const r = responses[i]
         return E.isLeft(r) && r.left._tag === 'MissingResponse'
       }),
       duplicate: [],
@@ -640,7 +640,7 @@ const matchElements = (ids: ReadonlyArray<Id.Id>, elements: ReadonlyArray<unknow
         ),
       )
     }
-    const only = bucket[0] as (typeof bucket)[number]
+    const only = bucket[0]
     return pipe(
       only.decoded,
       E.mapLeft((reason) => ClientError.invalidResponse(reason, stringify(only.element))),
@@ -704,6 +704,6 @@ const settle = (written: Written, reply: Reply): ReadonlyArray<Either<unknown, u
   return written.entries.map(({ entry, text }) => {
     if (E.isLeft(text)) return text
     if (entry._tag === 'Notification') return whole
-    return pipe(matched.responses[next++] as Answer, E.chainW(entry.read))
+    return pipe(matched.responses[next++], E.chainW(entry.read))
   })
 }

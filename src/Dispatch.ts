@@ -282,7 +282,7 @@ export function make<C, B>(
       return reply instanceof Promise ? reply.then(toTagged) : toTagged(reply)
     },
     dispatchToSerializable,
-  } as Dispatcher<B>
+  }
 }
 
 // The tagged view of the serializable level: `Right` for a success, `Left` for an error.

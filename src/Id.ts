@@ -103,8 +103,8 @@ export const makeRandom =
     // 252 is the largest multiple of 36 below 256: rejecting bytes above it keeps every character
     // equally likely.
     for (let i = 0; i < length; i++) {
-      let b = bytes[i] as number
-      while (b >= 252) b = globalThis.crypto.getRandomValues(new Uint8Array(1))[0] as number
+      let b = bytes[i]
+      while (b >= 252) b = globalThis.crypto.getRandomValues(new Uint8Array(1))[0]
       out += alphabet[b % 36]
     }
     return out

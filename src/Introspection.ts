@@ -62,15 +62,15 @@ export const signatureOf = (method: Method.AnyMethod): ReadonlyArray<ReadonlyArr
 export const entriesFor = <C>(registry: Registry<C>): ReadonlyArray<Entry<C>> => {
   const all = new Map<string, Method.AnyMethod>()
   for (const [name, entry] of registry.entries) all.set(name, entry.method)
-  for (const m of [ListMethods, MethodHelp, MethodSignature]) all.set(m.name, m as Method.AnyMethod)
+  for (const m of [ListMethods, MethodHelp, MethodSignature]) all.set(m.name, m)
   const names = [...all.keys()].sort()
   const find = (name: string) => {
     const m = all.get(name)
     return m === undefined ? E.left(RpcError.invalidParams([`params.name: no method named ${JSON.stringify(name.slice(0, 100))}`])) : E.right(m)
   }
   return [
-    { method: ListMethods as Method.AnyMethod, handler: () => names },
-    { method: MethodHelp as Method.AnyMethod, handler: ({ name }: { name: string }) => E.map((m: Method.AnyMethod) => m.description)(find(name)) },
-    { method: MethodSignature as Method.AnyMethod, handler: ({ name }: { name: string }) => E.map(signatureOf)(find(name)) },
+    { method: ListMethods, handler: () => names },
+    { method: MethodHelp, handler: ({ name }: { name: string }) => E.map((m: Method.AnyMethod) => m.description)(find(name)) },
+    { method: MethodSignature, handler: ({ name }: { name: string }) => E.map(signatureOf)(find(name)) },
   ]
 }

@@ -94,7 +94,7 @@ type Namer = (params: ReadonlyArray<unknown>) => Record<string, unknown>
 // The first `params.length` names of `order`, added one by one.
 const nameSome = (order: ReadonlyArray<string>, params: ReadonlyArray<unknown>): Record<string, unknown> => {
   const named: Record<string, unknown> = {}
-  for (let i = 0; i < params.length; i++) named[order[i] as string] = params[i]
+  for (let i = 0; i < params.length; i++) named[order[i]] = params[i]
   return named
 }
 
@@ -157,11 +157,11 @@ export const issuesOf = (errors: t.Errors, order: ReadonlyArray<string> | undefi
     const path: Array<string | number> = ['params']
     let expected = error.context[0]?.type.name ?? 'params'
     for (let i = 1; i < error.context.length; i++) {
-      const entry = error.context[i] as t.ContextEntry
-      const parent = (error.context[i - 1] as t.ContextEntry).type
+      const entry = error.context[i]
+      const parent = (error.context[i - 1]).type
       if (isCombinator(parent)) continue
       const key = path.length === 1 && positional && order !== undefined ? order.indexOf(entry.key) : entry.key
-      path.push(typeof key === 'string' && /^\d+$/.test(key) && Array.isArray((error.context[i - 1] as t.ContextEntry).actual) ? Number(key) : key)
+      path.push(typeof key === 'string' && /^\d+$/.test(key) && Array.isArray((error.context[i - 1]).actual) ? Number(key) : key)
       expected = entry.type.name
     }
     const dedupe = `${path.join('\u0000')}\u0001${expected}`

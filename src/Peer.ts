@@ -198,7 +198,7 @@ const SETTINGS: ReadonlyArray<keyof Settings> = [
 export const settingsOf = (options: Settings): Settings => {
   const out: Record<string, unknown> = {}
   for (const key of SETTINGS) if (options[key] !== undefined) out[key] = options[key]
-  return out as Settings
+  return out
 }
 
 const noMethods = Dispatch.make(Registry.empty)
@@ -244,7 +244,7 @@ export const make = <B>(options: Options<B>): Peer => {
 
   const calls = Calls.make({ write, timeoutMs: options.timeoutMs ?? 30_000, cancellation, onUnmatched: options.onUnmatched })
   const inbox = Inbox.make<B>({
-    dispatcher: (options.dispatcher ?? noMethods) as Dispatch.Dispatcher<B>,
+    dispatcher: (options.dispatcher ?? noMethods),
     context: options.context as B,
     answer,
     maxInFlight: atLeast('maxInFlight', options.maxInFlight ?? 64, 1),

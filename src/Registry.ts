@@ -98,7 +98,7 @@ const withEntry = <C>(self: Registry<C>, entry: Entry<C>): Registry<C> => {
 export const add =
   <Name extends string, P, A, E, PO, AO, EO, C2>(method: Method.Method<Name, P, A, E, PO, AO, EO>, handler: Handler.Handler<P, A, E, C2>) =>
   <C>(self: Registry<C>): Registry<C & C2> =>
-    withEntry<C & C2>(self as Registry<C & C2>, { method: method as Method.AnyMethod, handler })
+    withEntry<C & C2>(self, { method: method, handler })
 
 /**
  * Adds every method of `that`. Refuses a name both have.

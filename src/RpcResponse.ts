@@ -141,7 +141,7 @@ export const isRpcResponse = (u: unknown): u is RpcResponse => problemOf(u) === 
 export const match =
   <A, E, B, C = B>(onFailure: (f: Failure<E>) => B, onSuccess: (s: Success<A>) => C) =>
   (r: RpcResponse<A, E>): B | C =>
-    isSuccess(r) ? onSuccess(r) : onFailure(r as Failure<E>)
+    isSuccess(r) ? onSuccess(r) : onFailure(r)
 
 /**
  * The tagged view: `Right` for a success, `Left` for a failure.
@@ -149,7 +149,7 @@ export const match =
  * @category destructors
  * @since 0.1.0
  */
-export const toEither = <A, E>(r: RpcResponse<A, E>): E.Either<Failure<E>, Success<A>> => (isSuccess(r) ? E.right(r) : E.left(r as Failure<E>))
+export const toEither = <A, E>(r: RpcResponse<A, E>): E.Either<Failure<E>, Success<A>> => (isSuccess(r) ? E.right(r) : E.left(r))
 
 // -------------------------------------------------------------------------------------
 // codecs
@@ -178,7 +178,7 @@ export const codec: t.Type<RpcResponse, RpcResponse, unknown> = new t.Type<RpcRe
  * @since 0.1.0
  */
 export const successCodec = <A, O>(result: t.Type<A, O, unknown>): t.Type<Success<A>, Success<O>, unknown> =>
-  t.type({ jsonrpc: t.literal('2.0'), result, id: Id.codec }, `Success<${result.name}>`) as never
+  t.type({ jsonrpc: t.literal('2.0'), result, id: Id.codec }, `Success<${result.name}>`)
 
 /**
  * Codec of a failure response whose `error` is decoded with `error` ({@link RpcError.codec} by
@@ -188,7 +188,7 @@ export const successCodec = <A, O>(result: t.Type<A, O, unknown>): t.Type<Succes
  * @since 0.1.0
  */
 export const failureCodec = <E, O>(error: t.Type<E, O, unknown>): t.Type<Failure<E>, Failure<O>, unknown> =>
-  t.type({ jsonrpc: t.literal('2.0'), error, id: Id.codec }, `Failure<${error.name}>`) as never
+  t.type({ jsonrpc: t.literal('2.0'), error, id: Id.codec }, `Failure<${error.name}>`)
 
 /**
  * Codec of a batch response: a non-empty array of responses.

@@ -49,7 +49,7 @@ export const parseArgs = (argv: ReadonlyArray<string>): E.Either<string, Invocat
   let notify = false
   let timeoutMs = 30_000
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string
+    const arg = argv[i]
     if (arg === '--notify') notify = true
     else if (arg === '--timeout') {
       timeoutMs = Number(argv[++i])

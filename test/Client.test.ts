@@ -830,7 +830,7 @@ describe('the request text', () => {
         fc.oneof(fc.integer(), fc.string({ unit: 'binary' })),
         (name, params, id) => {
           const M = Method.make({ name, params: t.UnknownRecord, result: t.unknown })
-          const call = _.call(M, params as Record<string, unknown>)
+          const call = _.call(M, params)
           expect(call.write(id)).toEqual(E.right(JSON.stringify({ jsonrpc: '2.0', method: name, ...(params === undefined ? {} : { params }), id })))
         },
       ),

@@ -181,7 +181,7 @@ describe('id: "id": null is a request, not a notification', () => {
     const { d } = single((_p, _c, r) => (seen.push(r), 'ok'))
     expect(d.dispatch('{"jsonrpc":"2.0","method":"m","id":null}')).toBe('{"jsonrpc":"2.0","result":"ok","id":null}')
     expect(seen).toHaveLength(1)
-    expect(RpcRequest.isNotification(seen[0] as RpcRequest.RpcRequest)).toBe(false)
+    expect(RpcRequest.isNotification(seen[0])).toBe(false)
   })
 
   it('answers errors of an id-null request too', () => {

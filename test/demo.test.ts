@@ -23,7 +23,7 @@ beforeAll(async () => {
     if (Date.now() - started > 20_000) throw new Error(`the demo did not start:\n${output}`)
     await new Promise((r) => setTimeout(r, 50))
   }
-  rpcUrl = (/HTTP:\s+(\S+)/.exec(output) as RegExpExecArray)[1] as string
+  rpcUrl = (/HTTP:\s+(\S+)/.exec(output) as RegExpExecArray)[1]
 })
 
 afterAll(() => {

@@ -32,7 +32,7 @@ const start = (example: string): Running => {
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString('utf8')
       const found = /listening on (http:\/\/127\.0\.0\.1:\d+\/rpc)/.exec(output)
-      if (found !== null) resolveUrl(found[1] as string)
+      if (found !== null) resolveUrl(found[1])
     })
     child.on('exit', () => reject(new Error(`${example} exited before listening:\n${output}`)))
   })

@@ -69,7 +69,7 @@ describe('Exchange: the callback form', () => {
         },
       },
     )
-    const exchange = Exchange.make<Req, string>(withUser as Dispatcher<string>, {}, { read, authenticate: () => Promise.resolve(E.right('ada')) })
+    const exchange = Exchange.make<Req, string>(withUser, {}, { read, authenticate: () => Promise.resolve(E.right('ada')) })
     const { answer } = run(exchange, { _tag: 'Text', text: '{"jsonrpc":"2.0","method":"whoami","id":1}' })
     expect((await answer).body).toBe('{"jsonrpc":"2.0","result":"x","id":1}')
     expect(seen).toEqual(['ada'])
@@ -121,7 +121,7 @@ describe('Exchange: the callback form', () => {
       ),
       Exchange.make<Req, unknown>(dispatcher, { onError }, { read, authenticate: () => Promise.reject(boom) }),
       Exchange.make<Req, unknown>(throwing, { onError }, { read }),
-      Exchange.make<Req, unknown>({ ...dispatcher, dispatch: () => Promise.reject(boom) } as Dispatcher<unknown>, { onError }, { read }),
+      Exchange.make<Req, unknown>({ ...dispatcher, dispatch: () => Promise.reject(boom) }, { onError }, { read }),
     ]
     for (const exchange of exchanges) {
       const answer = await run(exchange, { _tag: 'Text', text: CALL }).answer

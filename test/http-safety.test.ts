@@ -245,7 +245,7 @@ describe('serve: timeouts against slow clients', () => {
           let i = 0
           const drip = (): void => {
             if (stop || i >= rest.length) return
-            write(rest[i++] as string)
+            write(rest[i++])
             setTimeout(drip, 20)
           }
           drip()
@@ -280,7 +280,7 @@ describe('serve: timeouts against slow clients', () => {
           let i = 0
           const drip = (): void => {
             if (stop || i >= ECHO.length) return
-            write(ECHO[i++] as string)
+            write(ECHO[i++])
             setTimeout(drip, 40)
           }
           drip()

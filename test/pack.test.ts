@@ -209,7 +209,7 @@ describe('the packed package', () => {
     run('npm', ['pack', '--pack-destination', work, '--loglevel', 'warn'], root)
     const found = readdirSync(work).filter((f) => f.endsWith('.tgz'))
     expect(found).toHaveLength(1)
-    tarball = join(work, found[0] as string)
+    tarball = join(work, found[0])
   }, timeout)
 
   afterAll(() => {
@@ -276,7 +276,7 @@ describe('the packed package', () => {
 
     test("the transports' entry points load from ESM, and a call goes over HTTP on loopback", () => {
       const [answer, kinds] = run(process.execPath, ['subpaths.mjs'], dir).trim().split('\n')
-      expect(JSON.parse(answer as string)).toEqual({ _tag: 'Right', right: 19 })
+      expect(JSON.parse(answer)).toEqual({ _tag: 'Right', right: 19 })
       expect(kinds).toBe('function,function,function,function')
     })
 

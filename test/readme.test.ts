@@ -12,8 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const readme = readFileSync(join(root, 'README.md'), 'utf8')
 const blocks = [...readme.matchAll(/^```ts ([\w.-]+\.ts)\n([\s\S]*?)^```$/gm)].map(([, name, code]) => ({
-  name: name as string,
-  code: code as string,
+  name: name,
+  code: code,
 }))
 const dir = join(root, 'test', '.tmp-readme')
 const source = join(root, 'src', 'index.ts')

@@ -191,7 +191,7 @@ describe.each([
       await connectTo(server, framing, 'first')
       const [incoming] = server.connections()
       expect(server.connections()).toHaveLength(1)
-      const serverSide = incoming as Connection
+      const serverSide = incoming
       expect(await pipe(serverSide.client, Client.call(Methods.Whoami))()).toEqual(E.right('first'))
       expect(await pipe(serverSide.client, Client.call(Methods.AskBack))()).toEqual(E.right('first asked server'))
       expect(await pipe(serverSide.client, Client.call(Methods.Subtract, { minuend: 1, subtrahend: 2 }))()).toEqual(E.right(-1))

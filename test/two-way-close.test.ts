@@ -78,7 +78,7 @@ describe('prompt close while our side awaits a call back', () => {
       const [connection] = server.connections()
       const ended = performance.now()
       socket.end()
-      const closeMs = await elapsed(ended, (connection as Connection).closed, 5_000)
+      const closeMs = await elapsed(ended, (connection).closed, 5_000)
       expect(closeMs).toBeTypeOf('number')
       expect(closeMs).toBeLessThan(1_000)
       expect(methods.asked).toEqual(['Closed'])
@@ -97,7 +97,7 @@ describe('prompt close while our side awaits a call back', () => {
     // Wait until the server has the connection (the raw client's first request answered).
     socket.write(encode('ndjson', '{"jsonrpc":"2.0","method":"echo","params":{"n":1},"id":1}'))
     expect(await box.until(() => answersTo(box, 1).length > 0, 5_000)).toBe(true)
-    const connection = server.connections()[0] as Connection
+    const connection = server.connections()[0]
     const call = pipe(connection.client, Client.call(Methods.Ping))()
     expect(await box.until(() => box.messages.some(isPing), 5_000)).toBe(true)
     const start = performance.now()
@@ -114,7 +114,7 @@ describe('prompt close while our side awaits a call back', () => {
     const box = readFrom(socket, 'ndjson')
     socket.write(encode('ndjson', ASK))
     expect(await box.until(() => box.messages.some(isPing), 5_000)).toBe(true)
-    const connection = server.connections()[0] as Connection
+    const connection = server.connections()[0]
     const asked = once(methods.events, 'asked')
     const start = performance.now()
     const closing = connection.close()

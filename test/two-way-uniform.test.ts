@@ -324,7 +324,7 @@ const tcpListenRig = (framing: FramingName) => async (): Promise<Rig> => {
   const deadline = Date.now() + 5_000
   while (server.connections().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
   expect(server.connections()).toHaveLength(1)
-  const connection = server.connections()[0] as Connection
+  const connection = server.connections()[0]
   return { client: connection.client, pending: connection.pending, raw, unmatched, framingErrors, connection, listed: server.connections, rawSocket: socket }
 }
 

@@ -37,7 +37,7 @@ describe('examples: ws-server.ts, ws-client.ts against it, a graceful stop', () 
     const url = await new Promise<string>((resolveUrl, reject) => {
       server.child.stdout?.on('data', () => {
         const found = /listening on (ws:\/\/127\.0\.0\.1:\d+\/rpc)/.exec(server.output())
-        if (found !== null) resolveUrl(found[1] as string)
+        if (found !== null) resolveUrl(found[1])
       })
       server.child.on('exit', () => reject(new Error(`ws-server.ts exited before listening:\n${server.output()}`)))
     })

@@ -209,7 +209,7 @@ describe('reconnect', () => {
     })
     const inFlight = pipe(connection.client, Client.call(Slow, { ms: 5_000 }))()
     await new Promise((r) => setTimeout(r, 20))
-    ;(connections[0] as _.ServerConnection).socket.terminate()
+    ;(connections[0]).socket.terminate()
     expect(await inFlight).toEqual(closedError)
     // Made while the client reconnects: it waits for the new socket.
     expect(connection.pending()).toBe(0)
@@ -218,7 +218,7 @@ describe('reconnect', () => {
     expect(connections).toHaveLength(2)
     // A second drop, closed cleanly by the server this time, gets its own retries.
     const again = new Promise<void>((resolve) => (onReconnect = resolve))
-    ;(connections[1] as _.ServerConnection).socket.close(1001)
+    ;(connections[1]).socket.close(1001)
     await again
     expect(await pipe(connection.client, Client.call(Where))()).toEqual(E.right('/rpc'))
     expect(reconnected).toBe(2)
@@ -231,7 +231,7 @@ describe('reconnect', () => {
     const connection = await connect(url, { reconnect: { retries: 3, delayMs: 5 }, onError: (e) => void errors.push(e) })
     // The HTTP server stops listening at once, and closes once its last socket has.
     const stopped = stop(http)
-    ;(connections[0] as _.ServerConnection).socket.terminate()
+    ;(connections[0]).socket.terminate()
     await stopped
     const waiting = pipe(connection.client, Client.call(Where))()
     expect((await connection.closed).code).toBe(1006)
@@ -244,7 +244,7 @@ describe('reconnect', () => {
     const { url, connections } = await setup()
     let reconnected = 0
     const connection = await connect(url, { reconnect: { retries: 5, delayMs: 10_000 }, onReconnect: () => void reconnected++ })
-    ;(connections[0] as _.ServerConnection).socket.terminate()
+    ;(connections[0]).socket.terminate()
     await new Promise((r) => setTimeout(r, 20))
     const waiting = pipe(connection.client, Client.call(Where))()
     const started = Date.now()

@@ -257,7 +257,7 @@ describe('many calls in flight on one socket', () => {
     )
     const results = await Promise.all(calls)
     expect(results).toEqual(Array.from({ length: n }, (_v, i) => E.right(i)))
-    expect(settled[0]).toBeGreaterThan(settled[n - 1] as number)
+    expect(settled[0]).toBeGreaterThan(settled[n - 1])
     expect(connection.pending()).toBe(0)
   })
 })
@@ -280,7 +280,7 @@ describe('the server calls the client', () => {
     const { client } = await connect(url, { dispatcher: clientDispatcher('ada', []) })
     expect(await pipe(client, Client.call(AskClient))()).toEqual(E.right('ada'))
     expect(connections).toHaveLength(1)
-    const connection = connections[0] as _.ServerConnection
+    const connection = connections[0]
     expect(await pipe(connection.client, Client.call(Whoami))()).toEqual(E.right('ada'))
     expect(await pipe(connection.client, Client.notify(Tick, { n: 1 }))()).toEqual(E.right(undefined))
   })
@@ -303,7 +303,7 @@ describe('the server calls the client', () => {
   it('gets Method not found from a client without a dispatcher', async () => {
     const { url, connections } = await serve()
     await connect(url)
-    const connection = connections[0] as _.ServerConnection
+    const connection = connections[0]
     expect(await pipe(connection.client, Client.call(Whoami))()).toEqual(E.left(ClientError.rpcError({ code: -32601, message: 'Method not found' })))
   })
 
@@ -350,7 +350,7 @@ describe('a call that gets no answer in time', () => {
       ),
     )
     await connect(url, { dispatcher: stalling })
-    const connection = connections[0] as _.ServerConnection
+    const connection = connections[0]
     expect(await pipe(connection.client, Client.call(Stall))()).toEqual(E.left({ _tag: 'TransportError', error: { _tag: 'Timeout', ms: 30 } }))
     expect(connection.pending()).toBe(0)
   })
@@ -363,7 +363,7 @@ describe('a socket that closes with calls in flight', () => {
     const calls = Promise.all([1, 2, 3].map((n) => pipe(connection.client, Client.call(Slow, { ms: 5_000, n }))()))
     await new Promise((r) => setTimeout(r, 20))
     expect(connection.pending()).toBe(3)
-    ;(connections[0] as _.ServerConnection).socket.terminate()
+    ;(connections[0]).socket.terminate()
     expect(await calls).toEqual([closedError, closedError, closedError])
     expect((await connection.closed).code).toBe(1006)
     expect(await pipe(connection.client, Client.call(Subtract, { minuend: 1, subtrahend: 1 }))()).toEqual(closedError)
@@ -377,7 +377,7 @@ describe('a socket that closes with calls in flight', () => {
     await connection.close()
     expect(await call).toEqual(closedError)
     expect(await connection.closed).toEqual({ code: 1000, reason: '' })
-    expect(await (connections[0] as _.ServerConnection).closed).toEqual({ code: 1000, reason: '' })
+    expect(await (connections[0]).closed).toEqual({ code: 1000, reason: '' })
     expect(server.connections()).toEqual([])
   })
 
@@ -391,7 +391,7 @@ describe('a socket that closes with calls in flight', () => {
       ),
     )
     const client = await connect(url, { dispatcher: stalling })
-    const connection = connections[0] as _.ServerConnection
+    const connection = connections[0]
     const call = pipe(connection.client, Client.call(Stall))()
     await new Promise((r) => setTimeout(r, 20))
     expect(connection.pending()).toBe(1)

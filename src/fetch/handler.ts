@@ -162,7 +162,7 @@ const readBody = async (request: Request, maxBytes: number): Promise<Exchange.Bo
     }
     chunks.push(chunk.value)
   }
-  if (chunks.length === 1) return { _tag: 'Bytes', bytes: chunks[0] as Uint8Array }
+  if (chunks.length === 1) return { _tag: 'Bytes', bytes: chunks[0] }
   const bytes = new Uint8Array(size)
   let at = 0
   for (const chunk of chunks) {

@@ -159,7 +159,7 @@ export const transport = (options: Options): Transport<HttpError> => {
     try {
       const headers = new Headers({ 'content-type': 'application/json', accept: 'application/json' })
       const extra = typeof headersOf === 'function' ? headersOf() : headersOf
-      if (extra !== undefined) for (const name of Object.keys(extra)) headers.set(name, extra[name] as string)
+      if (extra !== undefined) for (const name of Object.keys(extra)) headers.set(name, extra[name])
       const response = await fetchFn(url, { method: 'POST', headers, body, signal: controller.signal })
       return await read(response, maxResponseBytes)
     } catch (cause) {

@@ -171,7 +171,7 @@ const readBody = (req: IncomingMessage, maxBytes: number, done: (body: Exchange.
   }
   req.on('data', onData)
   req.on('end', () => {
-    if (chunks !== undefined) finish({ _tag: 'Bytes', bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size) })
+    if (chunks !== undefined) finish({ _tag: 'Bytes', bytes: chunks.length === 1 ? (chunks[0]) : Buffer.concat(chunks, size) })
   })
   // Stays attached after TooLarge, so a reset of the connection later is not an unhandled error. A
   // client gone before the end of its body emits 'error' (aborted), which settles the body; a
@@ -199,7 +199,7 @@ const parsedBody = (req: IncomingMessage, maxBytes: number): Exchange.Body => {
 // bench/http.ts; a copy costs what the floor's object literal does.
 const headersOf = (req: IncomingMessage, answer: HttpAnswer, options: Closing): Record<string, string | number> => {
   const headers: Record<string, string | number> = {}
-  for (const name in answer.headers) headers[name] = answer.headers[name] as string
+  for (const name in answer.headers) headers[name] = answer.headers[name]
   // An answer given before the body was read (a refusal, 413) ends the connection: node would
   // otherwise read and discard the rest of the body, however long, to keep the connection alive. So
   // does every answer once `serve`'s server is closing.

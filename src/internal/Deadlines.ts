@@ -43,7 +43,7 @@ export const make = <A extends Timed>(ms: number, expire: (value: A) => void): D
     timer = undefined
     const now = Date.now()
     while (head < entries.length) {
-      const entry = entries[head] as A
+      const entry = entries[head]
       if (entry.timed) {
         if (entry.deadline > now) break
         entry.timed = false
@@ -55,7 +55,7 @@ export const make = <A extends Timed>(ms: number, expire: (value: A) => void): D
   }
 
   const trim = (): void => {
-    while (head < entries.length && !(entries[head] as A).timed) {
+    while (head < entries.length && !(entries[head]).timed) {
       head++
       finished--
     }
@@ -74,7 +74,7 @@ export const make = <A extends Timed>(ms: number, expire: (value: A) => void): D
       head = 0
     }
     if (timer === undefined && head < entries.length) {
-      timer = setTimeout(fire, Math.max(0, (entries[head] as A).deadline - Date.now()))
+      timer = setTimeout(fire, Math.max(0, (entries[head]).deadline - Date.now()))
       ;(timer as { unref?: () => void }).unref?.()
     }
   }

@@ -167,7 +167,7 @@ const COMPACT_SLACK = 64 * 1024
 const indexIn = (chunks: ReadonlyArray<Buffer>, offset: number, byte: number, from: number): number => {
   let base = 0
   for (let i = 0; i < chunks.length; i++) {
-    const chunk = chunks[i] as Buffer
+    const chunk = chunks[i]
     const start = i === 0 ? offset : 0
     const n = chunk.length - start
     if (from < base + n) {
@@ -183,7 +183,7 @@ const indexIn = (chunks: ReadonlyArray<Buffer>, offset: number, byte: number, fr
 const lastIndexIn = (chunks: ReadonlyArray<Buffer>, offset: number, size: number, byte: number): number => {
   let base = size
   for (let i = chunks.length - 1; i >= 0; i--) {
-    const chunk = chunks[i] as Buffer
+    const chunk = chunks[i]
     const start = i === 0 ? offset : 0
     base -= chunk.length - start
     const j = chunk.lastIndexOf(byte)
@@ -212,7 +212,7 @@ const makeQueue = (): Queue => {
     const out = Buffer.allocUnsafe(n)
     let filled = 0
     while (filled < n) {
-      const chunk = chunks[0] as Buffer
+      const chunk = chunks[0]
       const k = Math.min(chunk.length - offset, n - filled)
       chunk.copy(out, filled, offset, offset + k)
       filled += k
@@ -229,12 +229,12 @@ const makeQueue = (): Queue => {
     size: () => size,
     byteAt: (i) => {
       const first = chunks[0]
-      return first !== undefined && offset + i < first.length ? (first[offset + i] as number) : -1
+      return first !== undefined && offset + i < first.length ? (first[offset + i]) : -1
     },
     skip: (n) => {
       offset += n
       size -= n
-      if (offset === (chunks[0] as Buffer).length) {
+      if (offset === (chunks[0]).length) {
         chunks.shift()
         offset = 0
       }
@@ -250,7 +250,7 @@ const makeQueue = (): Queue => {
     unshift: (chunk) => {
       if (chunk.length === 0) return
       if (offset > 0) {
-        chunks[0] = (chunks[0] as Buffer).subarray(offset)
+        chunks[0] = (chunks[0]).subarray(offset)
         offset = 0
       }
       chunks.unshift(chunk)

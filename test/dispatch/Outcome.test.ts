@@ -17,7 +17,7 @@ const AsText = Method.make({
 const callOf = (
   handler: (p: { x: unknown }, ctx: unknown) => unknown,
   given: number | 'notification' = 1,
-  method: Method.AnyMethod = Echo as Method.AnyMethod,
+  method: Method.AnyMethod = Echo,
 ) => {
   const id = given === 'notification' ? undefined : given
   const request = (id === undefined ? { jsonrpc: '2.0', method: method.name } : { jsonrpc: '2.0', method: method.name, id }) as RpcRequest.RpcRequest
@@ -243,7 +243,7 @@ describe('Outcome: what a handler gives, classified', () => {
       call.request,
       1,
       compile<unknown>(
-        Echo as Method.AnyMethod,
+        Echo,
         (_p: unknown, _c: unknown, _r: unknown, control: { readonly signal: { readonly aborted: boolean; readonly reason?: unknown } }) => {
           seen = control.signal
           return 0

@@ -8,7 +8,7 @@ import type * as RpcRequest from '../../src/RpcRequest.js'
 const M = Method.make({ name: 'slow', result: t.unknown })
 const callOf = (id: number | undefined) =>
   new Call<unknown>(
-    (id === undefined ? { jsonrpc: '2.0', method: 'slow' } : { jsonrpc: '2.0', method: 'slow', id }) as RpcRequest.RpcRequest,
+    (id === undefined ? { jsonrpc: '2.0', method: 'slow' } : { jsonrpc: '2.0', method: 'slow', id }),
     id,
     compile(M as Method.AnyMethod, () => 0),
     undefined,

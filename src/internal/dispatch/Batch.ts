@@ -26,10 +26,10 @@ export const run = <A, X, Y, R>(items: ReadonlyArray<A>, concurrency: number, ru
   const pump = (): void => {
     while (next < n && inFlight < concurrency) {
       const i = next++
-      const r = run(items[i] as A, x, y)
+      const r = run(items[i], x, y)
       if (r instanceof Promise) {
         inFlight++
-        ;(r as Promise<R>).then((item) => {
+        ;(r).then((item) => {
           out[i] = item
           inFlight--
           if (++done === n) finish?.(out)

@@ -95,7 +95,7 @@ const settled = (_answer: Answer): void => undefined
 const release = (calls: Calls, waiter: Waiter): void => {
   const ids = waiter.ids
   for (let i = 0; i < ids.length; i++) {
-    const id = ids[i] as string | number
+    const id = ids[i]
     if (calls.waiting.get(id) === waiter) calls.waiting.delete(id)
   }
 }
@@ -124,7 +124,7 @@ const giveUp = (calls: Calls, waiter: Waiter, error: CallError): void => {
   finish(calls, waiter, E.left(error))
   if (!calls.cancellation || calls.closed) return
   const ids = waiter.ids
-  for (let i = 0; i < ids.length; i++) calls.write(cancelText(ids[i] as string | number))
+  for (let i = 0; i < ids.length; i++) calls.write(cancelText(ids[i]))
 }
 
 /**
@@ -143,9 +143,9 @@ export const exchange = (calls: Calls, body: string, expected: Expected): Promis
     }
     const waiting = calls.waiting
     for (let i = 0; i < ids.length; i++)
-      if (waiting.has(ids[i] as string | number)) return resolve(E.left({ _tag: 'DuplicateId', id: ids[i] as string | number }))
+      if (waiting.has(ids[i])) return resolve(E.left({ _tag: 'DuplicateId', id: ids[i] }))
     const waiter = new Waiter(ids, resolve)
-    for (let i = 0; i < ids.length; i++) waiting.set(ids[i] as string | number, waiter)
+    for (let i = 0; i < ids.length; i++) waiting.set(ids[i], waiter)
     if (expected.timeoutMs === undefined) {
       calls.deadlines?.add(waiter)
     } else {

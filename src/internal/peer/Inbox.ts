@@ -115,7 +115,7 @@ export const cancel = <B>(inbox: Inbox<B>, id: string | number): void => {
   }
   const queue = inbox.queue
   for (let i = inbox.queueHead; i < queue.length; i++) {
-    const entry = queue[i] as Queued
+    const entry = queue[i]
     if (!entry.cancelled && requestId(entry.value) === id) return void (entry.cancelled = true)
   }
   // Answered already, or unknown: nothing to do (a notification gets no answer).
@@ -182,7 +182,7 @@ const start = <B>(inbox: Inbox<B>, text: string, u: unknown): void => {
 const next = <B>(inbox: Inbox<B>): void => {
   const queue = inbox.queue
   while (inbox.running < inbox.maxInFlight && inbox.queueHead < queue.length) {
-    const entry = queue[inbox.queueHead] as Queued
+    const entry = queue[inbox.queueHead]
     queue[inbox.queueHead++] = undefined as unknown as Queued
     if (inbox.queueHead === queue.length) {
       queue.length = 0
