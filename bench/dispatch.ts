@@ -38,6 +38,7 @@ import * as t from 'io-ts'
 import jayson from 'jayson'
 import jaysonPromise from 'jayson/promise/index.js'
 import { JSONRPCServer } from 'json-rpc-2.0'
+import { inspect } from 'node:util'
 import { constants as perfConstants, performance, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks'
 import { Dispatch, Method, Registry } from '../src/index.js'
 import { median, quantile, round2 } from './stats.js'
@@ -392,10 +393,12 @@ const ASYNC_BODY = `
 // Each (case, contestant) gets its own copy of the loop, compiled from source, so that its call site
 // `run(input)` only ever sees one function: one shared loop would go megamorphic and charge every
 // contestant for the others.
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- compiled on purpose: each contestant gets its own copy of the loop (see above)
 const makeSyncLoop = (): SyncLoop => new Function('run', 'input', 'n', 'now', SYNC_BODY) as SyncLoop
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- compiled on purpose: each contestant gets its own copy of the loop (see above)
 const makeAsyncLoop = (): AsyncLoop => new Function('run', 'input', 'n', 'now', ASYNC_BODY) as AsyncLoop
 
-const now: Now = process.hrtime.bigint
+const now: Now = () => process.hrtime.bigint()
 let sink = 0
 
 interface Subject {
@@ -437,14 +440,14 @@ const verify = async (s: Subject): Promise<void> => {
     throw new Error(`${s.contestant.name} / ${s.spec.name}: expected a ${s.contestant.async ? 'Promise' : 'synchronous answer'}`)
   }
   const out = isThenable ? await (raw as PromiseLike<unknown>) : raw
-  if (out !== undefined && typeof out !== 'string') throw new Error(`${s.contestant.name} / ${s.spec.name}: not a string: ${String(out)}`)
+  if (out !== undefined && typeof out !== 'string') throw new Error(`${s.contestant.name} / ${s.spec.name}: not a string: ${inspect(out)}`)
   try {
     s.spec.check(out)
   } catch (e) {
     const message = `${s.contestant.name} / ${s.spec.name}: wrong answer: ${(e as Error).message}`
     // The floor and fp-jsonrpc must be right, or the ratios mean nothing. Another library's own
     // non-conformance is reported in the table, and that path is not timed.
-    if (s.contestant.name === 'floor' || s.contestant.name === 'fp-jsonrpc') throw new Error(message)
+    if (s.contestant.name === 'floor' || s.contestant.name === 'fp-jsonrpc') throw new Error(message, { cause: e })
     s.excluded = message
   }
 }
@@ -538,7 +541,7 @@ const countGcs = async (run: (input: string) => unknown, input: string, n: numbe
   }
 }
 
-const singleInput = (cases[0]).input
+const singleInput = cases[0].input
 const gcFloor: Array<GcCount> = []
 const gcFp: Array<GcCount> = []
 for (let b = 0; b < GC_BLOCKS; b++) {
@@ -571,7 +574,7 @@ const floorOf = (c: CaseName): Subject | undefined => timed.find((s) => s.spec.n
 const pairedRatio = (s: Subject): number => {
   const floor = floorOf(s.spec.name)
   if (floor === undefined) return Number.NaN
-  return median(s.samples.map((x, i) => x / (floor.samples[i])))
+  return median(s.samples.map((x, i) => x / floor.samples[i]))
 }
 
 const pad = (s: string, w: number) => s.padEnd(w)

@@ -305,7 +305,7 @@ const quantile = (xs: ReadonlyArray<number>, q: number): number => {
   const at = (s.length - 1) * q
   const lo = Math.floor(at)
   const hi = Math.ceil(at)
-  return (s[lo]) + ((s[hi]) - (s[lo])) * (at - lo)
+  return s[lo] + (s[hi] - s[lo]) * (at - lo)
 }
 const median = (xs: ReadonlyArray<number>): number => quantile(xs, 0.5)
 

@@ -234,6 +234,9 @@ const countCode = (code: number): void => {
   tally.errorsByCode[String(code)] = (tally.errorsByCode[String(code)] ?? 0) + 1
 }
 
+// The key an answer's id is looked up by: the id itself when a string, as sent; otherwise its JSON.
+const idKey = (id: unknown): string => (typeof id === 'string' ? id : (JSON.stringify(id) ?? typeof id))
+
 // Judges the answer (parsed) to one message against what it expected; for WebSocket answers come one
 // by one, so the judging is split: `judgeOne` per response object.
 const judgeOne = (
@@ -246,7 +249,7 @@ const judgeOne = (
     tally.nullsReceived++
     return
   }
-  const id = String(r.id)
+  const id = idKey(r.id)
   const want = byId.get(id) as { result: unknown } | { code: number } | undefined
   if (want === undefined || seen.has(id)) {
     tally.wrong++
@@ -335,13 +338,15 @@ const openWs = (url: string): Promise<WsConn> =>
     socket.on('message', (data) => {
       let parsed: unknown
       try {
-        parsed = JSON.parse(String(data))
+        parsed = JSON.parse(
+          Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8'),
+        )
       } catch {
         tally.wrong++
         return
       }
       for (const r of (Array.isArray(parsed) ? parsed : [parsed]) as Array<{ id?: unknown }>) {
-        const w = r.id === null || r.id === undefined ? undefined : waiting.get(String(r.id))
+        const w = r.id === null || r.id === undefined ? undefined : waiting.get(idKey(r.id))
         if (w === undefined) {
           judgeOne(r, new Map(), new Set())
           continue

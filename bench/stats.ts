@@ -6,7 +6,7 @@ export const quantile = (xs: ReadonlyArray<number>, q: number): number => {
   const pos = (s.length - 1) * q
   const lo = Math.floor(pos)
   const hi = Math.ceil(pos)
-  return (s[lo]) + ((s[hi]) - (s[lo])) * (pos - lo)
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo)
 }
 
 export const median = (xs: ReadonlyArray<number>): number => quantile(xs, 0.5)

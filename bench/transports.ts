@@ -603,7 +603,9 @@ const wsSpecs = (fp: Fp): ReadonlyArray<Spec> => {
           floor,
           call: (a, b) =>
             new Promise((resolve, reject) => {
-              client.request('add', { a, b }, (error: unknown, response: unknown) => (error ? reject(error) : resolve(response)))
+              client.request('add', { a, b }, (error: unknown, response: unknown) =>
+                error ? reject(error instanceof Error ? error : new Error('the jayson client reported an error', { cause: error })) : resolve(response),
+              )
             }),
           sum: (response) => (response as { result?: unknown }).result,
           close: async () => {
@@ -837,7 +839,9 @@ const memSpecs = (fp: Fp): ReadonlyArray<Spec> => {
           floor,
           call: (a, b) =>
             new Promise((resolve, reject) => {
-              client.request('add', { a, b }, (error: unknown, response: unknown) => (error ? reject(error) : resolve(response)))
+              client.request('add', { a, b }, (error: unknown, response: unknown) =>
+                error ? reject(error instanceof Error ? error : new Error('the jayson client reported an error', { cause: error })) : resolve(response),
+              )
             }),
           sum: (response) => (response as { result?: unknown }).result,
           close: nothing,
@@ -1008,7 +1012,7 @@ const runGroup = async (group: GroupName): Promise<void> => {
     contenders: contenders.map((c) => {
       const own = rates.get(c.key) as Array<number>
       const floorRates = rates.get(c.floor)
-      const ratios = floorRates === undefined ? [] : own.map((r, i) => r / (floorRates[i]))
+      const ratios = floorRates === undefined ? [] : own.map((r, i) => r / floorRates[i])
       return {
         key: c.key,
         floor: c.floor,

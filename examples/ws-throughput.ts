@@ -61,7 +61,13 @@ const listen = (): Promise<WebSocketServer> =>
 const rpcWss = await listen()
 const server = Ws.attach(rpcWss, dispatcher)
 const echoWss = await listen()
-echoWss.on('connection', (socket) => socket.on('message', (data) => socket.send(String(data))))
+echoWss.on('connection', (socket) =>
+  socket.on('message', (data) =>
+    socket.send(
+      Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8'),
+    ),
+  ),
+)
 const urlOf = (wss: WebSocketServer): string => `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`
 
 console.log(`${calls.toLocaleString('en')} calls per row, ${inFlight} in flight, node ${process.version}`)

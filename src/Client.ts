@@ -421,15 +421,13 @@ interface Analysis {
   readonly whole: Whole
 }
 
-const hasOwn = Object.prototype.hasOwnProperty
-
 const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u)
 
 const wireParams = (method: Method.AnyMethod, params: unknown): RpcRequest.Params | undefined => {
   if (params === undefined) return undefined
   const encoded: unknown = method.params.encode(params)
   if (method.sendParamsBy === 'position' && method.paramOrder !== undefined && isRecord(encoded)) {
-    const values = method.paramOrder.map((name) => (hasOwn.call(encoded, name) ? encoded[name] : undefined))
+    const values = method.paramOrder.map((name) => (Object.hasOwn(encoded, name) ? encoded[name] : undefined))
     let n = values.length
     while (n > 0 && values[n - 1] === undefined) n--
     return values.slice(0, n)
@@ -449,7 +447,7 @@ const reader =
       const decoded = method.result.decode(response.result)
       return decoded._tag === 'Left' ? E.left(ClientError.resultDecodeError(response.result, reportResult(decoded.left))) : decoded
     }
-    const error = (response).error
+    const error = response.error
     const declared = method.error === undefined ? undefined : method.error.decode(error)
     return E.left(declared !== undefined && E.isRight(declared) ? ClientError.applicationError(declared.right) : ClientError.rpcError(error))
   }
@@ -586,7 +584,7 @@ const stringify = (u: unknown): string => {
   }
 }
 
-const readableId = (u: unknown): Either<void, Id.Id> => (isRecord(u) && hasOwn.call(u, 'id') && Id.isId(u['id']) ? E.right(u['id']) : E.left(undefined))
+const readableId = (u: unknown): Either<void, Id.Id> => (isRecord(u) && Object.hasOwn(u, 'id') && Id.isId(u['id']) ? E.right(u['id']) : E.left(undefined))
 
 const everyId = (ids: ReadonlyArray<Id.Id>, answer: (id: Id.Id) => Answer, whole: Whole): Analysis => {
   const responses = ids.map(answer)

@@ -75,7 +75,7 @@ export type For<M, C = unknown> = Handler<Method.ParamsOf<M>, Method.ResultOf<M>
  */
 // `any` in params: the registry pairs each handler with the contract whose codec produced its params,
 // a link TypeScript cannot express for a heterogeneous collection.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- params of a heterogeneous collection of handlers (see above)
 export type AnyHandler<C> = (params: any, context: C, request: RpcRequest, control: Control) => unknown
 
 /**

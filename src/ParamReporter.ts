@@ -20,7 +20,8 @@ const describe = (u: unknown): string => {
   if (u === undefined) return 'nothing'
   let text: string
   try {
-    text = JSON.stringify(u) ?? String(u)
+    // `undefined` from JSON.stringify: a function or a symbol, which read as their source or description.
+    text = JSON.stringify(u) ?? (typeof u === 'function' || typeof u === 'symbol' ? u.toString() : typeof u)
   } catch {
     text = typeof u
   }

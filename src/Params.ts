@@ -121,6 +121,7 @@ export const namer = (order: ReadonlyArray<string>): Namer => {
     const fast = new Function('p', body) as Namer
     // Checked once, so that a runtime whose `new Function` misbehaves keeps the plain path.
     const probe = order.map((_, i) => i)
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- deliberate, documented above: a literal compiled from the method's own param names, with a checked fallback
     const made = fast(probe)
     return Object.keys(made).length === order.length && order.every((name, i) => made[name] === i) ? fast : slow
   } catch {
@@ -158,10 +159,10 @@ export const issuesOf = (errors: t.Errors, order: ReadonlyArray<string> | undefi
     let expected = error.context[0]?.type.name ?? 'params'
     for (let i = 1; i < error.context.length; i++) {
       const entry = error.context[i]
-      const parent = (error.context[i - 1]).type
+      const parent = error.context[i - 1].type
       if (isCombinator(parent)) continue
       const key = path.length === 1 && positional && order !== undefined ? order.indexOf(entry.key) : entry.key
-      path.push(typeof key === 'string' && /^\d+$/.test(key) && Array.isArray((error.context[i - 1]).actual) ? Number(key) : key)
+      path.push(typeof key === 'string' && /^\d+$/.test(key) && Array.isArray(error.context[i - 1].actual) ? Number(key) : key)
       expected = entry.type.name
     }
     const dedupe = `${path.join('\u0000')}\u0001${expected}`

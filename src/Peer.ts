@@ -244,7 +244,7 @@ export const make = <B>(options: Options<B>): Peer => {
 
   const calls = Calls.make({ write, timeoutMs: options.timeoutMs ?? 30_000, cancellation, onUnmatched: options.onUnmatched })
   const inbox = Inbox.make<B>({
-    dispatcher: (options.dispatcher ?? noMethods),
+    dispatcher: options.dispatcher ?? noMethods,
     context: options.context as B,
     answer,
     maxInFlight: atLeast('maxInFlight', options.maxInFlight ?? 64, 1),

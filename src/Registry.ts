@@ -47,7 +47,7 @@ export interface Registry<C> {
    * middleware, this holds one middleware that runs both chains (see {@link concat}).
    */
   // Each element's context types differ; they compose in order, which a tuple type cannot follow here.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- middleware of differing context types, composed in order (see above)
   readonly middleware: ReadonlyArray<Middleware<any, any>>
 }
 
@@ -117,7 +117,7 @@ export const concat =
   }
 
 // A chain of middleware as one function from handler to handler, first applied first.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- middleware of differing context types, composed in order (see above)
 const applyAll = <C>(middleware: ReadonlyArray<Middleware<any, any>>, handler: Handler.AnyHandler<any>): Handler.AnyHandler<C> =>
   middleware.reduce((h: Handler.AnyHandler<unknown>, m) => m(h) as Handler.AnyHandler<unknown>, handler)
 
@@ -125,11 +125,11 @@ const applyAll = <C>(middleware: ReadonlyArray<Middleware<any, any>>, handler: H
 // then the second, each given the context the dispatcher passes (a context-refining middleware of
 // one chain never sees what the other refined), so a call must pass both.
 const both = (
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- middleware of differing context types, composed in order (see above)
   first: ReadonlyArray<Middleware<any, any>>,
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- middleware of differing context types, composed in order (see above)
   second: ReadonlyArray<Middleware<any, any>>,
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- middleware of differing context types, composed in order (see above)
 ): ReadonlyArray<Middleware<any, any>> => {
   if (second.length === 0) return first
   if (first.length === 0) return second
@@ -211,8 +211,9 @@ export const fromFunction = (f: (...args: ReadonlyArray<never>) => unknown, name
   const call = f as (...args: ReadonlyArray<unknown>) => unknown
   return {
     method: Method.make({ name, params, description: '' }) as Method.AnyMethod,
-    handler: (p: ReadonlyArray<unknown> | Readonly<Record<string, unknown>>) => (Array.isArray(p) ? call(...p) : call(p)),
+    handler: (p: ReadonlyArray<unknown> | Readonly<Record<string, unknown>>) => (isList(p) ? call(...p) : call(p)),
   }
+  const isList = (p: ReadonlyArray<unknown> | Readonly<Record<string, unknown>>): p is ReadonlyArray<unknown> => Array.isArray(p)
 }
 
 /**

@@ -92,15 +92,13 @@ export const notification = (method: string, params?: Params): Notification =>
 // refinements
 // -------------------------------------------------------------------------------------
 
-const hasOwn = Object.prototype.hasOwnProperty
-
 /**
  * Whether the request has no `id` member.
  *
  * @category refinements
  * @since 0.1.0
  */
-export const isNotification = (r: RpcRequest): r is Notification => !hasOwn.call(r, 'id')
+export const isNotification = (r: RpcRequest): r is Notification => !Object.hasOwn(r, 'id')
 
 /**
  * Whether `u` is a valid params value: an array or a non-null object.
@@ -126,7 +124,7 @@ export const isRpcRequest = (u: unknown): u is RpcRequest => {
   if (params !== undefined && (typeof params !== 'object' || params === null)) return false
   // `r.params === undefined` also covers a present member holding `undefined`, which JSON cannot
   // express; a custom deserializer that produces one gets the member treated as absent.
-  return hasOwn.call(r, 'id') ? Id.isId(r.id) : true
+  return Object.hasOwn(r, 'id') ? Id.isId(r.id) : true
 }
 
 /**
@@ -137,7 +135,7 @@ export const isRpcRequest = (u: unknown): u is RpcRequest => {
  * @since 0.1.0
  */
 export const detectId = (u: unknown): Id.Id => {
-  if (typeof u !== 'object' || u === null || Array.isArray(u) || !hasOwn.call(u, 'id')) return null
+  if (typeof u !== 'object' || u === null || Array.isArray(u) || !Object.hasOwn(u, 'id')) return null
   const id = (u as { id?: unknown }).id
   return Id.isId(id) ? id : null
 }

@@ -73,15 +73,13 @@ export const failure = <E = RpcError.RpcError>(error: E, id: Id.Id): Failure<E> 
 // refinements
 // -------------------------------------------------------------------------------------
 
-const hasOwn = Object.prototype.hasOwnProperty
-
 /**
  * Whether the response has a `result` member.
  *
  * @category refinements
  * @since 0.1.0
  */
-export const isSuccess = <A, E>(r: RpcResponse<A, E>): r is Success<A> => hasOwn.call(r, 'result')
+export const isSuccess = <A, E>(r: RpcResponse<A, E>): r is Success<A> => Object.hasOwn(r, 'result')
 
 /**
  * Whether the response has no `result` member, so an `error` one.
@@ -89,7 +87,7 @@ export const isSuccess = <A, E>(r: RpcResponse<A, E>): r is Success<A> => hasOwn
  * @category refinements
  * @since 0.1.0
  */
-export const isFailure = <A, E>(r: RpcResponse<A, E>): r is Failure<E> => !hasOwn.call(r, 'result')
+export const isFailure = <A, E>(r: RpcResponse<A, E>): r is Failure<E> => !Object.hasOwn(r, 'result')
 
 /**
  * Checks that `u` is a well-formed response: `"jsonrpc": "2.0"`, a valid id, and exactly one of
@@ -110,10 +108,10 @@ const problemOf = (u: unknown): string | undefined => {
     return `expected a response object, got ${u === null ? 'null' : Array.isArray(u) ? 'an array' : typeof u}`
   const r = u as { jsonrpc?: unknown; id?: unknown; error?: unknown }
   if (r.jsonrpc !== '2.0') return 'jsonrpc must be "2.0"'
-  if (!hasOwn.call(r, 'id')) return 'has no id'
+  if (!Object.hasOwn(r, 'id')) return 'has no id'
   if (!Id.isId(r.id)) return 'the id must be a string, a safe-integer-range number or null'
-  const hasResult = hasOwn.call(r, 'result')
-  const hasError = hasOwn.call(r, 'error')
+  const hasResult = Object.hasOwn(r, 'result')
+  const hasError = Object.hasOwn(r, 'error')
   if (hasResult && hasError) return 'has both result and error'
   if (!hasResult && !hasError) return 'has neither result nor error'
   if (hasError && !RpcError.isRpcError(r.error)) return 'the error must be an object with an integer code and a string message'

@@ -354,6 +354,7 @@ describe('Internal error: a thrown exception leaks nothing to the peer', () => {
 
   it('answers the same for a thrown value that is not an Error', () => {
     const { d, defects } = single(() => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the test is about a thrown value that is not an Error
       throw 'secret string'
     })
     expect(d.dispatch(req('m', [], 'q'))).toBe(internalError('"q"'))

@@ -109,8 +109,9 @@ describe('by-name contracts take params by name and by position, and the handler
 
   it('gives the handler an object for positional params', () => {
     seen.length = 0
-    d.dispatch(req('type', [1, 'x'], 1))
-    d.dispatch(req('type', { b: 'x', a: 1 }, 2))
+    // Only what the handler was given is under test, not the answers.
+    void d.dispatch(req('type', [1, 'x'], 1))
+    void d.dispatch(req('type', { b: 'x', a: 1 }, 2))
     expect(seen).toEqual([
       { a: 1, b: 'x' },
       { a: 1, b: 'x' },

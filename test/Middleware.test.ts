@@ -88,8 +88,8 @@ describe('timing: reports the duration of every call', () => {
       ),
     )
     const d = Dispatch.make(registry)
-    d.dispatch(req('divide', { a: 1, b: 1 }, 1))
-    d.dispatch(req('divide', { a: 1, b: 0 }, 2))
+    await d.dispatch(req('divide', { a: 1, b: 1 }, 1))
+    await d.dispatch(req('divide', { a: 1, b: 0 }, 2))
     expect(await d.dispatch(req('wait', [], 3))).toBe('{"jsonrpc":"2.0","result":1,"id":3}')
     expect(reports).toEqual([
       ['divide', 5],

@@ -95,7 +95,7 @@ describe('pending calls', () => {
       },
     })
     const out = await pipe(Client.make(peer.transport), Client.call(Whoami))()
-    expect(E.isLeft(out) && out.left._tag === 'TransportError' && (out.left.error)._tag).toBe('WriteFailed')
+    expect(E.isLeft(out) && out.left._tag === 'TransportError' && out.left.error._tag).toBe('WriteFailed')
     expect(peer.pending()).toBe(0)
   })
 

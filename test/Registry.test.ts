@@ -269,9 +269,7 @@ describe('seed parity: Registry.method registers plain functions, as jsonrpcserv
   })
 
   it('refuses an anonymous function without a name', () => {
-    expect(() => pipe(Registry.empty, Registry.method([(a: number) => a][0]))).toThrow(
-      new TypeError('an anonymous function needs a name'),
-    )
+    expect(() => pipe(Registry.empty, Registry.method([(a: number) => a][0]))).toThrow(new TypeError('an anonymous function needs a name'))
   })
 })
 

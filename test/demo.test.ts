@@ -5,6 +5,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -60,9 +61,7 @@ describe('npm start: the demo service', () => {
 
   it('serves the typed demo client over HTTP and WebSocket', async () => {
     const base = rpcUrl.replace(/\/rpc$/, '')
-    const stdout = await new Promise<string>((done, fail) =>
-      execFile(process.execPath, [tsx, join(root, 'examples', 'demo', 'client.ts'), base], { cwd: root }, (error, out) => (error ? fail(error) : done(out))),
-    )
+    const { stdout } = await promisify(execFile)(process.execPath, [tsx, join(root, 'examples', 'demo', 'client.ts'), base], { cwd: root })
     expect(stdout.trim().split('\n')).toEqual([
       'subtract: 19',
       'sum: 10',

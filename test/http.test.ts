@@ -433,18 +433,18 @@ describe('serve: graceful close', () => {
 
   it('a synchronous call that closes the server is answered with Connection: close, and close does not wait for keep-alive', async () => {
     const Stop = Method.make({ name: 'stop', result: t.string })
-    let handle: _.Server | undefined
+    const handle: { server?: _.Server } = {}
     const stopping = Dispatch.make(
       pipe(
         Registry.empty,
         Registry.add(Stop, () => {
-          void handle?.close()
+          void handle.server?.close()
           return E.right('stopping')
         }),
       ),
     )
     const server = await listening(_.serve({ dispatcher: stopping }))
-    handle = server
+    handle.server = server
     const agent = new Agent({ keepAlive: true })
     try {
       const answer = await new Promise<{ status: number | undefined; connection: string | undefined; body: string }>((resolve, reject) => {

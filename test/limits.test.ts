@@ -139,7 +139,9 @@ describe('handler timeout (timeoutMs, 30 s by default)', () => {
 
   it('keeps its queue of deadlines short under many quick calls', async () => {
     const quick = Dispatch.make(registry, { timeoutMs: 60_000 })
-    const answers = await Promise.all(Array.from({ length: 3000 }, (_, i) => quick.dispatch(`{"jsonrpc":"2.0","method":"wait","params":{"ms":0},"id":${i}}`)))
+    const answers = await Promise.all(
+      Array.from({ length: 3000 }, (_, i) => Promise.resolve(quick.dispatch(`{"jsonrpc":"2.0","method":"wait","params":{"ms":0},"id":${i}}`))),
+    )
     expect(answers.every((a) => a?.includes('"result":"done"'))).toBe(true)
   })
 

@@ -31,7 +31,7 @@ const run = (command: string, args: ReadonlyArray<string>, cwd: string): string 
     })
   } catch (e) {
     const { stdout, stderr, message } = e as { stdout?: string; stderr?: string; message: string }
-    throw new Error(`${command} ${args.join(' ')} (in ${cwd}) failed: ${message}\n--- stdout\n${stdout ?? ''}\n--- stderr\n${stderr ?? ''}`)
+    throw new Error(`${command} ${args.join(' ')} (in ${cwd}) failed: ${message}\n--- stdout\n${stdout ?? ''}\n--- stderr\n${stderr ?? ''}`, { cause: e })
   }
 }
 

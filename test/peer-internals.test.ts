@@ -211,7 +211,7 @@ const makeInbox = (options: Partial<Inbox.InboxOptions<unknown>> = {}) => {
   const answers: Array<unknown> = []
   const pauses: Array<string> = []
   const inbox = Inbox.make<unknown>({
-    dispatcher: Dispatch.make(registry) as Dispatch.Dispatcher<unknown>,
+    dispatcher: Dispatch.make<unknown>(registry),
     context: undefined,
     answer: (text) => void answers.push(JSON.parse(text)),
     maxInFlight: 2,

@@ -55,12 +55,12 @@ const total = async (d: Dispatch.Dispatcher<unknown>, input: string): Promise<un
   try {
     out = d.dispatch(input)
   } catch (e) {
-    throw new Error(`dispatch threw on ${JSON.stringify(input)}: ${String(e)}`)
+    throw new Error(`dispatch threw on ${JSON.stringify(input)}: ${String(e)}`, { cause: e })
   }
   try {
     return await out
   } catch (e) {
-    throw new Error(`dispatch rejected on ${JSON.stringify(input)}: ${String(e)}`)
+    throw new Error(`dispatch rejected on ${JSON.stringify(input)}: ${String(e)}`, { cause: e })
   }
 }
 

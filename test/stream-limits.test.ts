@@ -174,7 +174,7 @@ describe('properties', () => {
         (framing, texts, at) => {
           const all = Buffer.concat(texts.map((text) => framing.encode(text)))
           const points = [...new Set(at.map((p) => p % (all.length + 1)))].sort((a, b) => a - b)
-          const chunks = [...points, all.length].map((p, i, ps) => all.subarray(i === 0 ? 0 : (ps[i - 1]), p))
+          const chunks = [...points, all.length].map((p, i, ps) => all.subarray(i === 0 ? 0 : ps[i - 1], p))
           const big = Math.max(0, ...texts.map((text) => Buffer.byteLength(text)))
           const events = pipe(chunks, _.decodeAll(framing, { maxMessageBytes: big }))
           expect(events).toEqual(texts.map(message))

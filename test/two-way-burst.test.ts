@@ -127,7 +127,13 @@ describe('a burst in one write: every request answered once, every notification 
     socket.on('error', () => undefined)
     cleanups.push(() => socket.terminate())
     const box = inbox()
-    socket.on('message', (data) => box.add([JSON.parse(data.toString())]))
+    socket.on('message', (data) =>
+      box.add([
+        JSON.parse(
+          Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8'),
+        ),
+      ]),
+    )
     socket.once('close', box.end)
     expect(await within(new Promise((resolve) => socket.once('open', resolve)), 5_000)).not.toBe('timed out')
     const { texts, expected } = burst()

@@ -19,7 +19,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Client } from '../src/index.js'
-import { Framing, connect, type Connection } from '../src/stream/index.js'
+import { Framing, connect } from '../src/stream/index.js'
 import { listening } from './fixtures/listening.js'
 import * as Methods from './fixtures/two-way-methods.js'
 import { encode, rawSocket, readFrom, sleep, startChild, tcpServer, within, type Cleanups, type Inbox, type Message } from './fixtures/two-way-wire.js'
@@ -78,7 +78,7 @@ describe('prompt close while our side awaits a call back', () => {
       const [connection] = server.connections()
       const ended = performance.now()
       socket.end()
-      const closeMs = await elapsed(ended, (connection).closed, 5_000)
+      const closeMs = await elapsed(ended, connection.closed, 5_000)
       expect(closeMs).toBeTypeOf('number')
       expect(closeMs).toBeLessThan(1_000)
       expect(methods.asked).toEqual(['Closed'])

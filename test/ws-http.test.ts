@@ -99,7 +99,13 @@ describe('one port for HTTP and WebSocket', () => {
   it("leaves an upgrade on another path to the server's other upgrade listener", async () => {
     const { http, port } = await listen()
     const echo = new WebSocketServer({ noServer: true })
-    echo.on('connection', (socket) => socket.on('message', (data) => socket.send(`echo ${String(data)}`)))
+    echo.on('connection', (socket) =>
+      socket.on('message', (data) =>
+        socket.send(
+          `echo ${Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8')}`,
+        ),
+      ),
+    )
     http.on('upgrade', (request, socket, head) => {
       if (request.url === '/echo') echo.handleUpgrade(request, socket, head, (ws) => echo.emit('connection', ws, request))
     })
@@ -113,7 +119,11 @@ describe('one port for HTTP and WebSocket', () => {
     cleanups.push(() => socket.terminate())
     const answer = await new Promise<string>((resolve) => {
       socket.on('open', () => socket.send('hi'))
-      socket.on('message', (data) => resolve(String(data)))
+      socket.on('message', (data) =>
+        resolve(
+          Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8'),
+        ),
+      )
     })
     expect(answer).toBe('echo hi')
     const { client } = await connect(`ws://127.0.0.1:${port}/rpc`)
@@ -209,7 +219,7 @@ describe('reconnect', () => {
     })
     const inFlight = pipe(connection.client, Client.call(Slow, { ms: 5_000 }))()
     await new Promise((r) => setTimeout(r, 20))
-    ;(connections[0]).socket.terminate()
+    connections[0].socket.terminate()
     expect(await inFlight).toEqual(closedError)
     // Made while the client reconnects: it waits for the new socket.
     expect(connection.pending()).toBe(0)
@@ -218,7 +228,7 @@ describe('reconnect', () => {
     expect(connections).toHaveLength(2)
     // A second drop, closed cleanly by the server this time, gets its own retries.
     const again = new Promise<void>((resolve) => (onReconnect = resolve))
-    ;(connections[1]).socket.close(1001)
+    connections[1].socket.close(1001)
     await again
     expect(await pipe(connection.client, Client.call(Where))()).toEqual(E.right('/rpc'))
     expect(reconnected).toBe(2)
@@ -231,7 +241,7 @@ describe('reconnect', () => {
     const connection = await connect(url, { reconnect: { retries: 3, delayMs: 5 }, onError: (e) => void errors.push(e) })
     // The HTTP server stops listening at once, and closes once its last socket has.
     const stopped = stop(http)
-    ;(connections[0]).socket.terminate()
+    connections[0].socket.terminate()
     await stopped
     const waiting = pipe(connection.client, Client.call(Where))()
     expect((await connection.closed).code).toBe(1006)
@@ -244,7 +254,7 @@ describe('reconnect', () => {
     const { url, connections } = await setup()
     let reconnected = 0
     const connection = await connect(url, { reconnect: { retries: 5, delayMs: 10_000 }, onReconnect: () => void reconnected++ })
-    ;(connections[0]).socket.terminate()
+    connections[0].socket.terminate()
     await new Promise((r) => setTimeout(r, 20))
     const waiting = pipe(connection.client, Client.call(Where))()
     const started = Date.now()

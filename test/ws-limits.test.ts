@@ -79,7 +79,11 @@ const raw = async (url: string, options: ClientOptions = {}) => {
   const socket = new WebSocket(url, options)
   cleanups.push(() => socket.terminate())
   const messages: Array<string> = []
-  socket.on('message', (data) => messages.push(String(data)))
+  socket.on('message', (data) =>
+    messages.push(
+      Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8'),
+    ),
+  )
   const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)))
   socket.on('error', () => undefined)
   await new Promise<void>((resolve, reject) => {
@@ -172,7 +176,7 @@ describe('message size (maxPayload)', () => {
     const connection = await connect(url, { onError: (e) => void errors.push(e) })
     const answer = await pipe(connection.client, Client.call(Big, { bytes: MiB + 1 }))()
     expect(answer).toEqual(E.left({ _tag: 'TransportError', error: { _tag: 'Closed' } }))
-    expect((await (connections[0]).closed).code).toBe(1009)
+    expect((await connections[0].closed).code).toBe(1009)
     expect(errors).toMatchObject([{ code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' }])
   })
 
@@ -181,7 +185,7 @@ describe('message size (maxPayload)', () => {
     const connection = await connect(url, { maxPayload: 100 })
     const answer = await pipe(connection.client, Client.call(Big, { bytes: 200 }))()
     expect(answer).toEqual(E.left({ _tag: 'TransportError', error: { _tag: 'Closed' } }))
-    expect((await (connections[0]).closed).code).toBe(1009)
+    expect((await connections[0].closed).code).toBe(1009)
   })
 })
 

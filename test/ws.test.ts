@@ -134,7 +134,10 @@ const raw = (url: string): Promise<Raw> =>
     const queue: Array<{ text: string; binary: boolean }> = []
     const waiting: Array<(m: { text: string; binary: boolean }) => void> = []
     socket.on('message', (data, binary) => {
-      const message = { text: String(data), binary }
+      const message = {
+        text: Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8'),
+        binary,
+      }
       const waiter = waiting.shift()
       if (waiter === undefined) queue.push(message)
       else waiter(message)
@@ -363,7 +366,7 @@ describe('a socket that closes with calls in flight', () => {
     const calls = Promise.all([1, 2, 3].map((n) => pipe(connection.client, Client.call(Slow, { ms: 5_000, n }))()))
     await new Promise((r) => setTimeout(r, 20))
     expect(connection.pending()).toBe(3)
-    ;(connections[0]).socket.terminate()
+    connections[0].socket.terminate()
     expect(await calls).toEqual([closedError, closedError, closedError])
     expect((await connection.closed).code).toBe(1006)
     expect(await pipe(connection.client, Client.call(Subtract, { minuend: 1, subtrahend: 1 }))()).toEqual(closedError)
@@ -377,7 +380,7 @@ describe('a socket that closes with calls in flight', () => {
     await connection.close()
     expect(await call).toEqual(closedError)
     expect(await connection.closed).toEqual({ code: 1000, reason: '' })
-    expect(await (connections[0]).closed).toEqual({ code: 1000, reason: '' })
+    expect(await connections[0].closed).toEqual({ code: 1000, reason: '' })
     expect(server.connections()).toEqual([])
   })
 

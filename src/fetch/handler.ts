@@ -108,7 +108,7 @@ export function handler<P, Args extends ReadonlyArray<unknown> = []>(dispatcher:
 export function handler<B, Args extends ReadonlyArray<unknown>>(dispatcher: Dispatcher<B>, options: Options<B, Args> = {}): Handler<Args> {
   const { context, authenticate } = options
   const exchange = Exchange.make<Call<Args>, B>(dispatcher, options, {
-    read: (call, maxBytes, done) => readBody(call.request, maxBytes).then(done, (cause: unknown) => done({ _tag: 'Unreadable', cause })),
+    read: (call, maxBytes, done) => void readBody(call.request, maxBytes).then(done, (cause: unknown) => done({ _tag: 'Unreadable', cause })),
     context: context === undefined ? undefined : (call) => context(call.request, ...call.args),
     authenticate: authenticate === undefined ? undefined : (call) => authenticate(call.request, ...call.args),
   })

@@ -171,7 +171,7 @@ const readBody = (req: IncomingMessage, maxBytes: number, done: (body: Exchange.
   }
   req.on('data', onData)
   req.on('end', () => {
-    if (chunks !== undefined) finish({ _tag: 'Bytes', bytes: chunks.length === 1 ? (chunks[0]) : Buffer.concat(chunks, size) })
+    if (chunks !== undefined) finish({ _tag: 'Bytes', bytes: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size) })
   })
   // Stays attached after TooLarge, so a reset of the connection later is not an unhandled error. A
   // client gone before the end of its body emits 'error' (aborted), which settles the body; a

@@ -189,7 +189,8 @@ export const serve = <B>(options: ServeOptions<B>): TaskEither<ListenError, Serv
     // tracked per request.
     const close = (): Promise<void> => {
       if (closing === undefined) {
-        let sweep: ReturnType<typeof setInterval> | undefined
+        const sweep = setInterval(() => server.closeIdleConnections(), 50)
+        sweep.unref()
         closing = new Promise((resolve) =>
           server.close(() => {
             clearInterval(sweep)
@@ -197,8 +198,6 @@ export const serve = <B>(options: ServeOptions<B>): TaskEither<ListenError, Serv
           }),
         )
         server.closeIdleConnections()
-        sweep = setInterval(() => server.closeIdleConnections(), 50)
-        sweep.unref()
       }
       return closing
     }

@@ -55,7 +55,7 @@ export const make = <A extends Timed>(ms: number, expire: (value: A) => void): D
   }
 
   const trim = (): void => {
-    while (head < entries.length && !(entries[head]).timed) {
+    while (head < entries.length && !entries[head].timed) {
       head++
       finished--
     }
@@ -74,7 +74,7 @@ export const make = <A extends Timed>(ms: number, expire: (value: A) => void): D
       head = 0
     }
     if (timer === undefined && head < entries.length) {
-      timer = setTimeout(fire, Math.max(0, (entries[head]).deadline - Date.now()))
+      timer = setTimeout(fire, Math.max(0, entries[head].deadline - Date.now()))
       ;(timer as { unref?: () => void }).unref?.()
     }
   }

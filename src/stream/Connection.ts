@@ -156,11 +156,12 @@ const makePeer = <B>(
   options: AttachOptions<B>,
   io: Pick<Peer.Options<B>, 'write' | 'pause' | 'resume'>,
 ): { readonly peer: Peer.Peer; readonly client: Client.Client<Peer.PeerError> } => {
-  let made: Peer.Peer | undefined
+  const made: { peer?: Peer.Peer } = {}
   const transport: Peer.PeerTransport = {
-    send: (body, expected) => (made === undefined ? () => (made as Peer.Peer).transport.send(body, expected)() : made.transport.send(body, expected)),
+    send: (body, expected) =>
+      made.peer === undefined ? () => (made.peer as Peer.Peer).transport.send(body, expected)() : made.peer.transport.send(body, expected),
     sendParsed: (body, expected) =>
-      made === undefined ? () => (made as Peer.Peer).transport.sendParsed(body, expected)() : made.transport.sendParsed(body, expected),
+      made.peer === undefined ? () => (made.peer as Peer.Peer).transport.sendParsed(body, expected)() : made.peer.transport.sendParsed(body, expected),
   }
   const client = Client.make(transport)
   const context = options.context?.({ client })
@@ -171,7 +172,7 @@ const makePeer = <B>(
     ...(dispatcher === undefined ? {} : { dispatcher }),
     ...(context === undefined ? {} : { context }),
   })
-  made = peer
+  made.peer = peer
   return { peer, client }
 }
 

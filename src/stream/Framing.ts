@@ -229,12 +229,12 @@ const makeQueue = (): Queue => {
     size: () => size,
     byteAt: (i) => {
       const first = chunks[0]
-      return first !== undefined && offset + i < first.length ? (first[offset + i]) : -1
+      return first !== undefined && offset + i < first.length ? first[offset + i] : -1
     },
     skip: (n) => {
       offset += n
       size -= n
-      if (offset === (chunks[0]).length) {
+      if (offset === chunks[0].length) {
         chunks.shift()
         offset = 0
       }
@@ -250,7 +250,7 @@ const makeQueue = (): Queue => {
     unshift: (chunk) => {
       if (chunk.length === 0) return
       if (offset > 0) {
-        chunks[0] = (chunks[0]).subarray(offset)
+        chunks[0] = chunks[0].subarray(offset)
         offset = 0
       }
       chunks.unshift(chunk)

@@ -256,10 +256,11 @@ const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, 
     }
     // The connection exists before its peer, so that the context function can hold it; its
     // transport finds the peer when a call runs, by which time the peer is made.
-    let bound: Bound | undefined
+    const made: { bound?: Bound } = {}
     const transport: Transport<Peer.PeerError> = {
-      send: (body: string, expected: Expected) => () => (bound === undefined ? Promise.resolve(CLOSED) : bound.transport.send(body, expected)()),
-      sendParsed: (body: string, expected: Expected) => () => (bound === undefined ? Promise.resolve(CLOSED) : bound.transport.sendParsed(body, expected)()),
+      send: (body: string, expected: Expected) => () => (made.bound === undefined ? Promise.resolve(CLOSED) : made.bound.transport.send(body, expected)()),
+      sendParsed: (body: string, expected: Expected) => () =>
+        made.bound === undefined ? Promise.resolve(CLOSED) : made.bound.transport.sendParsed(body, expected)(),
     }
     let settle: (info: CloseInfo) => void = () => undefined
     const connection: ServerConnection = {
@@ -267,7 +268,7 @@ const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, 
       socket,
       transport,
       client: Client.make(transport),
-      pending: () => bound?.peer.pending() ?? 0,
+      pending: () => made.bound?.peer.pending() ?? 0,
       closed: new Promise<CloseInfo>((resolve) => (settle = resolve)),
       principal,
     }
@@ -285,7 +286,7 @@ const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, 
       socket.close(CloseCode.InternalError)
       return
     }
-    bound = bind(
+    const bound = bind(
       socket,
       {
         ...settings,
@@ -298,6 +299,7 @@ const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, 
       options.onError,
       request.socket,
     )
+    made.bound = bound
     const peer = bound.peer
     drains.set(connection, () => peer.drained())
     live.add(connection)

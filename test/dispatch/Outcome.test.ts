@@ -14,11 +14,7 @@ const AsText = Method.make({
   result: new t.Type<number, string>('NumberAsText', t.number.is, t.number.validate, (n) => String(n)),
 })
 
-const callOf = (
-  handler: (p: { x: unknown }, ctx: unknown) => unknown,
-  given: number | 'notification' = 1,
-  method: Method.AnyMethod = Echo,
-) => {
+const callOf = (handler: (p: { x: unknown }, ctx: unknown) => unknown, given: number | 'notification' = 1, method: Method.AnyMethod = Echo) => {
   const id = given === 'notification' ? undefined : given
   const request = (id === undefined ? { jsonrpc: '2.0', method: method.name } : { jsonrpc: '2.0', method: method.name, id }) as RpcRequest.RpcRequest
   return new Call(request, id, compile<unknown>(method, handler), { x: 1 })
@@ -251,7 +247,8 @@ describe('Outcome: what a handler gives, classified', () => {
       ),
       { x: 1 },
     )
-    invoke(handlerCall, 'b', controller.signal)
+    // Not awaited: the signal is checked, then aborted, while the call is under way.
+    void invoke(handlerCall, 'b', controller.signal)
     expect(seen?.aborted).toBe(false)
     controller.abort('gone')
     expect(seen?.aborted).toBe(true)

@@ -3,12 +3,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Call, compile, type Item } from '../../src/internal/dispatch/Call.js'
 import * as _ from '../../src/internal/dispatch/Timeout.js'
 import * as Method from '../../src/Method.js'
-import type * as RpcRequest from '../../src/RpcRequest.js'
 
 const M = Method.make({ name: 'slow', result: t.unknown })
 const callOf = (id: number | undefined) =>
   new Call<unknown>(
-    (id === undefined ? { jsonrpc: '2.0', method: 'slow' } : { jsonrpc: '2.0', method: 'slow', id }),
+    id === undefined ? { jsonrpc: '2.0', method: 'slow' } : { jsonrpc: '2.0', method: 'slow', id },
     id,
     compile(M as Method.AnyMethod, () => 0),
     undefined,

@@ -163,7 +163,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await ws.close()
   await http.close()
-  await Promise.all(Object.values(tcp).map((s) => s?.close()))
+  await Promise.all(Object.values(tcp).flatMap((s) => (s === undefined ? [] : [s.close()])))
 })
 
 const requestLike = fc.record(

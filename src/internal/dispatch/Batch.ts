@@ -29,7 +29,8 @@ export const run = <A, X, Y, R>(items: ReadonlyArray<A>, concurrency: number, ru
       const r = run(items[i], x, y)
       if (r instanceof Promise) {
         inFlight++
-        ;(r).then((item) => {
+        // Fire-and-forget: the callback settles the batch; `run` answers failures as items, it does not reject.
+        void r.then((item) => {
           out[i] = item
           inFlight--
           if (++done === n) finish?.(out)

@@ -42,7 +42,7 @@ export const compile = <C>(method: AnyMethod, handler: Handler.AnyHandler<C>): C
   method,
   handler,
   decodeParams: Params.decoder(method),
-  encodeResult: method.result.encode === t.identity ? undefined : (a: unknown) => method.result.encode(a),
+  encodeResult: method.result.encode === t.identity ? undefined : (a: unknown): unknown => method.result.encode(a),
   error: method.error,
 })
 

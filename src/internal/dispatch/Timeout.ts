@@ -29,7 +29,8 @@ export const make = <C>(limits: Pick<Limits, 'timeoutMs' | 'timeoutError'>): ((w
     new Promise<Item>((resolve) => {
       call.settle = resolve
       deadlines.add(call)
-      work.then((item) => {
+      // Fire-and-forget: the callback settles the call, unless the deadline came first.
+      void work.then((item) => {
         if (!call.timed) return // timed out: this late answer is dropped
         deadlines.done(call)
         resolve(item)

@@ -113,7 +113,7 @@ export const replyAnswer = (options: Options): ((reply: string | undefined) => H
 /** The media type of a `Content-Type` value, lower-cased, and its `charset` parameter if any. */
 export const parseContentType = (header: string): { readonly type: string; readonly charset: string | undefined } => {
   const parts = header.split(';')
-  const type = (parts[0]).trim().toLowerCase()
+  const type = parts[0].trim().toLowerCase()
   let charset: string | undefined
   for (let i = 1; i < parts.length; i++) {
     const part = parts[i]

@@ -142,8 +142,7 @@ export const exchange = (calls: Calls, body: string, expected: Expected): Promis
       return resolve(written === WRITTEN ? E.right(undefined) : E.left({ _tag: 'WriteFailed', cause: written }))
     }
     const waiting = calls.waiting
-    for (let i = 0; i < ids.length; i++)
-      if (waiting.has(ids[i])) return resolve(E.left({ _tag: 'DuplicateId', id: ids[i] }))
+    for (let i = 0; i < ids.length; i++) if (waiting.has(ids[i])) return resolve(E.left({ _tag: 'DuplicateId', id: ids[i] }))
     const waiter = new Waiter(ids, resolve)
     for (let i = 0; i < ids.length; i++) waiting.set(ids[i], waiter)
     if (expected.timeoutMs === undefined) {
