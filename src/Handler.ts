@@ -19,12 +19,18 @@ import type * as RpcError from './RpcError.js'
 import type { RpcRequest } from './RpcRequest.js'
 
 /**
+ * What a handler may return: a value, a Promise of one, an `Either` of an error or a value, a
+ * Promise of that, or a `TaskEither`.
+ *
  * @category model
  * @since 0.1.0
  */
 export type Result<E, A> = A | Promise<A> | Either<E, A> | Promise<Either<E, A>> | TaskEither<E, A>
 
 /**
+ * The function that answers a method: given the decoded params, the context, the request and its
+ * {@link Control}, it returns a {@link Result}.
+ *
  * @category model
  * @since 0.1.0
  */

@@ -18,14 +18,24 @@ import * as Method from './Method.js'
 import * as RpcError from './RpcError.js'
 import type { Entry, Registry } from './Registry.js'
 
-/** @category contracts @since 0.1.0 */
+/**
+ * The contract of `system.listMethods`: the names of the methods the server answers.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
 export const ListMethods = Method.make({
   name: 'system.listMethods',
   result: t.readonlyArray(t.string),
   description: 'Lists the names of the methods this server answers.',
 })
 
-/** @category contracts @since 0.1.0 */
+/**
+ * The contract of `system.methodHelp`: a method's description, by its name.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
 export const MethodHelp = Method.make({
   name: 'system.methodHelp',
   params: t.type({ name: t.string }),
@@ -33,7 +43,12 @@ export const MethodHelp = Method.make({
   description: "Gives a method's description.",
 })
 
-/** @category contracts @since 0.1.0 */
+/**
+ * The contract of `system.methodSignature`: a method's signature, by its name.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
 export const MethodSignature = Method.make({
   name: 'system.methodSignature',
   params: t.type({ name: t.string }),

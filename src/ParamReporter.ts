@@ -11,6 +11,9 @@
 import type { ParamIssue } from './Params.js'
 
 /**
+ * The longest a value from the request is echoed back in a report, in characters: a longer one is
+ * cut and ends in `...`.
+ *
  * @category constants
  * @since 0.1.0
  */
@@ -50,7 +53,7 @@ export const formatIssue = (issue: ParamIssue): string =>
 /**
  * One line per issue.
  *
- * @category reporters
+ * @category utils
  * @since 0.1.0
  */
 export const report = (issues: ReadonlyArray<ParamIssue>): ReadonlyArray<string> => issues.map(formatIssue)

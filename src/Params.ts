@@ -32,6 +32,9 @@ export interface ParamIssue {
 }
 
 /**
+ * A method's params decoder: reads the request's params (by position or by name) as the contract's
+ * params, or gives the issues found.
+ *
  * @category model
  * @since 0.1.0
  */
@@ -118,10 +121,10 @@ export const namer = (order: ReadonlyArray<string>): Namer => {
   if (order.length === 0 || order.includes('__proto__')) return slow
   const body = `return {${order.map((name, i) => `${JSON.stringify(name)}: p[${i}]`).join(', ')}}`
   try {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- deliberate, documented above: a literal compiled from the method's own param names, with a checked fallback
     const fast = new Function('p', body) as Namer
     // Checked once, so that a runtime whose `new Function` misbehaves keeps the plain path.
     const probe = order.map((_, i) => i)
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- deliberate, documented above: a literal compiled from the method's own param names, with a checked fallback
     const made = fast(probe)
     return Object.keys(made).length === order.length && order.every((name, i) => made[name] === i) ? fast : slow
   } catch {

@@ -145,6 +145,9 @@ export interface PeerTransport extends Transport<PeerError> {
 }
 
 /**
+ * One side of a two-way connection: it answers the other side's calls with its dispatcher and
+ * makes its own calls through its transport.
+ *
  * @category model
  * @since 0.1.0
  */

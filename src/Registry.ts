@@ -23,6 +23,8 @@ import type { Middleware } from './Middleware.js'
 // -------------------------------------------------------------------------------------
 
 /**
+ * One method of a registry: its contract and its handler.
+ *
  * @category model
  * @since 0.1.0
  */
@@ -32,6 +34,8 @@ export interface Entry<C> {
 }
 
 /**
+ * The methods a dispatcher answers, by name, with the middleware that guards them.
+ *
  * @category model
  * @since 0.1.0
  */
@@ -209,11 +213,11 @@ export const fromFunction = (f: (...args: ReadonlyArray<never>) => unknown, name
     t.identity,
   )
   const call = f as (...args: ReadonlyArray<unknown>) => unknown
+  const isList = (p: ReadonlyArray<unknown> | Readonly<Record<string, unknown>>): p is ReadonlyArray<unknown> => Array.isArray(p)
   return {
     method: Method.make({ name, params, description: '' }) as Method.AnyMethod,
     handler: (p: ReadonlyArray<unknown> | Readonly<Record<string, unknown>>) => (isList(p) ? call(...p) : call(p)),
   }
-  const isList = (p: ReadonlyArray<unknown> | Readonly<Record<string, unknown>>): p is ReadonlyArray<unknown> => Array.isArray(p)
 }
 
 /**
@@ -252,6 +256,8 @@ export interface Builder {
 }
 
 /**
+ * A new, empty {@link Builder}.
+ *
  * @example
  * import { Registry } from 'fp-jsonrpc'
  *

@@ -193,7 +193,7 @@ const causeText = (cause: unknown): string => {
  * One line of text for an {@link HttpError}, such as `HTTP 502: <html>...` or
  * `network error: fetch failed: connect ECONNREFUSED 127.0.0.1:8080`.
  *
- * @category reporters
+ * @category utils
  * @since 0.1.0
  */
 export const formatError = (e: HttpError): string => {

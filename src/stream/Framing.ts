@@ -656,6 +656,11 @@ const clHeaderField = (
 // constructors
 // -------------------------------------------------------------------------------------
 
+// Two indexOf scans cost a fraction of the regular expression's test on every message (the profile
+// of bench:transports had the test at 1.8% of a TCP call); the text JSON.stringify writes has no
+// line break, so the replace is the rare case.
+const ndjsonText = (text: string): string => (text.indexOf('\n') === -1 && text.indexOf('\r') === -1 ? text : text.replace(LINE_BREAKS, ' ')) + '\n'
+
 /**
  * Newline-delimited JSON: one message per line, each line ended by `\n`.
  *
@@ -682,17 +687,15 @@ const clHeaderField = (
  * @category constructors
  * @since 0.1.0
  */
-// Two indexOf scans cost a fraction of the regular expression's test on every message (the profile
-// of bench:transports had the test at 1.8% of a TCP call); the text JSON.stringify writes has no
-// line break, so the replace is the rare case.
-const ndjsonText = (text: string): string => (text.indexOf('\n') === -1 && text.indexOf('\r') === -1 ? text : text.replace(LINE_BREAKS, ' ')) + '\n'
-
 export const ndjson: Framing = {
   name: 'ndjson',
   encode: (text) => Buffer.from(ndjsonText(text), 'utf8'),
   encodeText: ndjsonText,
   makeDecoder: makeDecoderWith(ndjsonScanner),
 }
+
+// The length's text by decimalText, not by concatenating the number (see internal/json).
+const contentLengthText = (text: string): string => 'Content-Length: ' + decimalText(Buffer.byteLength(text, 'utf8')) + '\r\n\r\n' + text
 
 /**
  * `Content-Length` framing, as in the Language Server Protocol: header lines
@@ -726,9 +729,6 @@ export const ndjson: Framing = {
  * @category constructors
  * @since 0.1.0
  */
-// The length's text by decimalText, not by concatenating the number (see internal/json).
-const contentLengthText = (text: string): string => 'Content-Length: ' + decimalText(Buffer.byteLength(text, 'utf8')) + '\r\n\r\n' + text
-
 export const contentLength: Framing = {
   name: 'content-length',
   encode: (text) => Buffer.from(contentLengthText(text), 'utf8'),

@@ -205,7 +205,7 @@ const sameHost = (origin: string, request: IncomingMessage): boolean => {
 /**
  * Whether the upgrade request's `Origin` is allowed (see {@link ServerOptions.allowedOrigins}).
  *
- * @category internal
+ * @internal
  * @since 0.1.0
  */
 export const isOriginAllowed = (allowed: ServerOptions<unknown>['allowedOrigins'], request: IncomingMessage): boolean => {

@@ -80,7 +80,7 @@ export interface CloseInfo {
 /**
  * What a peer on a socket is made with; the socket provides `write`.
  *
- * @category internal
+ * @internal
  * @since 0.1.0
  */
 export interface PeerOptions<B> extends Peer.Settings {
@@ -104,7 +104,7 @@ const toBuffer = (data: RawData): Buffer => (Buffer.isBuffer(data) ? data : Arra
  * 1007 otherwise), unless the WebSocketServer was made with `skipUTF8Validation`: `checkText`
  * checks it then.
  *
- * @category internal
+ * @internal
  * @since 0.1.0
  */
 export const readText = (data: RawData, isBinary: boolean, checkText = true): string | undefined => {
@@ -122,7 +122,7 @@ const byteLength = (data: RawData): number =>
  * off within two intervals instead of holding its socket for ever. Any pong counts (`ws` and
  * browsers answer pings by themselves).
  *
- * @category internal
+ * @internal
  * @since 0.1.0
  */
 export const heartbeat = (socket: WebSocket, ms: number | undefined): void => {
@@ -145,7 +145,7 @@ export const heartbeat = (socket: WebSocket, ms: number | undefined): void => {
 /**
  * Calls a user hook, which must never break the connection it reports on.
  *
- * @category internal
+ * @internal
  * @since 0.1.0
  */
 export const report = (hook: ((error: unknown) => void) | undefined, error: unknown): void => safely(hook, error)
@@ -153,7 +153,7 @@ export const report = (hook: ((error: unknown) => void) | undefined, error: unkn
 /**
  * A peer on a socket, and the transport to the other side through it.
  *
- * @category internal
+ * @internal
  * @since 0.1.0
  */
 export interface Bound {
@@ -171,7 +171,7 @@ const CLOSED: Either<Peer.PeerError, never> = E.left({ _tag: 'Closed' })
  * Makes the peer of an open socket and feeds it every frame. When the socket closes, the peer closes:
  * every pending call fails with `Closed`, and later ones at once.
  *
- * @category internal
+ * @internal
  * @since 0.1.0
  */
 export const bind = <B>(socket: WebSocket, options: PeerOptions<B>, onError: ((error: unknown) => void) | undefined, raw: Corkable | undefined): Bound => {
@@ -225,7 +225,7 @@ export const bind = <B>(socket: WebSocket, options: PeerOptions<B>, onError: ((e
 /**
  * The close event's code and reason, the reason as text.
  *
- * @category internal
+ * @internal
  * @since 0.1.0
  */
 export const closeInfo = (code: number, reason: Buffer): CloseInfo => ({ code, reason: reason.toString('utf8') })
