@@ -51,9 +51,14 @@ export interface Registry<C> {
    * middleware, this holds one middleware that runs both chains (see {@link concat}).
    */
   // Each element's context types differ; they compose in order, which a tuple type cannot follow here.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- middleware of differing context types, composed in order (see above)
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
   readonly middleware: ReadonlyArray<Middleware<any, any>>
 }
+
+// Middleware whose context types differ from one element to the next: they compose in order, which
+// a tuple type cannot follow here.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+type AnyMiddleware = Middleware<any, any>
 
 // -------------------------------------------------------------------------------------
 // constructors
@@ -121,20 +126,13 @@ export const concat =
   }
 
 // A chain of middleware as one function from handler to handler, first applied first.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- middleware of differing context types, composed in order (see above)
-const applyAll = <C>(middleware: ReadonlyArray<Middleware<any, any>>, handler: Handler.AnyHandler<any>): Handler.AnyHandler<C> =>
+const applyAll = <C>(middleware: ReadonlyArray<AnyMiddleware>, handler: Handler.AnyHandler<unknown>): Handler.AnyHandler<C> =>
   middleware.reduce((h: Handler.AnyHandler<unknown>, m) => m(h) as Handler.AnyHandler<unknown>, handler)
 
 // The middleware of two registries joined, for the methods that belong to neither: the first chain,
 // then the second, each given the context the dispatcher passes (a context-refining middleware of
 // one chain never sees what the other refined), so a call must pass both.
-const both = (
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- middleware of differing context types, composed in order (see above)
-  first: ReadonlyArray<Middleware<any, any>>,
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- middleware of differing context types, composed in order (see above)
-  second: ReadonlyArray<Middleware<any, any>>,
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- middleware of differing context types, composed in order (see above)
-): ReadonlyArray<Middleware<any, any>> => {
+const both = (first: ReadonlyArray<AnyMiddleware>, second: ReadonlyArray<AnyMiddleware>): ReadonlyArray<AnyMiddleware> => {
   if (second.length === 0) return first
   if (first.length === 0) return second
   const joined = (handler: Handler.AnyHandler<unknown>): Handler.AnyHandler<unknown> => {
