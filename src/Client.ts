@@ -29,6 +29,7 @@ import * as RpcRequest from './RpcRequest.js'
 import * as RpcResponse from './RpcResponse.js'
 import type { Parsed, CallOptions as TransportCallOptions, Transport } from './Transport.js'
 import { idText } from './internal/json.js'
+import { isRecord } from './internal/object.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -420,8 +421,6 @@ interface Analysis {
   /** How the reply reads as a whole, which is what notifications get. */
   readonly whole: Whole
 }
-
-const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u)
 
 const wireParams = (method: Method.AnyMethod, params: unknown): RpcRequest.Params | undefined => {
   if (params === undefined) return undefined
