@@ -9,6 +9,7 @@
  */
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
+import { compiledIs, compiledNamer } from './internal/compiledIs.js'
 import type * as Method from './Method.js'
 import type { Params } from './RpcRequest.js'
 
@@ -61,32 +62,48 @@ export type Decoder = (params: Params | undefined) => Either<ReadonlyArray<Param
 export const decoder = (method: Method.AnyMethod): Decoder => {
   const codec: t.Any = method.params
   const order = method.paramOrder
-  const validate =
-    codec.encode === t.identity
-      ? (u: unknown, positional: boolean): Either<ReadonlyArray<ParamIssue>, unknown> =>
-          codec.is(u) ? { _tag: 'Right', right: u } : fromValidation(codec.decode(u), order, positional)
-      : (u: unknown, positional: boolean): Either<ReadonlyArray<ParamIssue>, unknown> => fromValidation(codec.decode(u), order, positional)
+  const identity = codec.encode === t.identity
+  const is = (identity ? compiledIs(codec) : undefined) ?? ((u: unknown) => codec.is(u))
+  const validate = identity
+    ? (u: unknown, positional: boolean): Either<ReadonlyArray<ParamIssue>, unknown> =>
+        is(u) ? { _tag: 'Right', right: u } : fromValidation(codec.decode(u), order, positional)
+    : (u: unknown, positional: boolean): Either<ReadonlyArray<ParamIssue>, unknown> => fromValidation(codec.decode(u), order, positional)
   if (order === undefined) return (params) => validate(params === undefined ? [] : params, false)
   const byName = namer(order)
+  // A full set of positional params, named and checked in one step where the codec allows it.
+  const checkedNamer = identity ? compiledNamer(codec, order) : undefined
+  if (checkedNamer !== undefined) {
+    return (params) => {
+      if (params === undefined) return validate({}, false)
+      if (!Array.isArray(params)) return validate(params, false)
+      if (params.length === order.length) {
+        const named = checkedNamer(params)
+        // Refused: the codec's `decode` finds the issues.
+        return named !== undefined ? { _tag: 'Right', right: named } : validate(byName(params), true)
+      }
+      return params.length > order.length ? tooMany(order, params) : validate(nameSome(order, params), true)
+    }
+  }
   return (params) => {
     if (params === undefined) return validate({}, false)
     if (!Array.isArray(params)) return validate(params, false)
-    if (params.length > order.length) {
-      return {
-        _tag: 'Left',
-        left: [
-          {
-            path: ['params'],
-            expected: `at most ${order.length} parameters`,
-            actual: params.length,
-            message: `expected at most ${order.length} parameters, got ${params.length}`,
-          },
-        ],
-      }
-    }
+    if (params.length > order.length) return tooMany(order, params)
     return validate(params.length === order.length ? byName(params) : nameSome(order, params), true)
   }
 }
+
+// More positional params than the contract has names.
+const tooMany = (order: ReadonlyArray<string>, params: ReadonlyArray<unknown>): Either<ReadonlyArray<ParamIssue>, never> => ({
+  _tag: 'Left',
+  left: [
+    {
+      path: ['params'],
+      expected: `at most ${order.length} parameters`,
+      actual: params.length,
+      message: `expected at most ${order.length} parameters, got ${params.length}`,
+    },
+  ],
+})
 
 // -------------------------------------------------------------------------------------
 // internal: positional params under their names

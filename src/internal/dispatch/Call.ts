@@ -14,7 +14,6 @@ import * as Params from '../../Params.js'
 import type * as RpcError from '../../RpcError.js'
 import type * as RpcRequest from '../../RpcRequest.js'
 import type * as RpcResponse from '../../RpcResponse.js'
-import type * as Deadlines from '../Deadlines.js'
 
 /** What one message or batch element is answered with: a response, or nothing (a notification). */
 export type Item = RpcResponse.RpcResponse | undefined
@@ -50,7 +49,7 @@ export const compile = <C>(method: AnyMethod, handler: Handler.AnyHandler<C>): C
  * A call on its way to its handler, and the handler's `control`: the signal is made on first read,
  * since an AbortController costs microseconds and most handlers never look at it.
  */
-export class Call<C> implements Handler.Control, Deadlines.Timed {
+export class Call<C> implements Handler.Control {
   // Declared, and assigned in the constructor: a parameter property or a field with an initializer
   // compiles (target ES2022) to a class-field definition, which costs more per call than a plain
   // assignment.
@@ -62,11 +61,6 @@ export class Call<C> implements Handler.Control, Deadlines.Timed {
   declare controller: AbortController | undefined
   /** The transport's signal for the message (see `dispatchCancellable`), which the handler's follows. */
   declare given: AbortSignalLike | undefined
-  /** How an asynchronous call with a deadline is answered (by its handler, or by the deadline). */
-  declare settle: ((item: Item) => void) | undefined
-  /** Its deadline (see internal/Deadlines). */
-  declare deadline: number
-  declare timed: boolean
   constructor(request: RpcRequest.RpcRequest, id: Id | undefined, entry: Compiled<C>, params: unknown) {
     this.request = request
     this.id = id
@@ -74,9 +68,6 @@ export class Call<C> implements Handler.Control, Deadlines.Timed {
     this.params = params
     this.controller = undefined
     this.given = undefined
-    this.settle = undefined
-    this.deadline = 0
-    this.timed = false
   }
   get signal(): AbortSignal {
     if (this.controller === undefined) {

@@ -38,7 +38,13 @@ export const chain =
   (ma: Either<E, A>): Either<E, B> =>
     ma._tag === 'Left' ? ma : f(ma.right)
 
-const invalidRequest = (u: unknown): Either<Rejection, never> => left({ id: RpcRequest.detectId(u), error: INVALID_REQUEST })
+// Most invalid requests have no valid id, so their rejection is always this one value.
+const INVALID_REQUEST_NULL_ID: Either<Rejection, never> = left({ id: null, error: INVALID_REQUEST })
+
+const invalidRequest = (u: unknown): Either<Rejection, never> => {
+  const id = RpcRequest.detectId(u)
+  return id === null ? INVALID_REQUEST_NULL_ID : left({ id, error: INVALID_REQUEST })
+}
 
 /**
  * Checks the envelope: {@link RpcRequest.isRpcRequest}, or `validator` when one is given. A message
