@@ -249,7 +249,7 @@ export const skeleton = (schema, root = schema, depth = 0) => {
   const type = Array.isArray(schema.type) ? schema.type[0] : schema.type
   switch (type) {
     case 'string':
-      return ''
+      return typeof schema.minLength === 'number' ? 'x'.repeat(schema.minLength) : ''
     case 'number':
     case 'integer':
       return typeof schema.minimum === 'number' ? schema.minimum : 0
