@@ -9,8 +9,9 @@
 // .d.cts copies are needed (test/pack.test.ts type-checks a CommonJS consumer to hold that).
 //
 // First the API explorer's page, stylesheet and script (written by hand in
-// src/internal/http/explorer/) become a module of strings, scripts/explorer-assets.mjs, so that both
-// builds serve them without reading a file. Both compilations run at once; any type error fails the build with tsc's own output.
+// src/internal/http/explorer/) become a module of strings (scripts/explorer-assets.mjs), so that
+// both builds serve them without reading a file. Both compilations run at once; any type error
+// fails the build with tsc's own output.
 import { spawn } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
