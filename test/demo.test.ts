@@ -59,6 +59,19 @@ describe('npm start: the demo service', () => {
     })
   })
 
+  it('serves the API explorer on its root, as the README says, and GET /rpc as before', async () => {
+    const root = rpcUrl.replace(/rpc$/, '')
+    expect(output).toContain(`Explorer:  ${root} (in a browser)`)
+    const page = await fetch(root)
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'")
+    expect(await page.text()).toContain('<meta name="fp-jsonrpc-endpoint" content="./rpc" />')
+    const get = await fetch(rpcUrl)
+    expect(get.status).toBe(405)
+    expect(get.headers.get('allow')).toBe('POST')
+  })
+
   it('serves the typed demo client over HTTP and WebSocket', async () => {
     const base = rpcUrl.replace(/\/rpc$/, '')
     const { stdout } = await promisify(execFile)(process.execPath, [tsx, join(root, 'examples', 'demo', 'client.ts'), base], { cwd: root })
