@@ -21,8 +21,10 @@ import { relativeUrl } from '../src/internal/http/explorer/page.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const assetsDir = join(root, 'src', 'internal', 'http', 'explorer')
-const doc = JSON.parse(readFileSync(join(root, 'test', 'fixtures', 'explorer', 'demo.openrpc.json'), 'utf8'))
-const methodOf = (name: string) => doc.methods.find((m: { name: string }) => m.name === name)
+const doc = JSON.parse(readFileSync(join(root, 'test', 'fixtures', 'explorer', 'demo.openrpc.json'), 'utf8')) as {
+  readonly methods: ReadonlyArray<{ readonly name: string }>
+}
+const methodOf = (name: string) => doc.methods.find((m) => m.name === name)
 
 type Problem = { path: string; message: string }
 interface ExplorerModule {
@@ -92,8 +94,12 @@ describe('the schema check (the JSON Schema subset fp-jsonrpc emits)', () => {
     expect(X.validate({ const: { a: [1] } }, { a: [1] })).toEqual([])
     expect(X.validate({ const: { a: [1] } }, { a: [2] })).toHaveLength(1)
     expect(X.validate({ type: 'number', minimum: 0, exclusiveMaximum: 10, multipleOf: 2 }, 11)).toHaveLength(2)
-    expect(X.validate({ oneOf: [{ type: 'number' }, { type: 'integer' }] }, 1)).toEqual([{ path: 'params', message: 'expected exactly one of 2 alternatives to match, 2 do' }])
-    expect(X.validate({ allOf: [{ type: 'object', required: ['a'] }, { required: ['b'] }] }, { a: 1 })).toEqual([{ path: 'params.b', message: 'expected a value, got nothing' }])
+    expect(X.validate({ oneOf: [{ type: 'number' }, { type: 'integer' }] }, 1)).toEqual([
+      { path: 'params', message: 'expected exactly one of 2 alternatives to match, 2 do' },
+    ])
+    expect(X.validate({ allOf: [{ type: 'object', required: ['a'] }, { required: ['b'] }] }, { a: 1 })).toEqual([
+      { path: 'params.b', message: 'expected a value, got nothing' },
+    ])
     expect(X.validate({ not: { type: 'string' } }, 's')).toHaveLength(1)
     expect(X.validate({ type: 'string', pattern: '^[a-z]+$' }, 'A')).toHaveLength(1)
     // Past its limits, it lets through: format is not checked.
@@ -150,7 +156,12 @@ describe('relativeUrl: the endpoint from the page', () => {
 // -------------------------------------------------------------------------------------
 
 const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number })
-const dispatcher = Dispatch.make(pipe(Registry.empty, Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend))))
+const dispatcher = Dispatch.make(
+  pipe(
+    Registry.empty,
+    Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend)),
+  ),
+)
 const CALL = '{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":1}'
 
 const servers: Array<Server> = []
@@ -166,7 +177,9 @@ afterAll(async () => {
 
 const get = async (url: string, headers: Record<string, string> = {}) => {
   const res = await fetch(url, { headers })
-  return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() }
+  const headers: Record<string, string> = {}
+  res.headers.forEach((value, name) => (headers[name] = value))
+  return { status: res.status, headers, body: await res.text() }
 }
 
 describe('serve with explorer on', () => {

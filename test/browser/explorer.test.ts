@@ -46,15 +46,7 @@ beforeAll(async () => {
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath,
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     viewport: { width: 1400, height: 900 },
   })
   page = context.pages()[0] ?? (await context.newPage())
@@ -116,9 +108,7 @@ describe('the API explorer in chromium, against the demo', () => {
     const request = JSON.parse((await page.textContent('#raw-request')) ?? '')
     expect(request).toEqual({ jsonrpc: '2.0', method: 'subtract', params: [42, 23], id: expect.any(Number) })
     expect(JSON.parse((await page.textContent('#raw-response')) ?? '')).toEqual({ jsonrpc: '2.0', result: 19, id: request.id })
-    expect(await page.textContent('#curl')).toBe(
-      `curl -s '${new URL('rpc', base).href}' -H 'content-type: application/json' -d '${JSON.stringify(request)}'`,
-    )
+    expect(await page.textContent('#curl')).toBe(`curl -s '${new URL('rpc', base).href}' -H 'content-type: application/json' -d '${JSON.stringify(request)}'`)
   })
 
   it('refuses a bad param before sending, then shows the Invalid params data when sent anyway', async () => {
@@ -148,8 +138,8 @@ describe('the API explorer in chromium, against the demo', () => {
     const answers = await page.locator('#outcome .answer').allTextContents()
     expect(answers[0]).toMatch(/^id \d+: result -1$/)
     expect(answers[1]).toMatch(/^id \d+: result 30$/)
-    const sent = JSON.parse((await page.textContent('#raw-request')) ?? '')
-    expect(sent.map((r: { method: string }) => r.method)).toEqual(['subtract', 'log', 'sum'])
+    const sent = JSON.parse((await page.textContent('#raw-request')) ?? '') as Array<{ readonly method: string }>
+    expect(sent.map((r) => r.method)).toEqual(['subtract', 'log', 'sum'])
     expect(sent[1]).not.toHaveProperty('id')
     expect(await page.textContent('#batch-count')).toBe('(empty)')
   })
