@@ -175,8 +175,8 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()))
 })
 
-const get = async (url: string, headers: Record<string, string> = {}) => {
-  const res = await fetch(url, { headers })
+const get = async (url: string) => {
+  const res = await fetch(url)
   const headers: Record<string, string> = {}
   res.headers.forEach((value, name) => (headers[name] = value))
   return { status: res.status, headers, body: await res.text() }
