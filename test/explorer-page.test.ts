@@ -111,6 +111,8 @@ describe('the params editor', () => {
   it('is prefilled from the example pairing, in the method structure', () => {
     expect(X.exampleParams(methodOf('subtract'))).toEqual({ minuend: 42, subtrahend: 23 })
     expect(X.exampleParams(methodOf('sleep'))).toBeUndefined()
+    // x-params: the one pairing is the whole params value.
+    expect(X.exampleParams(methodOf('sum'))).toEqual([1, 2, 3, 4])
     expect(X.exampleParams({ ...methodOf('subtract'), paramStructure: 'by-position' })).toEqual([42, 23])
   })
 

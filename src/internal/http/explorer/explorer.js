@@ -226,6 +226,8 @@ export const exampleParams = (method, index = 0) => {
   const example = Array.isArray(method.examples) ? method.examples[index] : undefined
   if (example === undefined || example === null || typeof example !== 'object' || !Array.isArray(example.params)) return undefined
   const pairs = example.params.filter((p) => p !== null && typeof p === 'object' && typeof p.name === 'string')
+  // Params with no descriptors (under x-params): the example's one pairing is the whole value.
+  if (wholeParamsOf(method) !== undefined && descriptorsOf(method, undefined).length === 0) return pairs.length === 1 ? pairs[0].value : undefined
   if (method.paramStructure === 'by-position') {
     const byName = new Map(pairs.map((p) => [p.name, p.value]))
     const names = descriptorsOf(method, undefined).map((d) => d.name)
