@@ -117,7 +117,7 @@ export interface Options {
    * endpoint's `path` by default, `/` when that is unset), with the same `allowedHosts`, a strict
    * Content-Security-Policy and `X-Content-Type-Options: nosniff`. Off by default: then a `GET` is
    * answered as any other method than `POST`. The page is useful only when the dispatcher answers
-   * `rpc.discover` (the registry's discovery turned on).
+   * `rpc.discover` (`Registry.withDiscovery`).
    *
    * @since 0.2.0
    */
