@@ -6,6 +6,9 @@
  * with `explorer` on and off, on 127.0.0.1. test/browser/explorer.test.ts drives the page in chromium.
  */
 import { execFileSync } from 'node:child_process'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import express from 'express'
 import { readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -15,8 +18,9 @@ import * as t from 'io-ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Dispatch, Method, Registry } from '../src/index.js'
 import { handler } from '../src/fetch/index.js'
-import { serve, type Server } from '../src/http/index.js'
+import { listener, serve, type Server } from '../src/http/index.js'
 import * as Assets from '../src/internal/http/explorer/assets.js'
+import * as Explorer from '../src/internal/http/explorer/page.js'
 import { relativeUrl } from '../src/internal/http/explorer/page.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -236,6 +240,34 @@ describe('serve with explorer on', () => {
 
   it('refuses an explorer path that is not a path, when serve is called', () => {
     expect(() => serve({ dispatcher, explorer: { path: 'rpc' } })).toThrow(TypeError)
+  })
+})
+
+describe('as express middleware', () => {
+  it('answers GET of the explorer path, passes every other request on, and finds the endpoint under a mount prefix', async () => {
+    const app = express()
+    app.use('/api', listener(dispatcher, { path: '/rpc', explorer: { path: '/' } }))
+    app.get('/', (_req, res) => void res.send('home'))
+    const server = createServer(app)
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      const page = await get(`${origin}/api/`)
+      expect(page.status).toBe(200)
+      expect(page.body).toContain('content="./rpc"')
+      // What the browser does with it: the endpoint under the same prefix.
+      expect(new URL('./rpc', `${origin}/api/`).href).toBe(`${origin}/api/rpc`)
+      const res = await fetch(`${origin}/api/rpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: CALL })
+      expect(await res.text()).toBe('{"jsonrpc":"2.0","result":19,"id":1}')
+      expect(await get(`${origin}/`)).toMatchObject({ status: 200, body: 'home' })
+    } finally {
+      await new Promise((done) => server.close(done))
+    }
+  })
+
+  it('writes the endpoint into the page as an attribute value, escaped', () => {
+    const page = Explorer.make({ path: '/a"b<c>&d', explorer: { path: '/' } })
+    expect(page?.('/', undefined)?.body).toContain('content="./a&quot;b&lt;c&gt;&amp;d"')
   })
 })
 
