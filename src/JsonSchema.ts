@@ -144,7 +144,7 @@ export const nothing: Schema = { not: {} }
  *
  * @example
  * import * as assert from 'node:assert'
- * import type * as t from 'io-ts'
+ * import * as t from 'io-ts'
  * import { JsonSchema } from 'fp-jsonrpc'
  *
  * const schema = JsonSchema.toSchema(t.type({ name: t.string, age: t.union([t.Int, t.undefined]) }))
@@ -172,7 +172,7 @@ export const toSchema = (codec: t.Decoder<unknown, unknown>, options: Options = 
  *
  * @example
  * import * as assert from 'node:assert'
- * import type * as t from 'io-ts'
+ * import * as t from 'io-ts'
  * import { JsonSchema } from 'fp-jsonrpc'
  *
  * const User = t.type({ name: t.string }, 'User')

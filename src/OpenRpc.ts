@@ -25,7 +25,7 @@ import * as t from 'io-ts'
 import * as Introspection from './Introspection.js'
 import * as JsonSchema from './JsonSchema.js'
 import * as Method from './Method.js'
-import type { Entry, Registry } from './Registry.js'
+import type { Registry } from './Registry.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -615,19 +615,5 @@ const examplePairing = (
     ...(example.description === undefined ? {} : { description: example.description }),
     params: values,
     ...('result' in example ? { result: { name: 'result', value: encoded(method.result, example.result) } } : {}),
-  }
-}
-
-/**
- * The entry of `rpc.discover` for `registry` (used by the dispatcher when `Registry.withDiscovery`
- * turned it on): the document is built on the first call and kept, the registry being immutable.
- *
- * @internal
- */
-export const entryFor = <C>(registry: Registry<C>, options: Options): Entry<unknown> => {
-  let built: Document | undefined
-  return {
-    method: Discover,
-    handler: () => (built ??= document(options)(registry)),
   }
 }
