@@ -22,11 +22,11 @@ import { nonEmptyArray } from 'io-ts-types/lib/nonEmptyArray.js'
 import { option } from 'io-ts-types/lib/option.js'
 import { describe, expect, it } from 'vitest'
 import { JsonSchema } from '../src/index.js'
+import { sent, toJson } from './fixtures/shaped.js'
 
 // Formats are descriptions here (a date-time string): Ajv is not asked to check them.
 const ajv = new Ajv({ strict: false, validateFormats: false })
 const validator = (codec: t.Any) => ajv.compile(JsonSchema.toSchema(codec))
-const toJson = (u: unknown): unknown => JSON.parse(JSON.stringify(u) ?? 'null') as unknown
 
 // -------------------------------------------------------------------------------------
 // the codecs under test
@@ -121,103 +121,6 @@ const looser: ReadonlyArray<readonly [string, t.Any]> = [
     ),
   ],
 ]
-
-// -------------------------------------------------------------------------------------
-// values shaped to hit a codec: mostly what it accepts, sometimes a near miss
-// -------------------------------------------------------------------------------------
-
-interface Any {
-  readonly _tag?: string
-  readonly name: string
-  readonly type?: t.Any
-  readonly types?: ReadonlyArray<t.Any>
-  readonly props?: Record<string, t.Any>
-  readonly value?: unknown
-  readonly keys?: Record<string, unknown>
-  readonly domain?: t.Any
-  readonly codomain?: t.Any
-}
-
-const anyJson = fc.jsonValue({ maxDepth: 2 })
-const number = fc.oneof(fc.integer({ min: -5, max: 5 }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(-0))
-const string = fc.oneof(fc.string({ maxLength: 6 }), fc.uuid(), fc.constantFrom('', 'a', '1.5', '12', 'true', '1970-01-01T00:00:00.000Z', '__proto__'))
-const ABSENT = Symbol('absent')
-
-const shaped = (codec: t.Any, depth = 3): fc.Arbitrary<unknown> => {
-  const c = codec as unknown as Any
-  const miss = depth <= 0 ? anyJson : fc.oneof(anyJson, number, string)
-  const good = ((): fc.Arbitrary<unknown> => {
-    if (depth <= 0) return anyJson
-    switch (c._tag) {
-      case 'StringType':
-        return string
-      case 'NumberType':
-        return number
-      case 'BooleanType':
-        return fc.boolean()
-      case 'NullType':
-        return fc.constant(null)
-      case 'UndefinedType':
-      case 'VoidType':
-        // Absent once written as JSON: a member holding it disappears.
-        return fc.constant(undefined)
-      case 'LiteralType':
-        return fc.constant(c.value)
-      case 'KeyofType':
-        return fc.constantFrom(...Object.keys(c.keys ?? {}), 'constructor', 'toString')
-      case 'ArrayType':
-      case 'ReadonlyArrayType':
-        return fc.array(shaped(c.type as t.Any, depth - 1), { maxLength: 4 })
-      case 'TupleType': {
-        const types = c.types ?? []
-        return fc
-          .tuple(fc.tuple(...types.map((type) => shaped(type, depth - 1))), fc.nat({ max: types.length }), fc.array(anyJson, { maxLength: 2 }))
-          .map(([items, keep, extra]) => (keep === types.length ? [...items, ...extra] : items.slice(0, keep)))
-      }
-      case 'InterfaceType':
-      case 'PartialType':
-      case 'StrictType': {
-        const entries = Object.entries(c.props ?? {})
-        return fc
-          .tuple(
-            fc.tuple(...entries.map(([, type]) => fc.oneof({ arbitrary: shaped(type, depth - 1), weight: 6 }, { arbitrary: fc.constant(ABSENT), weight: 1 }))),
-            fc.dictionary(fc.constantFrom('extra', 'z', '__proto__'), anyJson, { maxKeys: 2 }),
-          )
-          .map(([values, extra]) => {
-            const out: Record<string, unknown> = JSON.parse(JSON.stringify(extra)) as Record<string, unknown>
-            entries.forEach(([name], i) => {
-              if (values[i] !== ABSENT) Object.defineProperty(out, name, { value: values[i], enumerable: true, writable: true, configurable: true })
-            })
-            return out
-          })
-      }
-      case 'DictionaryType': {
-        const keys =
-          c.domain === undefined
-            ? fc.string({ maxLength: 3 })
-            : fc.oneof(
-                shaped(c.domain, depth - 1).filter((k) => typeof k === 'string'),
-                fc.string({ maxLength: 3 }),
-              )
-        return fc.dictionary(keys, shaped(c.codomain as t.Any, depth - 1), { maxKeys: 3 })
-      }
-      case 'UnionType':
-      case 'IntersectionType':
-        return fc.oneof(...(c.types ?? []).map((type) => shaped(type, depth - 1)))
-      case 'ExactType':
-      case 'ReadonlyType':
-      case 'RefinementType':
-      case 'RecursiveType':
-        return shaped(c.type as t.Any, depth - 1)
-      default:
-        return anyJson
-    }
-  })()
-  return fc.oneof({ arbitrary: good, weight: 5 }, { arbitrary: miss, weight: 1 })
-}
-
-/** What a peer could send: the shaped value as JSON carries it (a member holding `undefined` is absent). */
-const sent = (codec: t.Any): fc.Arbitrary<unknown> => shaped(codec).map(toJson)
 
 // -------------------------------------------------------------------------------------
 // properties

@@ -4,6 +4,7 @@
  * HTTP authentication guard it, and `Client.discover`.
  */
 import { Ajv } from 'ajv'
+import * as fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { IncomingMessage } from 'node:http'
@@ -16,6 +17,7 @@ import { Rules } from '../src/fetch/index.js'
 import * as Methods from '../src/internal/dispatch/Methods.js'
 import * as Http from '../src/http/index.js'
 import { listening } from './fixtures/listening.js'
+import { sent } from './fixtures/shaped.js'
 
 // Through require: the package's type declarations pull in TypeScript sources that this project's
 // compiler settings refuse (unused declarations), so its one function is typed here.
@@ -448,4 +450,54 @@ describe('rpc.discover among the built-in methods (internal/dispatch/Methods)', 
     expect(await server.dispatch(discover, { tokens: ['a'] })).toBe('{"jsonrpc":"2.0","error":{"code":-32001,"message":"Unauthorized"},"id":7}')
     expect(JSON.parse((await server.dispatch(discover, { tokens: ['a', 'b'] })) as string)).toHaveProperty('result.methods.length', 2)
   })
+})
+
+// -------------------------------------------------------------------------------------
+// the descriptors say what the server takes
+// -------------------------------------------------------------------------------------
+
+describe('the params descriptors agree with the server', () => {
+  // By name: an object with the descriptors as properties, `required` as listed. By position: an
+  // array whose elements are the descriptors in order, as many as the required ones at least and no
+  // more than all of them. Exact codecs only (no DateFromISOString), so the verdicts must be equal.
+  const byName = (method: OpenRpc.MethodObject): JsonSchema.Schema => {
+    const descriptors = method.params.filter((p): p is OpenRpc.ContentDescriptor => 'schema' in p)
+    return {
+      type: 'object',
+      properties: Object.fromEntries(descriptors.map((p) => [p.name, p.schema])),
+      required: descriptors.filter((p) => p.required === true).map((p) => p.name),
+    }
+  }
+  const byPosition = (method: OpenRpc.MethodObject): JsonSchema.Schema => {
+    const descriptors = method.params.filter((p): p is OpenRpc.ContentDescriptor => 'schema' in p)
+    const required = descriptors.reduce((n, p, i) => (p.required === true ? i + 1 : n), 0)
+    return { type: 'array', items: descriptors.map((p) => p.schema), minItems: required, maxItems: descriptors.length }
+  }
+  const server = Dispatch.make(registry)
+  const accepted = (name: string, params: unknown): boolean => {
+    const answer = server.dispatch(JSON.stringify({ jsonrpc: '2.0', method: name, params, id: 1 })) as string
+    return !answer.includes('"code":-32602')
+  }
+
+  for (const contract of [Area, Depth, Positional, Biggest]) {
+    it(`${contract.name}: by name and by position`, () => {
+      const method = methodOf(doc, contract.name)
+      const named = validatorIn(doc, byName(method))
+      const positional = validatorIn(doc, byPosition(method))
+      const order = contract.paramOrder ?? []
+      fc.assert(
+        fc.property(fc.oneof(fc.jsonValue({ maxDepth: 2 }), sent(contract.params)), (params) => {
+          // Params that are not structured are the request's error (-32600), not the descriptors'.
+          if (typeof params !== 'object' || params === null || Array.isArray(params)) return
+          expect({ params, valid: named(params) }).toEqual({ params, valid: accepted(contract.name, params) })
+          // The same values by position, trailing absent ones left out (as a client sends them).
+          const values = order.map((name) => (params as Record<string, unknown>)[name])
+          while (values.length > 0 && values[values.length - 1] === undefined) values.pop()
+          if (values.includes(undefined)) return
+          expect({ values, valid: positional(values) }).toEqual({ values, valid: accepted(contract.name, values) })
+        }),
+        { numRuns: 300 },
+      )
+    })
+  }
 })
