@@ -8,7 +8,10 @@
 // TypeScript (node16/nodenext resolution) that dist/cjs/*.d.ts describe CommonJS modules, so no
 // .d.cts copies are needed (test/pack.test.ts type-checks a CommonJS consumer to hold that).
 //
-// Both compilations run at once; any type error fails the build with tsc's own output.
+// First the API explorer's page, stylesheet and script (written by hand in
+// src/internal/http/explorer/) become a module of strings (scripts/explorer-assets.mjs), so that
+// both builds serve them without reading a file. Both compilations run at once; any type error
+// fails the build with tsc's own output.
 import { spawn } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -26,6 +29,14 @@ const compile = (project) =>
     child.on('error', (error) => resolve({ project, code: 1, output: String(error) }))
     child.on('close', (code) => resolve({ project, code, output }))
   })
+
+// The API explorer's files, as the module that serves them (src/internal/http/explorer/assets.ts).
+const assets = await new Promise((resolve) => {
+  const child = spawn(process.execPath, [join(root, 'scripts', 'explorer-assets.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
+  child.on('error', () => resolve(1))
+  child.on('close', resolve)
+})
+if (assets !== 0) process.exit(1)
 
 rmSync(join(root, 'dist'), { recursive: true, force: true })
 const results = await Promise.all([compile('tsconfig.esm.json'), compile('tsconfig.cjs.json')])

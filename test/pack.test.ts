@@ -123,6 +123,13 @@ const answer = await pipe(Client.make(transport({ url: server.url })), Client.ca
 await server.close()
 console.log(JSON.stringify(answer))
 console.log([typeof Ws.attachToHttp, typeof Ws.connect, typeof Stream.listen, typeof Stream.Framing.contentLength.encode].join(','))
+// The API explorer, as the package ships it: the page and its script, from the built package.
+const withExplorer = await serve({ dispatcher, explorer: true })()
+if (E.isLeft(withExplorer)) throw new Error('serve failed')
+const page = await fetch(withExplorer.right.url)
+const script = await fetch(withExplorer.right.url + '?explorer.js')
+console.log(JSON.stringify([page.status, page.headers.get('content-type'), (await page.text()).includes('src="?explorer.js"'), script.status, (await script.text()).includes('rpc.discover')]))
+await withExplorer.right.close()
 `
 
 const subpathsCjs = `const { Client } = require('fp-jsonrpc')
@@ -275,9 +282,10 @@ describe('the packed package', () => {
     }, timeout)
 
     test("the transports' entry points load from ESM, and a call goes over HTTP on loopback", () => {
-      const [answer, kinds] = run(process.execPath, ['subpaths.mjs'], dir).trim().split('\n')
+      const [answer, kinds, explorer] = run(process.execPath, ['subpaths.mjs'], dir).trim().split('\n')
       expect(JSON.parse(answer)).toEqual({ _tag: 'Right', right: 19 })
       expect(kinds).toBe('function,function,function,function')
+      expect(JSON.parse(explorer)).toEqual([200, 'text/html; charset=utf-8', true, 200, true])
     })
 
     test("the transports' entry points load from CommonJS", () => {

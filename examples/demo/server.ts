@@ -1,7 +1,8 @@
 /**
  * The demo service (`npm start`): JSON-RPC over HTTP (POST /rpc) and WebSocket (/ws) on one port on
- * localhost. PORT chooses the port (8080 by default; 0 for any free one). Ctrl-C (SIGINT) or SIGTERM
- * stops it gracefully: calls in flight are answered first.
+ * localhost, and the API explorer for browsers on the root (GET /). PORT chooses the port (8080 by
+ * default; 0 for any free one). Ctrl-C (SIGINT) or SIGTERM stops it gracefully: calls in flight are
+ * answered first.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
@@ -47,12 +48,20 @@ const registry = pipe(
     return E.right('subscribed' as const)
   }),
   Registry.withIntrospection,
+  // rpc.discover: the OpenRPC document of these contracts. It names no server: the port is chosen when
+  // the server starts, and OpenRPC 1.3.2's schema takes absolute URLs only.
+  Registry.withDiscovery({
+    title: 'fp-jsonrpc demo',
+    version: '0.2.0',
+    description: 'The demo service of fp-jsonrpc: arithmetic, a typed application error, a notification and WebSocket ticks.',
+  }),
 )
 
 const dispatcher = Dispatch.make(registry, { onDefect: (cause) => console.error('defect:', cause) })
 
 const port = Number(process.env['PORT'] ?? 8080)
-const started = await serve({ dispatcher, host: '127.0.0.1', port, path: '/rpc', context: (): Context => ({}) })()
+// The API explorer on the root: a browser at http://127.0.0.1:8080/ lists the methods and calls them.
+const started = await serve({ dispatcher, host: '127.0.0.1', port, path: '/rpc', explorer: { path: '/' }, context: (): Context => ({}) })()
 if (E.isLeft(started)) {
   console.error(`could not listen on port ${port}:`, started.left.cause)
   process.exit(1)
@@ -67,7 +76,8 @@ const base = `127.0.0.1:${http.address.port}`
 console.log(`fp-jsonrpc demo listening
   HTTP:      http://${base}/rpc
   WebSocket: ws://${base}/ws
-methods: subtract, sum, sleep, withdraw, log (a notification), subscribe (WebSocket), system.listMethods, system.methodHelp, system.methodSignature`)
+  Explorer:  http://${base}/ (in a browser)
+methods: subtract, sum, sleep, withdraw, log (a notification), subscribe (WebSocket), system.listMethods, system.methodHelp, system.methodSignature, rpc.discover`)
 
 let stopping = false
 const stop = async (signal: string): Promise<void> => {

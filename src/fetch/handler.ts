@@ -9,6 +9,7 @@
  */
 import type { Dispatcher } from '../Dispatch.js'
 import * as Exchange from '../internal/http/exchange.js'
+import * as Explorer from '../internal/http/explorer/page.js'
 import type { HttpAnswer, RequestHead } from '../internal/http/rules.js'
 import type * as Rules from './rules.js'
 
@@ -114,7 +115,7 @@ export function handler<B, Args extends ReadonlyArray<unknown>>(dispatcher: Disp
   })
   const path = options.path
   const readHost = options.allowedHosts !== undefined && options.allowedHosts !== false
-  return (request, ...args) =>
+  const serve: Handler<Args> = (request, ...args) =>
     new Promise((resolve) => {
       const headers = request.headers
       const head: RequestHead = {
@@ -127,6 +128,17 @@ export function handler<B, Args extends ReadonlyArray<unknown>>(dispatcher: Disp
       }
       exchange({ request, args }, head, (answer) => resolve(responseOf(answer)))
     })
+  // The explorer is a handler in front, made only when it is on: off, the handler is as it was.
+  const page = Explorer.make(options)
+  if (page === undefined) return serve
+  return (request, ...args) => {
+    if (request.method === 'GET') {
+      const url = new URL(request.url)
+      const answer = page(url.pathname + url.search, request.headers.get('host') ?? url.host)
+      if (answer !== undefined) return Promise.resolve(responseOf(answer))
+    }
+    return serve(request, ...args)
+  }
 }
 
 // -------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@
  * | ---------------------------------------------------- | ----------------------------------------------- |
  * | a `Host` not in `allowedHosts` (when that is set)    | `403`                                           |
  * | another path than `path` (when one is set)           | `404`                                           |
+ * | a `GET` of the explorer's path, `explorer` set      | `200`, the API explorer (after the `Host` check) |
  * | a CORS preflight (`OPTIONS` with `Origin`), `cors` set | `204` with the CORS headers, or `403` for an origin not allowed |
  * | a method other than `POST`                           | `405`, with `Allow: POST`                       |
  * | a content type other than JSON, or a charset other than UTF-8 | `415`                                  |
@@ -110,6 +111,17 @@ export interface Options {
    * and then on the next call of its connection).
    */
   readonly notificationStatus?: 200 | 204
+  /**
+   * The API explorer, a page for browsers that calls `rpc.discover`, lists the methods and sends
+   * calls, notifications and batches (docs/discovery.md): served on `GET` of its `path` (the
+   * endpoint's `path` by default, `/` when that is unset), with the same `allowedHosts`, a strict
+   * Content-Security-Policy and `X-Content-Type-Options: nosniff`. Off by default: then a `GET` is
+   * answered as any other method than `POST`. The page is useful only when the dispatcher answers
+   * `rpc.discover` (`Registry.withDiscovery`).
+   *
+   * @since 0.2.0
+   */
+  readonly explorer?: boolean | { readonly path?: string }
 }
 
 // -------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import type { Dispatcher } from '../Dispatch.js'
 import type * as Rules from '../fetch/rules.js'
 import { safely } from '../internal/hooks.js'
 import * as Exchange from '../internal/http/exchange.js'
+import * as Explorer from '../internal/http/explorer/page.js'
 import { pathOf } from '../internal/http/hosts.js'
 import type { HttpAnswer, RequestHead } from '../internal/http/rules.js'
 
@@ -123,7 +124,7 @@ export function listener<P, Req extends IncomingMessage = IncomingMessage>(dispa
 export function listener<B, Req extends IncomingMessage>(dispatcher: Dispatcher<B>, options: Options<B, Req> & Closing = {}): Listener<Req> {
   const exchange = Exchange.make<Req, B>(dispatcher, options, { read: readBody, context: options.context, authenticate: options.authenticate })
   const path = options.path
-  return (req, res, next) => {
+  const serve: Listener<Req> = (req, res, next) => {
     const headers = req.headers
     const head: RequestHead = {
       method: req.method ?? '',
@@ -135,6 +136,16 @@ export function listener<B, Req extends IncomingMessage>(dispatcher: Dispatcher<
     }
     if (next !== undefined && path !== undefined && head.path !== path) return next()
     exchange(req, head, (answer) => write(req, res, answer, options))
+  }
+  // The explorer is a listener in front, made only when it is on: off, the listener is as it was.
+  const page = Explorer.make(options)
+  if (page === undefined) return serve
+  return (req, res, next) => {
+    if (req.method === 'GET') {
+      const answer = page(req.url ?? '/', req.headers.host)
+      if (answer !== undefined) return write(req, res, answer, options)
+    }
+    serve(req, res, next)
   }
 }
 

@@ -14,6 +14,7 @@ import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import type { Dispatcher } from '../Dispatch.js'
 import type * as Rules from '../fetch/rules.js'
 import * as Exchange from '../internal/http/exchange.js'
+import * as Explorer from '../internal/http/explorer/page.js'
 import { isLoopback, loopbackHosts } from '../internal/http/hosts.js'
 import { type Closing, listener, type Listener, type Options as ListenerOptions } from './listener.js'
 
@@ -150,6 +151,7 @@ export const serve = <B>(options: ServeOptions<B>): TaskEither<ListenError, Serv
     (listener as (d: Dispatcher<B>, o: ListenerOptions<B> & Closing) => Listener)(dispatcher, { ...listenerOptions, allowedHosts: hosts, isClosing })
   // Options the listener would refuse (a negative limit, context with authenticate) throw now.
   Exchange.validate(listenerOptions)
+  Explorer.pathOfExplorer(listenerOptions)
   const headers = timeoutOf('headersTimeoutMs', headersTimeoutMs ?? defaultTimeouts.headersTimeoutMs)
   const request = timeoutOf(
     'requestTimeoutMs',
