@@ -6,6 +6,12 @@
  */
 import { run } from './cli.js'
 
+// How long the process may linger once the command is done (output written, connection closing):
+// a server that never answers the WebSocket closing handshake must not hold the command for the
+// 30 s `ws` would wait for it.
+const LINGER_MS = 500
+
 void run(process.argv.slice(2)).then((code) => {
   process.exitCode = code
+  setTimeout(() => process.exit(code), LINGER_MS).unref()
 })

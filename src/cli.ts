@@ -1,13 +1,20 @@
 /**
- * The command line: call a JSON-RPC method over HTTP and print what came back.
+ * The command line: call a JSON-RPC method over HTTP or WebSocket and print what came back, or ask a
+ * server what it offers (`rpc.discover`).
  *
  * ```
  * fp-jsonrpc call <url> <method> [params-json] [--notify] [--timeout <ms>] [--header <name:value>]...
+ * fp-jsonrpc discover <url> [--timeout <ms>] [--header <name:value>]...
+ * fp-jsonrpc list <url> [--timeout <ms>] [--header <name:value>]...
  * ```
  *
+ * The URL's scheme picks the transport: `http://` and `https://` send each message as one `POST`;
+ * `ws://` and `wss://` open one WebSocket (with the `ws` package, an optional peer dependency, loaded
+ * only then) and close it as soon as the answer is in.
+ *
  * The result is printed as JSON on stdout (exit 0). An error response is printed on stderr as
- * `error <code>: <message>` with its data (exit 1); a transport failure or an invalid response too
- * (exit 1); a usage mistake gives the usage (exit 2).
+ * `error <code>: <message>` with its data (exit 1); a transport failure or an invalid response is
+ * one line on stderr (exit 1); a usage mistake gives the usage (exit 2). Nothing prints a stack.
  *
  * @since 0.1.0
  */
@@ -15,26 +22,50 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
 import * as Client from './Client.js'
-import * as ClientError from './ClientError.js'
-import { formatError, transport, type HttpError } from './fetch/transport.js'
 import * as Method from './Method.js'
+import * as Line from './internal/cli/line.js'
 
 const usage = `usage: fp-jsonrpc call <url> <method> [params-json] [--notify] [--timeout <ms>] [--header <name:value>]...
+       fp-jsonrpc discover <url> [--timeout <ms>] [--header <name:value>]...
+       fp-jsonrpc list <url> [--timeout <ms>] [--header <name:value>]...
 
+  call          call a method and print its result as JSON
+  discover      print the server's OpenRPC document (its answer to rpc.discover)
+  list          print each method of the server on one line: name(params) -> result
+
+  url           http:// or https:// (one POST per message), or ws:// or wss:// (one WebSocket,
+                closed after the answer; needs the ws package)
   params-json   a JSON array (by position) or object (by name); left out, the request has no params
   --notify      send a notification: no id, no answer expected
   --timeout     milliseconds to wait for the answer (default 30000)
-  --header      an HTTP header for the request; may be repeated
+  --header      an HTTP header for the request (or the WebSocket upgrade); may be repeated
 
 example: fp-jsonrpc call http://127.0.0.1:8080/ subtract '[42, 23]'`
 
-interface Invocation {
-  readonly url: string
-  readonly method: string
-  readonly params: Array<unknown> | { [key: string]: unknown } | undefined
-  readonly notify: boolean
-  readonly timeoutMs: number
-  readonly headers: Readonly<Record<string, string>>
+type Params = Array<unknown> | { [key: string]: unknown } | undefined
+
+type Invocation =
+  | {
+      readonly command: 'call'
+      readonly target: Line.Target
+      readonly method: string
+      readonly params: Params
+      readonly notify: boolean
+    }
+  | { readonly command: 'discover' | 'list'; readonly target: Line.Target }
+
+// -------------------------------------------------------------------------------------
+// utils
+// -------------------------------------------------------------------------------------
+
+const checkUrl = (url: string): E.Either<string, string> => {
+  if (!/^(https?|wss?):\/\//i.test(url)) return E.left(`the url must start with http://, https://, ws:// or wss://, got ${url}`)
+  try {
+    new URL(url)
+    return E.right(url)
+  } catch {
+    return E.left(`not a valid url: ${url}`)
+  }
 }
 
 /**
@@ -62,10 +93,21 @@ export const parseArgs = (argv: ReadonlyArray<string>): E.Either<string, Invocat
     } else if (arg === '--help' || arg === '-h') return E.left('')
     else positional.push(arg)
   }
-  const [command, url, method, paramsText, ...rest] = positional
-  if (command !== 'call' || url === undefined || method === undefined || rest.length > 0) return E.left('')
-  if (!/^https?:\/\//.test(url)) return E.left(`the url must start with http:// or https://, got ${url}`)
-  let params: Invocation['params']
+  const [command, url, ...rest] = positional
+  if (url === undefined) return E.left('')
+  const checked = checkUrl(url)
+  if (command === 'discover' || command === 'list') {
+    if (rest.length > 0) return E.left('')
+    if (notify) return E.left('--notify is for call only')
+    return pipe(
+      checked,
+      E.map((url) => ({ command, target: { url, timeoutMs, headers } })),
+    )
+  }
+  const [method, paramsText, ...extra] = rest
+  if (command !== 'call' || method === undefined || extra.length > 0) return E.left('')
+  if (E.isLeft(checked)) return checked
+  let params: Params
   if (paramsText !== undefined) {
     let parsed: unknown
     try {
@@ -74,20 +116,18 @@ export const parseArgs = (argv: ReadonlyArray<string>): E.Either<string, Invocat
       return E.left('params-json is not JSON')
     }
     if (typeof parsed !== 'object' || parsed === null) return E.left('params-json must be a JSON array or object')
-    params = parsed as Invocation['params']
+    params = parsed as Params
   }
-  return E.right({ url, method, params, notify, timeoutMs, headers })
+  return E.right({ command, target: { url, timeoutMs, headers }, method, params, notify })
 }
 
-const describeError = (e: ClientError.ClientError<never, HttpError>): string =>
-  e._tag === 'RpcError'
+const describeFailure = (e: Line.Failure): string =>
+  e._tag === 'Answered'
     ? `error ${e.error.code}: ${e.error.message}${e.error.data === undefined ? '' : `\n${JSON.stringify(e.error.data, null, 2)}`}`
-    : e._tag === 'TransportError'
-      ? formatError(e.error)
-      : ClientError.format(e)
+    : e.message
 
 /**
- * Runs one invocation; resolves to the exit code.
+ * Runs one invocation; resolves to the exit code. Never rejects.
  *
  * @category utils
  * @since 0.1.0
@@ -102,23 +142,40 @@ export const run = async (
     err(parsed.left === '' ? usage : `${parsed.left}\n\n${usage}`)
     return 2
   }
-  const { url, method, params, notify, timeoutMs, headers } = parsed.right
-  // The command line knows no contract: params go as given and the result comes back as JSON.
-  const contract = Method.make({ name: method, params: t.union([t.undefined, t.UnknownArray, t.UnknownRecord]), result: t.unknown })
-  const client = Client.make(transport({ url, headers, timeoutMs }))
-  if (notify) {
-    const sent = await pipe(client, Client.notify(contract, params))()
-    if (E.isLeft(sent)) {
-      err(describeError(sent.left))
-      return 1
-    }
-    return 0
-  }
-  const answer = await pipe(client, Client.call(contract, params))()
-  if (E.isLeft(answer)) {
-    err(describeError(answer.left))
+  const invocation = parsed.right
+  const opened = await Line.open(invocation.target)
+  if (E.isLeft(opened)) {
+    err(describeFailure(opened.left))
     return 1
   }
-  out(JSON.stringify(answer.right, null, 2))
+  const line = opened.right
+  try {
+    switch (invocation.command) {
+      case 'call':
+        return await call(line, invocation, out, err)
+      case 'discover':
+      case 'list':
+        err('not yet')
+        return 1
+    }
+  } finally {
+    await line.close()
+  }
+}
+
+// The command line knows no contract: params go as given and the result comes back as JSON.
+const call = async (
+  line: Line.Line,
+  { method, params, notify }: { readonly method: string; readonly params: Params; readonly notify: boolean },
+  out: (text: string) => void,
+  err: (text: string) => void,
+): Promise<number> => {
+  const contract = Method.make({ name: method, params: t.union([t.undefined, t.UnknownArray, t.UnknownRecord]), result: t.unknown })
+  const answer = notify ? await line.run(Client.notify(contract, params)) : await line.run(Client.call(contract, params))
+  if (E.isLeft(answer)) {
+    err(describeFailure(answer.left))
+    return 1
+  }
+  if (!notify) out(JSON.stringify(answer.right, null, 2))
   return 0
 }
