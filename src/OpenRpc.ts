@@ -1,0 +1,381 @@
+/**
+ * OpenRPC 1.3.2 service descriptions: the document model, a codec that reads one, and
+ * {@link document}, which builds the document of a registry from its contracts (what `rpc.discover`
+ * answers when `Registry.withDiscovery` turns it on).
+ *
+ * Version 1.3.2 because it is the newest one that today's OpenRPC tools (the generator, the mock
+ * server, test-coverage) accept; they refuse 1.4.
+ *
+ * **From a contract to a method object.** A contract whose params are by name (see `Method`) takes
+ * both forms, so its `paramStructure` is `"either"` and each parameter is a content descriptor, in the
+ * declared order, `required` unless its codec accepts an absent value. A tuple's elements are
+ * positional descriptors named `arg0`, `arg1`, ... (`"by-position"`). Any other params codec (an array
+ * of any length, a union) has no list of descriptors: its params are `[]` and the schema of the whole
+ * params value is under the extension `x-params`. The result is the result codec's schema (with
+ * `null` allowed when the codec accepts `undefined`, which the server writes as `null`). Each member
+ * of the error codec with a literal `code` is an error object; its message is the literal `message`
+ * when there is one, else the codec's name; the schemas of their `data` are under the method's
+ * extension `x-error-data`, by code, as 1.3.2's error object takes no extension member. Schemas of
+ * recursive codecs, and of named codecs used more than once, are in `components.schemas` (see
+ * `JsonSchema`).
+ *
+ * @since 0.2.0
+ */
+import * as t from 'io-ts'
+import * as JsonSchema from './JsonSchema.js'
+import * as Method from './Method.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * An OpenRPC document: the service's description.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface Document {
+  readonly openrpc: string
+  readonly info: Info
+  readonly servers?: ReadonlyArray<Server>
+  readonly methods: ReadonlyArray<MethodObject | Reference>
+  readonly components?: Components
+}
+
+/**
+ * What the service is: its title and version (both required), and a description.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface Info {
+  readonly title: string
+  readonly version: string
+  readonly description?: string
+  readonly termsOfService?: string
+}
+
+/**
+ * Where the service answers.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface Server {
+  readonly url: string
+  readonly name?: string
+  readonly summary?: string
+  readonly description?: string
+}
+
+/**
+ * A `$ref` to a component.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface Reference {
+  readonly $ref: string
+}
+
+/**
+ * One method: its name, params, result, errors and what else describes it. The two `x-` members are
+ * this library's extensions (see the module comment).
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface MethodObject {
+  readonly name: string
+  readonly params: ReadonlyArray<ContentDescriptor | Reference>
+  readonly result?: ContentDescriptor | Reference
+  readonly paramStructure?: ParamStructure
+  readonly summary?: string
+  readonly description?: string
+  readonly deprecated?: boolean
+  readonly tags?: ReadonlyArray<Tag | Reference>
+  readonly errors?: ReadonlyArray<ErrorObject | Reference>
+  readonly examples?: ReadonlyArray<ExamplePairing | Reference>
+  /** The schema of the whole params value, when the params have no list of descriptors. */
+  readonly 'x-params'?: JsonSchema.Schema
+  /** The schema of each declared error's `data`, by its code. */
+  readonly 'x-error-data'?: Readonly<Record<string, JsonSchema.Schema>>
+}
+
+/**
+ * How a method takes its params: `"by-position"` (an array), `"by-name"` (an object) or `"either"`.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export type ParamStructure = 'by-position' | 'by-name' | 'either'
+
+/**
+ * A named value with its schema: a parameter, or the result.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface ContentDescriptor {
+  readonly name: string
+  readonly schema: JsonSchema.Schema
+  readonly required?: boolean
+  readonly summary?: string
+  readonly description?: string
+  readonly deprecated?: boolean
+}
+
+/**
+ * An error a method may answer with.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface ErrorObject {
+  readonly code: number
+  readonly message: string
+  readonly data?: unknown
+}
+
+/**
+ * A tag that groups methods.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface Tag {
+  readonly name: string
+  readonly description?: string
+}
+
+/**
+ * One example of a method: params (by parameter name) and the result.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface ExamplePairing {
+  readonly name: string
+  readonly summary?: string
+  readonly description?: string
+  readonly params: ReadonlyArray<Example | Reference>
+  readonly result?: Example | Reference
+}
+
+/**
+ * One example value.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface Example {
+  readonly name: string
+  readonly value: unknown
+  readonly summary?: string
+  readonly description?: string
+}
+
+/**
+ * Reusable parts of a document; this library writes `schemas` only.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface Components {
+  readonly schemas?: Readonly<Record<string, JsonSchema.Schema>>
+  readonly contentDescriptors?: Readonly<Record<string, ContentDescriptor>>
+  readonly errors?: Readonly<Record<string, ErrorObject>>
+  readonly tags?: Readonly<Record<string, Tag>>
+  readonly examples?: Readonly<Record<string, Example>>
+  readonly examplePairings?: Readonly<Record<string, ExamplePairing>>
+}
+
+// -------------------------------------------------------------------------------------
+// constants
+// -------------------------------------------------------------------------------------
+
+/**
+ * The OpenRPC version of the documents this module writes.
+ *
+ * @category constants
+ * @since 0.2.0
+ */
+export const version = '1.3.2'
+
+/**
+ * The `$ref` prefix of a document's shared schemas.
+ *
+ * @category constants
+ * @since 0.2.0
+ */
+export const schemasPrefix = '#/components/schemas/'
+
+// -------------------------------------------------------------------------------------
+// codecs
+// -------------------------------------------------------------------------------------
+
+// Each codec checks the members this model types and keeps every other member as it is (`t.type`
+// and `t.partial` do not strip), so a document with extensions or newer members still reads.
+const withOptional = <R extends t.Props, O extends t.Props>(required: R, optional: O, name: string) =>
+  t.intersection([t.type(required), t.partial(optional)], name)
+
+const SchemaCodec: t.Type<JsonSchema.Schema, JsonSchema.Schema, unknown> = new t.Type<JsonSchema.Schema, JsonSchema.Schema, unknown>(
+  'Schema',
+  (u): u is JsonSchema.Schema => typeof u === 'object' && u !== null && !Array.isArray(u),
+  (u, c) => (typeof u === 'object' && u !== null && !Array.isArray(u) ? t.success(u as JsonSchema.Schema) : typeof u === 'boolean' ? t.success(u ? {} : JsonSchema.nothing) : t.failure(u, c)),
+  t.identity,
+)
+
+/**
+ * Codec of a `$ref`.
+ *
+ * @category codecs
+ * @since 0.2.0
+ */
+export const ReferenceCodec: t.Type<Reference, Reference, unknown> = t.type({ $ref: t.string }, 'Reference')
+
+/**
+ * Codec of {@link Info}.
+ *
+ * @category codecs
+ * @since 0.2.0
+ */
+export const InfoCodec: t.Type<Info, Info, unknown> = withOptional(
+  { title: t.string, version: t.string },
+  { description: t.string, termsOfService: t.string },
+  'Info',
+)
+
+/**
+ * Codec of {@link Server}.
+ *
+ * @category codecs
+ * @since 0.2.0
+ */
+export const ServerCodec: t.Type<Server, Server, unknown> = withOptional({ url: t.string }, { name: t.string, summary: t.string, description: t.string }, 'Server')
+
+/**
+ * Codec of {@link ContentDescriptor}.
+ *
+ * @category codecs
+ * @since 0.2.0
+ */
+export const ContentDescriptorCodec: t.Type<ContentDescriptor, ContentDescriptor, unknown> = withOptional(
+  { name: t.string, schema: SchemaCodec },
+  { required: t.boolean, summary: t.string, description: t.string, deprecated: t.boolean },
+  'ContentDescriptor',
+)
+
+/**
+ * Codec of {@link ErrorObject}.
+ *
+ * @category codecs
+ * @since 0.2.0
+ */
+export const ErrorObjectCodec: t.Type<ErrorObject, ErrorObject, unknown> = withOptional({ code: t.number, message: t.string }, { data: t.unknown }, 'ErrorObject')
+
+/**
+ * Codec of {@link Tag}.
+ *
+ * @category codecs
+ * @since 0.2.0
+ */
+export const TagCodec: t.Type<Tag, Tag, unknown> = withOptional({ name: t.string }, { description: t.string }, 'Tag')
+
+/**
+ * Codec of {@link Example}.
+ *
+ * @category codecs
+ * @since 0.2.0
+ */
+export const ExampleCodec: t.Type<Example, Example, unknown> = withOptional(
+  { name: t.string, value: t.unknown },
+  { summary: t.string, description: t.string },
+  'Example',
+)
+
+const orReference = <A>(codec: t.Type<A, A, unknown>): t.Type<A | Reference, A | Reference, unknown> => t.union([ReferenceCodec, codec])
+
+/**
+ * Codec of {@link ExamplePairing}.
+ *
+ * @category codecs
+ * @since 0.2.0
+ */
+export const ExamplePairingCodec: t.Type<ExamplePairing, ExamplePairing, unknown> = withOptional(
+  { name: t.string, params: t.readonlyArray(orReference(ExampleCodec)) },
+  { summary: t.string, description: t.string, result: orReference(ExampleCodec) },
+  'ExamplePairing',
+)
+
+/**
+ * Codec of {@link MethodObject}.
+ *
+ * @category codecs
+ * @since 0.2.0
+ */
+export const MethodObjectCodec: t.Type<MethodObject, MethodObject, unknown> = withOptional(
+  { name: t.string, params: t.readonlyArray(orReference(ContentDescriptorCodec)) },
+  {
+    result: orReference(ContentDescriptorCodec),
+    paramStructure: t.keyof({ 'by-position': null, 'by-name': null, either: null }),
+    summary: t.string,
+    description: t.string,
+    deprecated: t.boolean,
+    tags: t.readonlyArray(orReference(TagCodec)),
+    errors: t.readonlyArray(orReference(ErrorObjectCodec)),
+    examples: t.readonlyArray(orReference(ExamplePairingCodec)),
+    'x-params': SchemaCodec,
+    'x-error-data': t.record(t.string, SchemaCodec),
+  },
+  'MethodObject',
+)
+
+/**
+ * Codec of {@link Components}.
+ *
+ * @category codecs
+ * @since 0.2.0
+ */
+export const ComponentsCodec: t.Type<Components, Components, unknown> = t.partial(
+  {
+    schemas: t.record(t.string, SchemaCodec),
+    contentDescriptors: t.record(t.string, ContentDescriptorCodec),
+    errors: t.record(t.string, ErrorObjectCodec),
+    tags: t.record(t.string, TagCodec),
+    examples: t.record(t.string, ExampleCodec),
+    examplePairings: t.record(t.string, ExamplePairingCodec),
+  },
+  'Components',
+)
+
+/**
+ * Codec of an OpenRPC {@link Document}: what `Client.discover` decodes the answer of `rpc.discover`
+ * with. Lenient: members it does not type are kept, unchecked, and any `openrpc` version string is
+ * read.
+ *
+ * @category codecs
+ * @since 0.2.0
+ */
+export const Document: t.Type<Document, Document, unknown> = withOptional(
+  { openrpc: t.string, info: InfoCodec, methods: t.readonlyArray(orReference(MethodObjectCodec)) },
+  { servers: t.readonlyArray(ServerCodec), components: ComponentsCodec },
+  'OpenRpcDocument',
+)
+
+// -------------------------------------------------------------------------------------
+// contracts
+// -------------------------------------------------------------------------------------
+
+/**
+ * The contract of `rpc.discover`: no params, the service's OpenRPC document as its result.
+ *
+ * @category constants
+ * @since 0.2.0
+ */
+export const Discover = Method.make({
+  name: 'rpc.discover',
+  result: Document,
+  description: "Gives this service's OpenRPC document.",
+})
