@@ -23,7 +23,9 @@ import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
 import * as Client from './Client.js'
 import * as Method from './Method.js'
+import * as OpenRpc from './OpenRpc.js'
 import * as Line from './internal/cli/line.js'
+import { lines } from './internal/cli/listing.js'
 
 const usage = `usage: fp-jsonrpc call <url> <method> [params-json] [--notify] [--timeout <ms>] [--header <name:value>]...
        fp-jsonrpc discover <url> [--timeout <ms>] [--header <name:value>]...
@@ -121,10 +123,32 @@ export const parseArgs = (argv: ReadonlyArray<string>): E.Either<string, Invocat
   return E.right({ command, target: { url, timeoutMs, headers }, method, params, notify })
 }
 
-const describeFailure = (e: Line.Failure): string =>
-  e._tag === 'Answered'
-    ? `error ${e.error.code}: ${e.error.message}${e.error.data === undefined ? '' : `\n${JSON.stringify(e.error.data, null, 2)}`}`
-    : e.message
+const MAX_ISSUES = 5
+
+// The readable lines of a codec's verdict, the first few of them.
+const issuesText = (heading: string, issues: ReadonlyArray<string>): string => {
+  const more = issues.length - MAX_ISSUES
+  return `${heading}:\n  ${issues.slice(0, MAX_ISSUES).join('\n  ')}${more > 0 ? `\n  (and ${more} more)` : ''}`
+}
+
+const describeFailure = (e: Line.Failure): string => {
+  switch (e._tag) {
+    case 'Answered':
+      return `error ${e.error.code}: ${e.error.message}${e.error.data === undefined ? '' : `\n${JSON.stringify(e.error.data, null, 2)}`}`
+    case 'BadResult':
+      return issuesText('the result does not match its contract', e.issues)
+    case 'Failed':
+      return e.message
+  }
+}
+
+// What rpc.discover's failures mean to someone asking for the document.
+const describeDiscoverFailure = (e: Line.Failure): string =>
+  e._tag === 'Answered' && e.error.code === -32601
+    ? 'this server does not offer rpc.discover (it answered -32601 Method not found)'
+    : e._tag === 'BadResult'
+      ? issuesText('the answer to rpc.discover is not an OpenRPC document', e.issues)
+      : describeFailure(e)
 
 /**
  * Runs one invocation; resolves to the exit code. Never rejects.
@@ -154,9 +178,9 @@ export const run = async (
       case 'call':
         return await call(line, invocation, out, err)
       case 'discover':
+        return await discover(line, out, err)
       case 'list':
-        err('not yet')
-        return 1
+        return await list(line, out, err)
     }
   } finally {
     await line.close()
@@ -177,5 +201,39 @@ const call = async (
     return 1
   }
   if (!notify) out(JSON.stringify(answer.right, null, 2))
+  return 0
+}
+
+// The document as the server wrote it (extensions and all), once it reads as an OpenRPC document.
+const RawDocument = new t.Type<unknown>(
+  'OpenRpcDocument',
+  (u): u is unknown => OpenRpc.Document.is(u),
+  (u) =>
+    pipe(
+      OpenRpc.Document.validate(u, t.getDefaultContext(OpenRpc.Document)),
+      E.map(() => u),
+    ),
+  (a) => a,
+)
+
+const DiscoverRaw = Method.make({ name: OpenRpc.Discover.name, result: RawDocument })
+
+const discover = async (line: Line.Line, out: (text: string) => void, err: (text: string) => void): Promise<number> => {
+  const answer = await line.run(Client.call(DiscoverRaw))
+  if (E.isLeft(answer)) {
+    err(describeDiscoverFailure(answer.left))
+    return 1
+  }
+  out(JSON.stringify(answer.right, null, 2))
+  return 0
+}
+
+const list = async (line: Line.Line, out: (text: string) => void, err: (text: string) => void): Promise<number> => {
+  const answer = await line.run(Client.call(OpenRpc.Discover))
+  if (E.isLeft(answer)) {
+    err(describeDiscoverFailure(answer.left))
+    return 1
+  }
+  out(lines(answer.right).join('\n'))
   return 0
 }

@@ -11,7 +11,10 @@ describe('schemaType: scalars, literals, any and none', () => {
     expect(['string', 'number', 'integer', 'boolean', 'null'].map((type) => _({ type }))).toEqual(['string', 'number', 'integer', 'boolean', 'null'])
   })
 
-  it('writes true and {} as unknown, false as never, and what is not a schema as unknown', () => {
+  it('writes true and {} as unknown, false and {not: {}} as never, and what is not a schema as unknown', () => {
+    expect(_({ not: {} })).toBe('never')
+    expect(_({ not: true })).toBe('never')
+    expect(_({ not: { type: 'string' } })).toBe('unknown')
     expect([_(true), _({}), _(false), _(null), _(42), _('string'), _([{ type: 'string' }]), _({ type: 'date' })]).toEqual([
       'unknown',
       'unknown',

@@ -97,7 +97,7 @@ const runCli = async (...argv: ReadonlyArray<string>) => {
 const bareServer = async (onMessage: (socket: WebSocket, text: string) => void) => {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
   await new Promise<void>((done) => wss.once('listening', done))
-  wss.on('connection', (socket) => socket.on('message', (data) => onMessage(socket, String(data))))
+  wss.on('connection', (socket) => socket.on('message', (data) => onMessage(socket, (data as Buffer).toString('utf8'))))
   return {
     url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`,
     close: () =>

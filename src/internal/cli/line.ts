@@ -36,8 +36,14 @@ export interface Target {
   readonly headers: Readonly<Record<string, string>>
 }
 
-/** Why a command has no answer: the server's error object, or what went wrong, in words. */
-export type Failure = { readonly _tag: 'Answered'; readonly error: RpcError.RpcError } | { readonly _tag: 'Failed'; readonly message: string }
+/**
+ * Why a command has no answer: the server's error object, a result its contract's codec refused (why,
+ * in readable lines), or what went wrong, in words.
+ */
+export type Failure =
+  | { readonly _tag: 'Answered'; readonly error: RpcError.RpcError }
+  | { readonly _tag: 'BadResult'; readonly issues: ReadonlyArray<string> }
+  | { readonly _tag: 'Failed'; readonly message: string }
 
 /** What a command does with the client: a call, a notification, `rpc.discover`. */
 export type Use<A> = (client: Client.Client<unknown>) => TaskEither<ClientError.ClientError<unknown, unknown>, A>
@@ -195,6 +201,8 @@ const failure = (e: ClientError.ClientError<unknown, unknown>, transportText: (e
       return { _tag: 'Answered', error: e.error }
     case 'TransportError':
       return failed(transportText(e.error))
+    case 'ResultDecodeError':
+      return { _tag: 'BadResult', issues: e.issues }
     case 'InvalidResponse':
       return failed(`the answer is not a JSON-RPC response (${e.reason}): ${excerpt(e.body)}`)
     default:

@@ -6,7 +6,8 @@
  *
  * The rules, keyword by keyword:
  *
- * - `true` and `{}` are `unknown`, `false` is `never`; anything that is not a schema is `unknown`.
+ * - `true` and `{}` are `unknown`; `false` and `{ "not": {} }` are `never`; anything that is not a
+ *   schema is `unknown`.
  * - `$ref` is the name it points at (its last segment: `#/components/schemas/Tree` is `Tree`); its
  *   siblings are ignored, as draft-07 says. A recursive type therefore reads by its name.
  * - `const` is the value as JSON (`"add"`, `1`, `null`); `enum` is the union of its values.
@@ -21,7 +22,7 @@
  * - `anyOf` and `oneOf` are unions (`A | B`), `allOf` an intersection (`A & B`); alongside `type`
  *   they are intersected with it. Parentheses are added where the precedence needs them
  *   (`(A | B)[]`, `(A | B) & C`); the same member twice is written once.
- * - `format`, `pattern`, bounds, `not`, `if`/`then`/`else`, titles and descriptions are left out.
+ * - `format`, `pattern`, bounds, any other `not`, `if`/`then`/`else`, titles and descriptions are left out.
  * - Past a nesting depth of 16 a schema reads `...`, so a hostile document cannot exhaust the stack.
  *
  * @internal
@@ -96,6 +97,7 @@ const write = (schema: unknown, depth: number): Written => {
   if (depth >= MAX_DEPTH) return atom('...')
   const next = depth + 1
   if (typeof schema['$ref'] === 'string') return atom(refName(schema['$ref']))
+  if (schema['not'] === true || (isRecord(schema['not']) && Object.keys(schema['not']).length === 0)) return atom('never')
   if (hasOwn(schema, 'const')) return atom(literal(schema['const']))
   const values = list(schema['enum'])
   if (values !== undefined)
