@@ -11,7 +11,14 @@ import { run } from './cli.js'
 // 30 s `ws` would wait for it.
 const LINGER_MS = 500
 
-void run(process.argv.slice(2)).then((code) => {
+const exit = (code: number): void => {
   process.exitCode = code
   setTimeout(() => process.exit(code), LINGER_MS).unref()
+}
+
+// `run` settles every failure it knows as a message and an exit code; anything else still ends in
+// one line, never a stack.
+run(process.argv.slice(2)).then(exit, () => {
+  process.stderr.write('fp-jsonrpc: an unexpected failure\n')
+  exit(1)
 })
