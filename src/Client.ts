@@ -23,6 +23,7 @@ import type * as t from 'io-ts'
 import * as ClientError from './ClientError.js'
 import * as Id from './Id.js'
 import type * as Method from './Method.js'
+import * as OpenRpc from './OpenRpc.js'
 import * as ParamReporter from './ParamReporter.js'
 import * as Params from './Params.js'
 import * as RpcRequest from './RpcRequest.js'
@@ -299,6 +300,32 @@ export const notify = <Name extends string, P, A, Err, PO, AO, EO>(
     }
   return Object.assign(run, { _tag: 'Notification' as const, method: method.name, write })
 }
+
+/**
+ * A call of `rpc.discover`: the server's OpenRPC document, decoded with `OpenRpc.Document` (a
+ * `ResultDecodeError` when the answer is not one; `-32601` as an `RpcError` when the server does not
+ * answer discovery). Like {@link call}, apply it to a client or hand it to {@link batch}; the optional
+ * {@link CallOptions} go to the transport.
+ *
+ * @example
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as t from 'io-ts'
+ * import { Client, Dispatch, InMemory, Method, Registry } from 'fp-jsonrpc'
+ *
+ * const Echo = Method.make({ name: 'echo', params: t.type({ text: t.string }), result: t.string })
+ * const server = Dispatch.make(
+ *   pipe(Registry.empty, Registry.add(Echo, ({ text }) => E.right(text)), Registry.withDiscovery({ title: 'Echo', version: '1.0.0' })),
+ * )
+ * const client = Client.make(InMemory.fromDispatcher(server))
+ *
+ * const answer = await pipe(client, Client.discover())()
+ * if (E.isRight(answer)) console.log(answer.right.methods.length) // 1
+ *
+ * @category constructors
+ * @since 0.2.0
+ */
+export const discover = (options?: CallOptions): Call<never, OpenRpc.Document> => call(OpenRpc.Discover, undefined, options)
 
 // -------------------------------------------------------------------------------------
 // combinators

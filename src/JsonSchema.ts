@@ -11,8 +11,8 @@
  * `recursion`, and the refinements known by identity (`t.Int`, io-ts-types' `NonEmptyString` and
  * `UUID`). Where it cannot be exact it is looser, never stricter than the decoder: another refinement
  * gives its base schema, a transformation (io-ts-types' `DateFromISOString`, `NumberFromString`, ...)
- * the form its `encode` writes, and a codec with no JSON equivalent (a custom `t.Type`, `t.Function`)
- * gives `{}`. Nothing here throws. An override (see {@link Options}) gives any codec the schema its
+ * the form its `encode` writes, and a codec with no JSON equivalent (a custom `t.Type`, `t.Function`,
+ * `a.pipe(b)`, which keeps no reference to `a`) gives `{}`. Nothing here throws. An override (see {@link Options}) gives any codec the schema its
  * owner chooses.
  *
  * The wire, not the value: `t.type` and `t.strict` keep or strip unknown members, they never refuse

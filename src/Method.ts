@@ -44,6 +44,30 @@ export interface Method<Name extends string, P, A, E = never, PO = unknown, AO =
    * other contracts are sent as they are.
    */
   readonly sendParamsBy: 'name' | 'position'
+  /** A short summary, for a service description (see `OpenRpc`). */
+  readonly summary?: string
+  /** Whether the method is deprecated, for a service description. */
+  readonly deprecated?: boolean
+  /** Tags that group the method, for a service description. */
+  readonly tags?: ReadonlyArray<string>
+  /** Examples of params and result, checked against the codecs by {@link make}. */
+  readonly examples?: ReadonlyArray<Example<P, A>>
+}
+
+/**
+ * An example of a contract: params (and the result they give), as the handler sees them; they are
+ * encoded with the contract's codecs where a service description shows them.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface Example<P, A> {
+  readonly name: string
+  readonly summary?: string
+  readonly description?: string
+  readonly params: P
+  /** The result; absent for a notification. */
+  readonly result?: A
 }
 
 /**
@@ -63,6 +87,10 @@ export interface AnyMethod {
   readonly description: string
   readonly paramOrder: ReadonlyArray<string> | undefined
   readonly sendParamsBy: 'name' | 'position'
+  readonly summary?: string
+  readonly deprecated?: boolean
+  readonly tags?: ReadonlyArray<string>
+  readonly examples?: ReadonlyArray<Example<unknown, unknown>>
 }
 
 // Every parameter is inferred: a codec is contravariant in what it encodes, so matching against
@@ -115,12 +143,18 @@ export interface Spec<Name extends string, P, A, E, PO, AO, EO> {
   readonly description?: string
   readonly paramOrder?: ReadonlyArray<keyof P & string>
   readonly sendParamsBy?: 'name' | 'position'
+  readonly summary?: string
+  readonly deprecated?: boolean
+  readonly tags?: ReadonlyArray<string>
+  /** Checked when the contract is made: params must satisfy the params codec (`is`), a result the result codec. */
+  readonly examples?: ReadonlyArray<Example<P, A>>
 }
 
 const noParams = t.type({}, 'NoParams')
 
 /**
- * Declares a contract.
+ * Declares a contract. Throws a `TypeError` for a programming mistake: a parameter named twice in
+ * `paramOrder` or named `__proto__`, or an example whose params or result its codec refuses.
  *
  * @example
  * import * as t from 'io-ts'
@@ -147,15 +181,40 @@ export function make<Name extends string, P = {}, A = unknown, E = never, PO = {
   // Positional params are copied into an object under these names; `__proto__` would set its prototype.
   if (paramOrder?.includes('__proto__')) throw new TypeError(`method ${spec.name}: a parameter cannot be named __proto__`)
   const sendParamsBy = spec.sendParamsBy ?? 'name'
+  const result = (spec.result ?? t.unknown) as t.Type<A, AO, unknown>
+  spec.examples?.forEach((example, i) => checkExample(spec.name, i, example, params, result))
   return {
     _tag: 'Method',
     name: spec.name,
     params,
-    result: (spec.result ?? t.unknown) as t.Type<A, AO, unknown>,
+    result,
     error: spec.error,
     description: spec.description ?? '',
     paramOrder,
     sendParamsBy,
+    ...(spec.summary === undefined ? {} : { summary: spec.summary }),
+    ...(spec.deprecated === undefined ? {} : { deprecated: spec.deprecated }),
+    ...(spec.tags === undefined ? {} : { tags: spec.tags }),
+    ...(spec.examples === undefined ? {} : { examples: spec.examples }),
+  }
+}
+
+// An example is checked with the codecs' `is` (it is given as the handler sees values) and must
+// encode: a bad one is a programming mistake, found where the contract is declared.
+const checkExample = (method: string, i: number, example: Example<unknown, unknown>, params: t.Any, result: t.Any): void => {
+  const which = `method ${method}: example ${typeof example?.name === 'string' ? JSON.stringify(example.name) : i + 1}`
+  if (typeof example !== 'object' || example === null || typeof example.name !== 'string') throw new TypeError(`${which} needs a name`)
+  if (!isAndEncodes(params, example.params)) throw new TypeError(`${which}: its params do not match the params codec ${params.name}`)
+  if ('result' in example && !isAndEncodes(result, example.result)) throw new TypeError(`${which}: its result does not match the result codec ${result.name}`)
+}
+
+const isAndEncodes = (codec: t.Any, value: unknown): boolean => {
+  try {
+    if (!codec.is(value)) return false
+    codec.encode(value)
+    return true
+  } catch {
+    return false
   }
 }
 

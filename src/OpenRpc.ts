@@ -22,8 +22,10 @@
  * @since 0.2.0
  */
 import * as t from 'io-ts'
+import * as Introspection from './Introspection.js'
 import * as JsonSchema from './JsonSchema.js'
 import * as Method from './Method.js'
+import type { Entry, Registry } from './Registry.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -379,3 +381,223 @@ export const Discover = Method.make({
   result: Document,
   description: "Gives this service's OpenRPC document.",
 })
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/**
+ * What a service says of itself in its document: `info` (title and version required, a
+ * description) and where it answers (`servers`); `overrides` are handed to `JsonSchema` (a schema for
+ * a codec it cannot describe).
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface Options {
+  readonly title: string
+  readonly version: string
+  readonly description?: string
+  readonly servers?: ReadonlyArray<Server>
+  readonly overrides?: JsonSchema.Options['overrides']
+}
+
+/**
+ * The OpenRPC document of a registry: its methods in the order they were added, then the
+ * introspection methods when it answers them (`rpc.discover` itself is the specification's and is
+ * not listed). See the module comment for how a contract becomes a method object.
+ *
+ * @example
+ * import * as assert from 'node:assert'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as t from 'io-ts'
+ * import { Method, OpenRpc, Registry } from 'fp-jsonrpc'
+ *
+ * const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number })
+ * const registry = pipe(Registry.empty, Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend)))
+ * const doc = pipe(registry, OpenRpc.document({ title: 'Calculator', version: '1.0.0' }))
+ * assert.deepStrictEqual(doc.methods[0], {
+ *   name: 'subtract',
+ *   paramStructure: 'either',
+ *   params: [
+ *     { name: 'minuend', required: true, schema: { type: 'number' } },
+ *     { name: 'subtrahend', required: true, schema: { type: 'number' } },
+ *   ],
+ *   result: { name: 'result', schema: { type: 'number' } },
+ * })
+ *
+ * @category constructors
+ * @since 0.2.0
+ */
+export const document =
+  (options: Options) =>
+  <C>(registry: Registry<C>): Document => {
+    const methods: Array<Method.AnyMethod> = [...registry.entries.values()].map((entry) => entry.method)
+    if (registry.introspection) methods.push(Introspection.ListMethods, Introspection.MethodHelp, Introspection.MethodSignature)
+    return fromMethods(methods, options)
+  }
+
+/**
+ * The OpenRPC document of a list of contracts, in that order (what {@link document} gives for a
+ * registry).
+ *
+ * @category constructors
+ * @since 0.2.0
+ */
+export const fromMethods = (methods: ReadonlyArray<Method.AnyMethod>, options: Options): Document => {
+  // Every codec is converted in one pass, so that schemas shared across methods become components.
+  const codecs: Array<t.Any> = []
+  const slot = (codec: t.Any): number => codecs.push(codec) - 1
+  const plans = methods.map((method) => plan(method, slot))
+  const { schemas, definitions } = JsonSchema.collect(codecs, {
+    refPrefix: schemasPrefix,
+    ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
+  })
+  const info: Info = {
+    title: options.title,
+    version: options.version,
+    ...(options.description === undefined ? {} : { description: options.description }),
+  }
+  return {
+    openrpc: version,
+    info,
+    ...(options.servers === undefined ? {} : { servers: options.servers }),
+    methods: plans.map((p) => p(schemas)),
+    ...(Object.keys(definitions).length === 0 ? {} : { components: { schemas: definitions } }),
+  }
+}
+
+// -------------------------------------------------------------------------------------
+// internal: from a contract to a method object
+// -------------------------------------------------------------------------------------
+
+interface Tagged {
+  readonly _tag?: string
+  readonly name: string
+  readonly type?: t.Any
+  readonly types?: ReadonlyArray<t.Any>
+  readonly props?: Readonly<Record<string, t.Any>>
+  readonly value?: unknown
+}
+
+// The names an object codec requires, looking through what `Method.propsOf` looks through.
+const requiredOf = (codec: t.Any): ReadonlySet<string> => {
+  const c = codec as Tagged
+  switch (c._tag) {
+    case 'InterfaceType':
+    case 'StrictType':
+      return new Set(Object.entries(c.props ?? {}).flatMap(([name, member]) => (JsonSchema.isOptional(member) ? [] : [name])))
+    case 'ExactType':
+    case 'RefinementType':
+    case 'ReadonlyType':
+      return c.type === undefined ? new Set() : requiredOf(c.type)
+    case 'IntersectionType':
+      return new Set((c.types ?? []).flatMap((member) => [...requiredOf(member)]))
+    default:
+      return new Set()
+  }
+}
+
+// A tuple codec's elements, through `t.readonly` and refinements; `undefined` for any other codec.
+const tupleOf = (codec: t.Any): ReadonlyArray<t.Any> | undefined => {
+  const c = codec as Tagged
+  if (c._tag === 'TupleType') return c.types
+  if ((c._tag === 'ReadonlyType' || c._tag === 'RefinementType') && c.type !== undefined) return tupleOf(c.type)
+  return undefined
+}
+
+// The members of an error codec that declare one error: a literal numeric `code`.
+const errorsOf = (codec: t.Any): ReadonlyArray<{ readonly code: number; readonly message: string; readonly data: t.Any | undefined }> => {
+  const c = codec as Tagged
+  if (c._tag === 'UnionType') return (c.types ?? []).flatMap(errorsOf)
+  const props = Method.propsOf(codec)
+  const code = props?.['code'] as Tagged | undefined
+  if (props === undefined || code?._tag !== 'LiteralType' || typeof code.value !== 'number') return []
+  const message = props['message'] as Tagged | undefined
+  return [{ code: code.value, message: message?._tag === 'LiteralType' && typeof message.value === 'string' ? message.value : codec.name, data: props['data'] }]
+}
+
+const orNull = (schema: JsonSchema.Schema): JsonSchema.Schema => (Object.keys(schema).length === 0 ? schema : { anyOf: [schema, { type: 'null' }] })
+
+const encoded = (codec: t.Any, value: unknown): unknown => {
+  const out = codec.encode(value) as unknown
+  return out === undefined ? null : out
+}
+
+type Plan = (schemas: ReadonlyArray<JsonSchema.Schema>) => MethodObject
+
+const plan = (method: Method.AnyMethod, slot: (codec: t.Any) => number): Plan => {
+  const order = method.paramOrder
+  const props = Method.propsOf(method.params) ?? {}
+  const elements = order === undefined ? tupleOf(method.params) : undefined
+  const paramSlots =
+    order !== undefined
+      ? order.map((name) => ({ name, at: slot(props[name] ?? unknownCodec), required: requiredOf(method.params).has(name) }))
+      : elements !== undefined
+        ? elements.map((element, i) => ({ name: `arg${i}`, at: slot(element), required: !JsonSchema.isOptional(element) }))
+        : undefined
+  const wholeParams = paramSlots === undefined ? slot(method.params) : undefined
+  const paramStructure: ParamStructure = order !== undefined ? 'either' : 'by-position'
+  const resultSlot = slot(method.result)
+  const resultOptional = JsonSchema.isOptional(method.result)
+  const errors = method.error === undefined ? [] : errorsOf(method.error as t.Any)
+  const dataSlots = errors.map((error) => (error.data === undefined ? undefined : slot(error.data)))
+  return (schemas) => {
+    const params: Array<ContentDescriptor> = (paramSlots ?? []).map((p) => ({ name: p.name, required: p.required, schema: schemas[p.at] }))
+    const errorData: Record<string, JsonSchema.Schema> = {}
+    dataSlots.forEach((at, i) => {
+      if (at !== undefined) errorData[String(errors[i].code)] = schemas[at]
+    })
+    const examples = (method.examples ?? []).map((example) => examplePairing(method, example, order, elements !== undefined))
+    return {
+      name: method.name,
+      ...(method.summary === undefined ? {} : { summary: method.summary }),
+      ...(method.description === '' ? {} : { description: method.description }),
+      ...(method.tags === undefined ? {} : { tags: method.tags.map((name) => ({ name })) }),
+      paramStructure,
+      params,
+      ...(wholeParams === undefined ? {} : { 'x-params': schemas[wholeParams] }),
+      result: { name: 'result', schema: resultOptional ? orNull(schemas[resultSlot]) : schemas[resultSlot] },
+      ...(errors.length === 0 ? {} : { errors: errors.map(({ code, message }) => ({ code, message })) }),
+      ...(Object.keys(errorData).length === 0 ? {} : { 'x-error-data': errorData }),
+      ...(examples.length === 0 ? {} : { examples }),
+      ...(method.deprecated === undefined ? {} : { deprecated: method.deprecated }),
+    }
+  }
+}
+
+const unknownCodec: t.Any = t.unknown
+
+// An example's params by parameter name (by-name contracts), as `arg0`, `arg1`, ... (tuples), or
+// as one value named `params` (any other params codec); values as the codecs encode them.
+const examplePairing = (method: Method.AnyMethod, example: Method.Example<unknown, unknown>, order: ReadonlyArray<string> | undefined, positional: boolean): ExamplePairing => {
+  const params = encoded(method.params, example.params)
+  const values: ReadonlyArray<Example> =
+    order !== undefined && typeof params === 'object' && params !== null
+      ? order.filter((name) => Object.hasOwn(params, name)).map((name) => ({ name, value: (params as Record<string, unknown>)[name] }))
+      : positional && Array.isArray(params)
+        ? params.map((value: unknown, i) => ({ name: `arg${i}`, value }))
+        : [{ name: 'params', value: params }]
+  return {
+    name: example.name,
+    ...(example.summary === undefined ? {} : { summary: example.summary }),
+    ...(example.description === undefined ? {} : { description: example.description }),
+    params: values,
+    ...('result' in example ? { result: { name: 'result', value: encoded(method.result, example.result) } } : {}),
+  }
+}
+
+/**
+ * The entry of `rpc.discover` for `registry` (used by the dispatcher when `Registry.withDiscovery`
+ * turned it on): the document is built on the first call and kept, the registry being immutable.
+ *
+ * @internal
+ */
+export const entryFor = <C>(registry: Registry<C>, options: Options): Entry<unknown> => {
+  let built: Document | undefined
+  return {
+    method: Discover as Method.AnyMethod,
+    handler: () => (built ??= document(options)(registry)),
+  }
+}

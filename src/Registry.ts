@@ -17,6 +17,7 @@ import * as t from 'io-ts'
 import type * as Handler from './Handler.js'
 import * as Method from './Method.js'
 import type { Middleware } from './Middleware.js'
+import type * as OpenRpc from './OpenRpc.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -44,6 +45,11 @@ export interface Registry<C> {
   readonly entries: ReadonlyMap<string, Entry<C>>
   /** Whether the dispatcher answers `system.listMethods`, `system.methodHelp` and `system.methodSignature`. */
   readonly introspection: boolean
+  /**
+   * When set, the dispatcher answers `rpc.discover` with the registry's OpenRPC document, described
+   * with these options (see {@link withDiscovery}).
+   */
+  readonly discovery?: OpenRpc.Options
   /**
    * The middleware given to {@link use}, first applied first: what guards the methods the dispatcher
    * builds itself (introspection, and any later built-in method), through {@link guard}. The methods
@@ -110,7 +116,8 @@ export const add =
     withEntry<C & C2>(self, { method: method, handler })
 
 /**
- * Adds every method of `that`. Refuses a name both have.
+ * Adds every method of `that`. Refuses a name both have. The result answers introspection when either
+ * does, and `rpc.discover` when either does (with `self`'s options when both do).
  *
  * @category combinators
  * @since 0.1.0
@@ -122,7 +129,13 @@ export const concat =
     for (const entry of that.entries.values()) out = withEntry(out, entry)
     // Each registry's methods keep the middleware their registry wrapped them in. The built-in
     // methods answer about both registries' methods, so both chains guard them (see `both`).
-    return { ...out, introspection: self.introspection || that.introspection, middleware: both(self.middleware, that.middleware) }
+    const discovery = self.discovery ?? that.discovery
+    return {
+      ...out,
+      introspection: self.introspection || that.introspection,
+      ...(discovery === undefined ? {} : { discovery }),
+      middleware: both(self.middleware, that.middleware),
+    }
   }
 
 // A chain of middleware as one function from handler to handler, first applied first.
@@ -166,7 +179,13 @@ export const use =
   (self: Registry<COut>): Registry<CIn> => {
     const entries = new Map<string, Entry<CIn>>()
     for (const [name, entry] of self.entries) entries.set(name, { method: entry.method, handler: middleware(entry.handler) as Handler.AnyHandler<CIn> })
-    return { _tag: 'Registry', entries, introspection: self.introspection, middleware: [...self.middleware, middleware] }
+    return {
+      _tag: 'Registry',
+      entries,
+      introspection: self.introspection,
+      ...(self.discovery === undefined ? {} : { discovery: self.discovery }),
+      middleware: [...self.middleware, middleware],
+    }
   }
 
 /**
@@ -178,6 +197,33 @@ export const use =
  * @since 0.1.0
  */
 export const withIntrospection = <C>(self: Registry<C>): Registry<C> => ({ ...self, introspection: true })
+
+/**
+ * Turns on `rpc.discover`, the OpenRPC service discovery method: it answers the OpenRPC 1.3.2
+ * document of the registry the dispatcher is made from (see `OpenRpc.document`), with `info` and
+ * `servers` from `options`. Guarded by the registry's middleware like every method.
+ *
+ * @example
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as t from 'io-ts'
+ * import { Dispatch, Method, Registry } from 'fp-jsonrpc'
+ *
+ * const Echo = Method.make({ name: 'echo', params: t.type({ text: t.string }), result: t.string })
+ * const registry = pipe(
+ *   Registry.empty,
+ *   Registry.add(Echo, ({ text }) => E.right(text)),
+ *   Registry.withDiscovery({ title: 'Echo service', version: '1.0.0' }),
+ * )
+ * const answer = Dispatch.make(registry).dispatch('{"jsonrpc":"2.0","method":"rpc.discover","id":1}')
+ * // {"jsonrpc":"2.0","result":{"openrpc":"1.3.2","info":{"title":"Echo service", ...
+ *
+ * @category combinators
+ * @since 0.2.0
+ */
+export const withDiscovery =
+  (options: OpenRpc.Options) =>
+  <C>(self: Registry<C>): Registry<C> => ({ ...self, discovery: options })
 
 // -------------------------------------------------------------------------------------
 // seed parity: plain functions, as ported from Python

@@ -10,6 +10,9 @@ export const Subtract = Method.make({
   params: t.type({ minuend: t.number, subtrahend: t.number }),
   result: t.number,
   description: 'minuend - subtrahend; params by name or by position',
+  summary: 'Subtracts two numbers',
+  tags: ['arithmetic'],
+  examples: [{ name: '42 - 23', params: { minuend: 42, subtrahend: 23 }, result: 19 }],
 })
 
 /** Any number of numbers, by position. */
@@ -18,6 +21,9 @@ export const Sum = Method.make({
   params: t.array(t.number),
   result: t.number,
   description: 'The sum of the numbers given by position',
+  summary: 'Adds numbers',
+  tags: ['arithmetic'],
+  examples: [{ name: '1 + 2 + 3 + 4', params: [1, 2, 3, 4], result: 10 }],
 })
 
 /** Asynchronous: answers after `ms` milliseconds (at most 5000). */
@@ -26,6 +32,8 @@ export const Sleep = Method.make({
   params: t.type({ ms: t.number }),
   result: t.type({ slept: t.number }),
   description: 'Answers after ms milliseconds (0..5000)',
+  summary: 'Waits, then answers',
+  examples: [{ name: 'a short nap', params: { ms: 20 }, result: { slept: 20 } }],
 })
 
 export const InsufficientFunds = RpcError.typed(1001, t.type({ balance: t.number }), 'InsufficientFunds')
@@ -37,6 +45,9 @@ export const Withdraw = Method.make({
   result: t.type({ balance: t.number }),
   error: InsufficientFunds,
   description: 'Takes amount from a balance of 100; more than that answers InsufficientFunds',
+  summary: 'Withdraws from a balance of 100',
+  tags: ['account'],
+  examples: [{ name: 'within the balance', params: { amount: 30 }, result: { balance: 70 } }],
 })
 
 /** A notification: logged on the server, never answered. */
@@ -44,6 +55,8 @@ export const Log = Method.make({
   name: 'log',
   params: t.type({ line: t.string }),
   description: 'Logs a line on the server (send it as a notification)',
+  summary: 'Logs a line',
+  examples: [{ name: 'a greeting', params: { line: 'hello' } }],
 })
 
 /** Over WebSocket: the server then sends `tick` notifications to this connection. */

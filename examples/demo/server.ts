@@ -47,6 +47,14 @@ const registry = pipe(
     return E.right('subscribed' as const)
   }),
   Registry.withIntrospection,
+  // rpc.discover: the OpenRPC document of these contracts. The URLs are relative to where the document
+  // is served, since the port is chosen when the server starts.
+  Registry.withDiscovery({
+    title: 'fp-jsonrpc demo',
+    version: '0.2.0',
+    description: 'The demo service of fp-jsonrpc: arithmetic, a typed application error, a notification and WebSocket ticks.',
+    servers: [{ name: 'HTTP', url: '/rpc' }],
+  }),
 )
 
 const dispatcher = Dispatch.make(registry, { onDefect: (cause) => console.error('defect:', cause) })
@@ -67,7 +75,7 @@ const base = `127.0.0.1:${http.address.port}`
 console.log(`fp-jsonrpc demo listening
   HTTP:      http://${base}/rpc
   WebSocket: ws://${base}/ws
-methods: subtract, sum, sleep, withdraw, log (a notification), subscribe (WebSocket), system.listMethods, system.methodHelp, system.methodSignature`)
+methods: subtract, sum, sleep, withdraw, log (a notification), subscribe (WebSocket), system.listMethods, system.methodHelp, system.methodSignature, rpc.discover`)
 
 let stopping = false
 const stop = async (signal: string): Promise<void> => {

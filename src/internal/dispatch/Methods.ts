@@ -1,20 +1,23 @@
 /**
  * Every method a dispatcher answers, compiled once: the registry's own entries, and the methods the
- * dispatcher builds itself (the introspection methods when the registry turns them on; a later
- * built-in such as `rpc.discover` belongs here too). The built-in methods are guarded with
+ * dispatcher builds itself (the introspection methods and `rpc.discover`, when the registry turns
+ * them on). The built-in methods are guarded with
  * `Registry.guard`, the registry's one rule for which middleware guards them; the registered ones
  * were guarded by `Registry.use`.
  *
  * @internal
  */
 import * as Introspection from '../../Introspection.js'
+import * as OpenRpc from '../../OpenRpc.js'
 import type { Entry, Registry } from '../../Registry.js'
 import * as Registry_ from '../../Registry.js'
 import { type Compiled, compile } from './Call.js'
 
 /** The built-in methods of `registry`, unguarded. */
-export const builtIns = <C>(registry: Registry<C>): ReadonlyArray<Entry<unknown>> =>
-  registry.introspection ? (Introspection.entriesFor(registry) as ReadonlyArray<Entry<unknown>>) : []
+export const builtIns = <C>(registry: Registry<C>): ReadonlyArray<Entry<unknown>> => [
+  ...(registry.introspection ? (Introspection.entriesFor(registry) as ReadonlyArray<Entry<unknown>>) : []),
+  ...(registry.discovery === undefined ? [] : [OpenRpc.entryFor(registry, registry.discovery)]),
+]
 
 /**
  * The methods by name, compiled; throws a `TypeError` when a built-in method's name is registered
