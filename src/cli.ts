@@ -229,7 +229,7 @@ const discover = async (line: Line.Line, out: (text: string) => void, err: (text
 }
 
 const list = async (line: Line.Line, out: (text: string) => void, err: (text: string) => void): Promise<number> => {
-  const answer = await line.run(Client.call(OpenRpc.Discover))
+  const answer = await line.run(Client.discover())
   if (E.isLeft(answer)) {
     err(describeDiscoverFailure(answer.left))
     return 1

@@ -16,7 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocketServer } from 'ws'
 import * as _ from '../src/cli.js'
 import { Dispatch, Method, Registry } from '../src/index.js'
+import { Rules } from '../src/fetch/index.js'
 import { serve, type Server } from '../src/http/index.js'
+import * as Ws from '../src/ws/index.js'
 import { listening } from './fixtures/listening.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -112,8 +114,52 @@ const resultOf = (result: unknown) => (request: { readonly id: unknown }) => ({ 
 
 const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number })
 
+// A service with discovery on: params by name (one optional), an enum, a union, a recursive type, an
+// array of any length, a tuple, a method with no declared result.
+interface Tree {
+  readonly value: number
+  readonly children: ReadonlyArray<Tree>
+}
+const Tree: t.Type<Tree> = t.recursion('Tree', (self) => t.type({ value: t.number, children: t.readonlyArray(self) }))
+const Circle = t.type({ kind: t.literal('circle'), radius: t.number })
+const Square = t.type({ kind: t.literal('square'), side: t.number })
+const Find = Method.make({
+  name: 'find',
+  params: t.type({ query: t.string, order: t.keyof({ asc: null, desc: null }), limit: t.union([t.Int, t.undefined]) }),
+  result: t.readonlyArray(Tree),
+})
+const Area = Method.make({ name: 'area', params: t.type({ shape: t.union([Circle, Square]) }), result: t.union([t.number, t.null]) })
+const Grow = Method.make({ name: 'grow', params: t.type({ seed: Tree }), result: Tree })
+const Sum = Method.make({ name: 'sum', params: t.array(t.number), result: t.number })
+const Pair = Method.make({ name: 'pair', params: t.tuple([t.string, t.number]), result: t.string })
+const Log = Method.make({ name: 'log', params: t.type({ line: t.string }) })
+const shapes = pipe(
+  Registry.empty,
+  Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend)),
+  Registry.add(Find, () => E.right([])),
+  Registry.add(Area, ({ shape }) => E.right(shape.kind === 'circle' ? Math.PI * shape.radius ** 2 : null)),
+  Registry.add(Grow, ({ seed }) => E.right(seed)),
+  Registry.add(Sum, (ns) => E.right(ns.reduce((a, b) => a + b, 0))),
+  Registry.add(Pair, ([s, n]) => E.right(`${s}${n}`)),
+  Registry.add(Log, () => undefined),
+  Registry.withDiscovery({ title: 'Shapes', version: '1.0.0' }),
+)
+const shapesLines = [
+  'subtract(minuend: number, subtrahend: number) -> number',
+  'find(query: string, order: "asc" | "desc", limit?: integer) -> Tree[]',
+  'area(shape: { kind: "circle"; radius: number } | { kind: "square"; side: number }) -> number | null',
+  'grow(seed: Tree) -> Tree',
+  'sum(...params: number[]) -> number',
+  'pair(arg0: string, arg1: number) -> string',
+  'log(line: string) -> unknown',
+  '',
+  'type Tree = { value: number; children: Tree[] }',
+].join('\n')
+
 let shop: Awaited<ReturnType<typeof bareHttp>>
 let plain: Server
+let own: Server
+let ownWs: Ws.Server
 beforeAll(async () => {
   shop = await bareHttp(resultOf(handWritten))
   plain = await listening(
@@ -126,10 +172,14 @@ beforeAll(async () => {
       ),
     }),
   )
+  own = await listening(serve({ dispatcher: Dispatch.make(shapes), path: '/rpc' }))
+  ownWs = Ws.attachToHttp(own.server, Dispatch.make(shapes), { path: '/ws' })
 })
 afterAll(async () => {
   await shop.close()
   await plain.close()
+  await ownWs.close()
+  await own.close()
 })
 
 const runCli = async (...argv: ReadonlyArray<string>) => {
@@ -227,6 +277,39 @@ describe('fp-jsonrpc discover', () => {
     for (const [argv, start] of cases) {
       const r = await runCli(...argv)
       expect({ argv, code: r.code, out: r.out, start: r.err.slice(0, start.length) }).toEqual({ argv, code: 2, out: '', start })
+    }
+  })
+})
+
+describe("on the package's own servers, with discovery on", () => {
+  it('lists each method on one line: by-name params, an enum, a union, a recursive type, a tuple', async () => {
+    expect(await runCli('list', own.url)).toEqual({ code: 0, out: shapesLines, err: '' })
+    expect(await runCli('list', `ws://127.0.0.1:${own.address.port}/ws`)).toEqual({ code: 0, out: shapesLines, err: '' })
+  })
+
+  it('prints the document the server answers', async () => {
+    const answer = await Dispatch.make(shapes).dispatch('{"jsonrpc":"2.0","method":"rpc.discover","id":1}')
+    const document = (JSON.parse(answer ?? '') as { result: unknown }).result
+    expect(await runCli('discover', own.url)).toEqual({ code: 0, out: JSON.stringify(document, null, 2), err: '' })
+    expect(await runCli('discover', `ws://127.0.0.1:${own.address.port}/ws`)).toEqual({ code: 0, out: JSON.stringify(document, null, 2), err: '' })
+  })
+})
+
+describe('--header', () => {
+  it('goes with each HTTP request and with the WebSocket upgrade', async () => {
+    const authenticate = (request: IncomingMessage) =>
+      request.headers.authorization === 'Bearer secret' ? E.right('ada') : E.left(Rules.unauthenticated('Bearer'))
+    const guarded = await listening(serve({ dispatcher: Dispatch.make(shapes), authenticate }))
+    const guardedWs = Ws.attachToHttp(guarded.server, Dispatch.make(shapes), { path: '/ws', authenticate })
+    try {
+      const wsUrl = `ws://127.0.0.1:${guarded.address.port}/ws`
+      expect(await runCli('list', guarded.url, '--header', 'authorization: Bearer secret')).toEqual({ code: 0, out: shapesLines, err: '' })
+      expect(await runCli('list', wsUrl, '--header', 'authorization: Bearer secret')).toEqual({ code: 0, out: shapesLines, err: '' })
+      expect(await runCli('list', guarded.url)).toEqual({ code: 1, out: '', err: 'HTTP 401: Unauthorized' })
+      expect(await runCli('list', wsUrl)).toEqual({ code: 1, out: '', err: 'the server refused the WebSocket upgrade: HTTP 401' })
+    } finally {
+      await guardedWs.close()
+      await guarded.close()
     }
   })
 })
