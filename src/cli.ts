@@ -26,6 +26,7 @@ import * as Method from './Method.js'
 import * as OpenRpc from './OpenRpc.js'
 import * as Line from './internal/cli/line.js'
 import { lines } from './internal/cli/listing.js'
+import { printable } from './internal/cli/printable.js'
 
 const usage = `usage: fp-jsonrpc call <url> <method> [params-json] [--notify] [--timeout <ms>] [--header <name:value>]...
        fp-jsonrpc discover <url> [--timeout <ms>] [--header <name:value>]...
@@ -39,7 +40,7 @@ const usage = `usage: fp-jsonrpc call <url> <method> [params-json] [--notify] [-
                 closed after the answer; needs the ws package)
   params-json   a JSON array (by position) or object (by name); left out, the request has no params
   --notify      send a notification: no id, no answer expected
-  --timeout     milliseconds to wait for the answer (default 30000)
+  --timeout     milliseconds to wait for the answer, and for the WebSocket handshake (default 30000)
   --header      an HTTP header for the request (or the WebSocket upgrade); may be repeated
 
 example: fp-jsonrpc call http://127.0.0.1:8080/ subtract '[42, 23]'`
@@ -151,7 +152,9 @@ const describeDiscoverFailure = (e: Line.Failure): string =>
       : describeFailure(e)
 
 /**
- * Runs one invocation; resolves to the exit code. Never rejects.
+ * Runs one invocation; resolves to the exit code. Never rejects. What it prints has its control
+ * characters (but line feeds and tabs) written as `\uXXXX`, so a server's text cannot drive the
+ * terminal; JSON stays JSON.
  *
  * @category utils
  * @since 0.1.0
@@ -161,26 +164,29 @@ export const run = async (
   out: (text: string) => void = (text) => process.stdout.write(text + '\n'),
   err: (text: string) => void = (text) => process.stderr.write(text + '\n'),
 ): Promise<number> => {
+  // What a server sent reaches the terminal without its control characters (see printable.ts).
+  const say = (text: string): void => out(printable(text))
+  const warn = (text: string): void => err(printable(text))
   const parsed = parseArgs(argv)
   if (E.isLeft(parsed)) {
-    err(parsed.left === '' ? usage : `${parsed.left}\n\n${usage}`)
+    warn(parsed.left === '' ? usage : `${parsed.left}\n\n${usage}`)
     return 2
   }
   const invocation = parsed.right
   const opened = await Line.open(invocation.target)
   if (E.isLeft(opened)) {
-    err(describeFailure(opened.left))
+    warn(describeFailure(opened.left))
     return 1
   }
   const line = opened.right
   try {
     switch (invocation.command) {
       case 'call':
-        return await call(line, invocation, out, err)
+        return await call(line, invocation, say, warn)
       case 'discover':
-        return await discover(line, out, err)
+        return await discover(line, say, warn)
       case 'list':
-        return await list(line, out, err)
+        return await list(line, say, warn)
     }
   } finally {
     await line.close()

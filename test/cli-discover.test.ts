@@ -295,6 +295,27 @@ describe("on the package's own servers, with discovery on", () => {
   })
 })
 
+describe('text from the server on a terminal', () => {
+  it('escapes control characters (but line feeds and tabs) as \\uXXXX, and JSON stays JSON', async () => {
+    const hostile = await bareHttp((request) =>
+      request.method === 'rpc.discover'
+        ? resultOf({ openrpc: '1.3.2', info: { title: 't', version: '1' }, methods: [{ name: 'evil\u001b]0;pwned\u0007', params: [] }] })(request)
+        : request.method === 'fail'
+          ? { body: JSON.stringify({ jsonrpc: '2.0', error: { code: 1, message: 'red\u001b[31m\rgone\u009b', data: 'tab\there' }, id: request.id }) }
+          : resultOf({ text: 'c1\u009bdel\u007f' })(request),
+    )
+    try {
+      expect(await runCli('list', hostile.url)).toEqual({ code: 0, out: 'evil\\u001b]0;pwned\\u0007()', err: '' })
+      expect(await runCli('call', hostile.url, 'fail')).toEqual({ code: 1, out: '', err: 'error 1: red\\u001b[31m\\u000dgone\\u009b\n"tab\\there"' })
+      const r = await runCli('call', hostile.url, 'echo')
+      expect(r).toEqual({ code: 0, out: '{\n  "text": "c1\\u009bdel\\u007f"\n}', err: '' })
+      expect(JSON.parse(r.out)).toEqual({ text: 'c1\u009bdel\u007f' })
+    } finally {
+      await hostile.close()
+    }
+  })
+})
+
 describe('--header', () => {
   it('goes with each HTTP request and with the WebSocket upgrade', async () => {
     const authenticate = (request: IncomingMessage) =>

@@ -30,7 +30,7 @@ import { MAX_TIMER_MS } from '../timers.js'
 /** Where to send, and how: the URL's scheme picks the transport. */
 export interface Target {
   readonly url: string
-  /** For the whole exchange: the WebSocket handshake, then the answer. */
+  /** How long to wait for the answer, in ms; over WebSocket, for the opening handshake too (each). */
   readonly timeoutMs: number
   /** HTTP headers of each request, or of the WebSocket upgrade. */
   readonly headers: Readonly<Record<string, string>>
