@@ -144,7 +144,7 @@ export const nothing: Schema = { not: {} }
  *
  * @example
  * import * as assert from 'node:assert'
- * import type * as t from 'io-ts'
+ * import * as t from 'io-ts'
  * import { JsonSchema } from 'fp-jsonrpc'
  *
  * const schema = JsonSchema.toSchema(t.type({ name: t.string, age: t.union([t.Int, t.undefined]) }))
@@ -172,7 +172,7 @@ export const toSchema = (codec: t.Decoder<unknown, unknown>, options: Options = 
  *
  * @example
  * import * as assert from 'node:assert'
- * import type * as t from 'io-ts'
+ * import * as t from 'io-ts'
  * import { JsonSchema } from 'fp-jsonrpc'
  *
  * const User = t.type({ name: t.string }, 'User')
@@ -185,7 +185,7 @@ export const toSchema = (codec: t.Decoder<unknown, unknown>, options: Options = 
  */
 export const collect = (codecs: ReadonlyArray<t.Decoder<unknown, unknown>>, options: Options = {}): Collected => {
   const uses = new Map<unknown, number>()
-  for (const codec of codecs) count(codec as Codec, uses)
+  for (const codec of codecs) count(codec, uses)
   const state: State = {
     prefix: options.refPrefix ?? '#/definitions/',
     overrides: options.overrides ?? new Map(),
@@ -371,7 +371,8 @@ const bodyOf = (c: Codec, state: State): Schema => {
 }
 
 const literal = (value: unknown): Schema => {
-  const type: TypeName | undefined = typeof value === 'string' ? 'string' : typeof value === 'number' ? 'number' : typeof value === 'boolean' ? 'boolean' : undefined
+  const type: TypeName | undefined =
+    typeof value === 'string' ? 'string' : typeof value === 'number' ? 'number' : typeof value === 'boolean' ? 'boolean' : undefined
   return type === undefined ? { const: value } : { type, const: value }
 }
 
@@ -507,7 +508,10 @@ const knownRefinement = (c: Codec): Schema | undefined => {
     case 'NonEmptyString':
       return base === 'StringType' && accepts(c, 'a') && !accepts(c, '') ? { type: 'string', minLength: 1 } : undefined
     case 'UUID':
-      return base === 'StringType' && accepts(c, '0123abcd-ABCD-0000-0000-000000000000') && !accepts(c, 'x') && !accepts(c, '0123abcd-ABCD-0000-0000-00000000000')
+      return base === 'StringType' &&
+        accepts(c, '0123abcd-ABCD-0000-0000-000000000000') &&
+        !accepts(c, 'x') &&
+        !accepts(c, '0123abcd-ABCD-0000-0000-00000000000')
         ? { type: 'string', format: 'uuid', pattern: uuidPattern }
         : undefined
     default:

@@ -25,7 +25,7 @@ import * as t from 'io-ts'
 import * as Introspection from './Introspection.js'
 import * as JsonSchema from './JsonSchema.js'
 import * as Method from './Method.js'
-import type { Entry, Registry } from './Registry.js'
+import type { Registry } from './Registry.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -225,7 +225,12 @@ const withOptional = <R extends t.Props, O extends t.Props>(required: R, optiona
 const SchemaCodec: t.Type<JsonSchema.Schema, JsonSchema.Schema, unknown> = new t.Type<JsonSchema.Schema, JsonSchema.Schema, unknown>(
   'Schema',
   (u): u is JsonSchema.Schema => typeof u === 'object' && u !== null && !Array.isArray(u),
-  (u, c) => (typeof u === 'object' && u !== null && !Array.isArray(u) ? t.success(u as JsonSchema.Schema) : typeof u === 'boolean' ? t.success(u ? {} : JsonSchema.nothing) : t.failure(u, c)),
+  (u, c) =>
+    typeof u === 'object' && u !== null && !Array.isArray(u)
+      ? t.success(u as JsonSchema.Schema)
+      : typeof u === 'boolean'
+        ? t.success(u ? {} : JsonSchema.nothing)
+        : t.failure(u, c),
   t.identity,
 )
 
@@ -255,7 +260,11 @@ export const InfoCodec: t.Type<Info, Info, unknown> = withOptional(
  * @category codecs
  * @since 0.2.0
  */
-export const ServerCodec: t.Type<Server, Server, unknown> = withOptional({ url: t.string }, { name: t.string, summary: t.string, description: t.string }, 'Server')
+export const ServerCodec: t.Type<Server, Server, unknown> = withOptional(
+  { url: t.string },
+  { name: t.string, summary: t.string, description: t.string },
+  'Server',
+)
 
 /**
  * Codec of {@link ContentDescriptor}.
@@ -275,7 +284,11 @@ export const ContentDescriptorCodec: t.Type<ContentDescriptor, ContentDescriptor
  * @category codecs
  * @since 0.2.0
  */
-export const ErrorObjectCodec: t.Type<ErrorObject, ErrorObject, unknown> = withOptional({ code: t.number, message: t.string }, { data: t.unknown }, 'ErrorObject')
+export const ErrorObjectCodec: t.Type<ErrorObject, ErrorObject, unknown> = withOptional(
+  { code: t.number, message: t.string },
+  { data: t.unknown },
+  'ErrorObject',
+)
 
 /**
  * Codec of {@link Tag}.
@@ -569,15 +582,32 @@ const plan = (method: Method.AnyMethod, slot: (codec: t.Any) => number): Plan =>
 
 const unknownCodec: t.Any = t.unknown
 
+// Trailing absent elements are left out, as a client sends them; one before a present element can
+// only be `null` in JSON.
+const trimmed = (values: ReadonlyArray<unknown>): ReadonlyArray<unknown> => {
+  let n = values.length
+  while (n > 0 && values[n - 1] === undefined) n--
+  return values.slice(0, n)
+}
+
 // An example's params by parameter name (by-name contracts), as `arg0`, `arg1`, ... (tuples), or
 // as one value named `params` (any other params codec); values as the codecs encode them.
-const examplePairing = (method: Method.AnyMethod, example: Method.Example<unknown, unknown>, order: ReadonlyArray<string> | undefined, positional: boolean): ExamplePairing => {
+const examplePairing = (
+  method: Method.AnyMethod,
+  example: Method.Example<unknown, unknown>,
+  order: ReadonlyArray<string> | undefined,
+  positional: boolean,
+): ExamplePairing => {
   const params = encoded(method.params, example.params)
   const values: ReadonlyArray<Example> =
     order !== undefined && typeof params === 'object' && params !== null
-      ? order.filter((name) => Object.hasOwn(params, name)).map((name) => ({ name, value: (params as Record<string, unknown>)[name] }))
+      ? order.flatMap((name) => {
+          // An absent param (or one holding `undefined`, which JSON leaves out) is not in the example.
+          const value = Object.hasOwn(params, name) ? (params as Record<string, unknown>)[name] : undefined
+          return value === undefined ? [] : [{ name, value }]
+        })
       : positional && Array.isArray(params)
-        ? params.map((value: unknown, i) => ({ name: `arg${i}`, value }))
+        ? trimmed(params).map((value, i) => ({ name: `arg${i}`, value: value ?? null }))
         : [{ name: 'params', value: params }]
   return {
     name: example.name,
@@ -585,19 +615,5 @@ const examplePairing = (method: Method.AnyMethod, example: Method.Example<unknow
     ...(example.description === undefined ? {} : { description: example.description }),
     params: values,
     ...('result' in example ? { result: { name: 'result', value: encoded(method.result, example.result) } } : {}),
-  }
-}
-
-/**
- * The entry of `rpc.discover` for `registry` (used by the dispatcher when `Registry.withDiscovery`
- * turned it on): the document is built on the first call and kept, the registry being immutable.
- *
- * @internal
- */
-export const entryFor = <C>(registry: Registry<C>, options: Options): Entry<unknown> => {
-  let built: Document | undefined
-  return {
-    method: Discover as Method.AnyMethod,
-    handler: () => (built ??= document(options)(registry)),
   }
 }

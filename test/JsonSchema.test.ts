@@ -55,7 +55,7 @@ const exact: ReadonlyArray<readonly [string, t.Any]> = [
   ['undefined', t.undefined],
   ['void', t.void],
   ['unknown', t.unknown],
-  ['never', t.never],
+  ['never', t.never as unknown as t.Any],
   ['UnknownRecord', t.UnknownRecord],
   ['UnknownArray', t.UnknownArray],
   ['object', t.object],
@@ -111,7 +111,15 @@ const looser: ReadonlyArray<readonly [string, t.Any]> = [
   ['pipe', t.string.pipe(NumberFromString)],
   ['nonEmptyArray', nonEmptyArray(t.number)],
   ['function', t.Function],
-  ['custom type', new t.Type<string, string, unknown>('Even', (u): u is string => typeof u === 'string', (u, c) => (typeof u === 'string' && u.length % 2 === 0 ? t.success(u) : t.failure(u, c)), t.identity)],
+  [
+    'custom type',
+    new t.Type<string, string, unknown>(
+      'Even',
+      (u): u is string => typeof u === 'string',
+      (u, c) => (typeof u === 'string' && u.length % 2 === 0 ? t.success(u) : t.failure(u, c)),
+      t.identity,
+    ),
+  ],
 ]
 
 // -------------------------------------------------------------------------------------
@@ -184,8 +192,14 @@ const shaped = (codec: t.Any, depth = 3): fc.Arbitrary<unknown> => {
           })
       }
       case 'DictionaryType': {
-        const keys = c.domain === undefined ? fc.string({ maxLength: 3 }) : fc.oneof(shaped(c.domain, depth - 1).filter((k) => typeof k === 'string'), fc.string({ maxLength: 3 }))
-        return fc.dictionary(keys as fc.Arbitrary<string>, shaped(c.codomain as t.Any, depth - 1), { maxKeys: 3 })
+        const keys =
+          c.domain === undefined
+            ? fc.string({ maxLength: 3 })
+            : fc.oneof(
+                shaped(c.domain, depth - 1).filter((k) => typeof k === 'string'),
+                fc.string({ maxLength: 3 }),
+              )
+        return fc.dictionary(keys, shaped(c.codomain as t.Any, depth - 1), { maxKeys: 3 })
       }
       case 'UnionType':
       case 'IntersectionType':
@@ -385,8 +399,8 @@ describe('per kind', () => {
   })
 
   it('two different codecs of the same name get two definitions', () => {
-    const A = t.recursion('Node', () => t.type({ a: t.string }))
-    const B = t.recursion('Node', () => t.type({ b: t.string }))
+    const A = t.recursion<{ a: string }>('Node', () => t.type({ a: t.string }))
+    const B = t.recursion<{ b: string }>('Node', () => t.type({ b: t.string }))
     const { schemas, definitions } = JsonSchema.collect([A, B])
     expect(schemas).toEqual([{ $ref: '#/definitions/Node' }, { $ref: '#/definitions/Node_2' }])
     expect(Object.keys(definitions)).toEqual(['Node', 'Node_2'])
@@ -432,13 +446,18 @@ describe('per kind', () => {
   })
 
   it('an override gives the schema its owner chose', () => {
-    const Even = new t.Type<number>('Even', (u): u is number => typeof u === 'number' && u % 2 === 0, (u, c) => (typeof u === 'number' && u % 2 === 0 ? t.success(u) : t.failure(u, c)), t.identity)
-    const overrides = new Map([[Even, { type: 'integer', multipleOf: 2 }]])
+    const Even = new t.Type<number>(
+      'Even',
+      (u): u is number => typeof u === 'number' && u % 2 === 0,
+      (u, c) => (typeof u === 'number' && u % 2 === 0 ? t.success(u) : t.failure(u, c)),
+      t.identity,
+    )
+    const overrides = new Map<t.Mixed, JsonSchema.Schema>([[Even, { type: 'integer', multipleOf: 2 }]])
     expect(bare(t.array(Even), { overrides })).toEqual({ type: 'array', items: { type: 'integer', multipleOf: 2 } })
   })
 
   it('a member named __proto__ is an own property of the schema', () => {
-    const withProto = t.type(Object.defineProperty({}, '__proto__', { value: t.string, enumerable: true }) as t.Props)
+    const withProto = t.type(Object.defineProperty({}, '__proto__', { value: t.string, enumerable: true }))
     const s = bare(withProto) as JsonSchema.Schema
     expect(Object.hasOwn(s.properties ?? {}, '__proto__')).toBe(true)
     expect(s.required).toEqual(['__proto__'])

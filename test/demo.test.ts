@@ -6,7 +6,15 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { createRequire } from 'node:module'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { OpenRpc } from '../src/index.js'
+
+// Through require: the package's type declarations pull in TypeScript sources that this project's
+// compiler settings refuse, so its one function is typed here.
+const { validateOpenRPCDocument } = createRequire(import.meta.url)('@open-rpc/schema-utils-js') as {
+  readonly validateOpenRPCDocument: (document: unknown) => true | Error
+}
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs')
@@ -73,6 +81,38 @@ describe('npm start: the demo service', () => {
       'tick 2',
       'tick 3',
     ])
+  })
+
+  it('answers rpc.discover with a valid OpenRPC document of its contracts', async () => {
+    const { status, text } = await post('{"jsonrpc":"2.0","method":"rpc.discover","id":9}')
+    expect(status).toBe(200)
+    const document = (JSON.parse(text) as { result: OpenRpc.Document }).result
+    expect(validateOpenRPCDocument(document)).toBe(true)
+    expect(document).toMatchObject({ openrpc: '1.3.2', info: { title: 'fp-jsonrpc demo', version: '0.2.0' } })
+    expect(document.methods.map((m) => ('name' in m ? m.name : m.$ref))).toEqual([
+      'subtract',
+      'sum',
+      'sleep',
+      'withdraw',
+      'log',
+      'subscribe',
+      'system.listMethods',
+      'system.methodHelp',
+      'system.methodSignature',
+    ])
+    const withdraw = document.methods.find((m) => 'name' in m && m.name === 'withdraw')
+    expect(withdraw).toMatchObject({
+      paramStructure: 'either',
+      params: [{ name: 'amount', required: true, schema: { type: 'number' } }],
+      errors: [{ code: 1001, message: 'InsufficientFunds' }],
+      'x-error-data': { '1001': { type: 'object', properties: { balance: { type: 'number' } }, required: ['balance'] } },
+      examples: [{ name: 'within the balance', params: [{ name: 'amount', value: 30 }], result: { name: 'result', value: { balance: 70 } } }],
+    })
+    // What the document says of an example is what the server answers.
+    expect(await post('{"jsonrpc":"2.0","method":"withdraw","params":{"amount":30},"id":10}')).toEqual({
+      status: 200,
+      text: '{"jsonrpc":"2.0","result":{"balance":70},"id":10}',
+    })
   })
 
   it('stops gracefully on SIGTERM', async () => {

@@ -47,13 +47,12 @@ const registry = pipe(
     return E.right('subscribed' as const)
   }),
   Registry.withIntrospection,
-  // rpc.discover: the OpenRPC document of these contracts. The URLs are relative to where the document
-  // is served, since the port is chosen when the server starts.
+  // rpc.discover: the OpenRPC document of these contracts. It names no server: the port is chosen when
+  // the server starts, and OpenRPC 1.3.2's schema takes absolute URLs only.
   Registry.withDiscovery({
     title: 'fp-jsonrpc demo',
     version: '0.2.0',
     description: 'The demo service of fp-jsonrpc: arithmetic, a typed application error, a notification and WebSocket ticks.',
-    servers: [{ name: 'HTTP', url: '/rpc' }],
   }),
 )
 

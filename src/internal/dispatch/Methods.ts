@@ -8,15 +8,25 @@
  * @internal
  */
 import * as Introspection from '../../Introspection.js'
+import type { AnyMethod } from '../../Method.js'
 import * as OpenRpc from '../../OpenRpc.js'
 import type { Entry, Registry } from '../../Registry.js'
 import * as Registry_ from '../../Registry.js'
 import { type Compiled, compile } from './Call.js'
 
+/**
+ * The entry of `rpc.discover` for `registry`: its document is built on the first call and kept, the
+ * registry being immutable.
+ */
+export const discoveryEntry = <C>(registry: Registry<C>, options: OpenRpc.Options): Entry<unknown> => {
+  let built: OpenRpc.Document | undefined
+  return { method: OpenRpc.Discover as AnyMethod, handler: () => (built ??= OpenRpc.document(options)(registry)) }
+}
+
 /** The built-in methods of `registry`, unguarded. */
 export const builtIns = <C>(registry: Registry<C>): ReadonlyArray<Entry<unknown>> => [
   ...(registry.introspection ? (Introspection.entriesFor(registry) as ReadonlyArray<Entry<unknown>>) : []),
-  ...(registry.discovery === undefined ? [] : [OpenRpc.entryFor(registry, registry.discovery)]),
+  ...(registry.discovery === undefined ? [] : [discoveryEntry(registry, registry.discovery)]),
 ]
 
 /**
