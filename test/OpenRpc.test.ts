@@ -13,6 +13,7 @@ import { DateFromISOString } from 'io-ts-types/lib/DateFromISOString.js'
 import { describe, expect, it } from 'vitest'
 import { Client, Dispatch, InMemory, JsonSchema, Method, Middleware, OpenRpc, Registry, RpcError } from '../src/index.js'
 import { Rules } from '../src/fetch/index.js'
+import * as Methods from '../src/internal/dispatch/Methods.js'
 import * as Http from '../src/http/index.js'
 import { listening } from './fixtures/listening.js'
 
@@ -395,5 +396,56 @@ describe('Method.make checks its examples', () => {
       { name: 'ok', params: { a: 1 }, result: 'one' },
       { name: 'notification', params: { a: 2 } },
     ])
+  })
+})
+
+// -------------------------------------------------------------------------------------
+// the dispatcher's built-in entry
+// -------------------------------------------------------------------------------------
+
+describe('rpc.discover among the built-in methods (internal/dispatch/Methods)', () => {
+  it('is a built-in only when the registry turns discovery on, beside introspection', () => {
+    const plain = pipe(
+      Registry.empty,
+      Registry.add(Ping, () => E.right('pong')),
+    )
+    expect(Methods.builtIns(plain)).toEqual([])
+    expect(Methods.builtIns(pipe(plain, Registry.withDiscovery(info))).map((e) => e.method.name)).toEqual(['rpc.discover'])
+    expect([...Methods.compileAll(pipe(plain, Registry.withIntrospection, Registry.withDiscovery(info))).keys()]).toEqual([
+      'ping',
+      'system.listMethods',
+      'system.methodHelp',
+      'system.methodSignature',
+      'rpc.discover',
+    ])
+  })
+
+  it('builds the document once, on the first call', () => {
+    const entry = Methods.discoveryEntry(registry, info)
+    const control = { signal: new AbortController().signal }
+    const request = { jsonrpc: '2.0' as const, method: 'rpc.discover', id: 1 }
+    const first = entry.handler({}, undefined, request, control)
+    expect(first).toEqual(pipe(registry, OpenRpc.document(info)))
+    expect(entry.handler({}, undefined, request, control)).toBe(first)
+  })
+
+  it('after concat, is guarded by the middleware of both registries, as every built-in', async () => {
+    const token = (name: string) =>
+      Middleware.authenticate((ctx: { readonly tokens?: ReadonlyArray<string> }) =>
+        ctx.tokens?.includes(name) ? E.right(ctx) : E.left(RpcError.make(-32001, 'Unauthorized')),
+      )
+    const a = pipe(
+      Registry.empty,
+      Registry.add(Ping, () => E.right('pong')),
+      Registry.use(token('a')),
+    )
+    const b = pipe(
+      Registry.empty,
+      Registry.add(Sum, (ns) => E.right(ns.length)),
+      Registry.use(token('b')),
+    )
+    const server = Dispatch.make(pipe(a, Registry.concat(b), Registry.withDiscovery(info)))
+    expect(await server.dispatch(discover, { tokens: ['a'] })).toBe('{"jsonrpc":"2.0","error":{"code":-32001,"message":"Unauthorized"},"id":7}')
+    expect(JSON.parse((await server.dispatch(discover, { tokens: ['a', 'b'] })) as string)).toHaveProperty('result.methods.length', 2)
   })
 })

@@ -1,14 +1,12 @@
 /**
  * Every method a dispatcher answers, compiled once: the registry's own entries, and the methods the
  * dispatcher builds itself (the introspection methods and `rpc.discover`, when the registry turns
- * them on). The built-in methods are guarded with
- * `Registry.guard`, the registry's one rule for which middleware guards them; the registered ones
- * were guarded by `Registry.use`.
+ * them on). The built-in methods are guarded with `Registry.guard`, the registry's one rule for which
+ * middleware guards them; the registered ones were guarded by `Registry.use`.
  *
  * @internal
  */
 import * as Introspection from '../../Introspection.js'
-import type { AnyMethod } from '../../Method.js'
 import * as OpenRpc from '../../OpenRpc.js'
 import type { Entry, Registry } from '../../Registry.js'
 import * as Registry_ from '../../Registry.js'
@@ -20,7 +18,7 @@ import { type Compiled, compile } from './Call.js'
  */
 export const discoveryEntry = <C>(registry: Registry<C>, options: OpenRpc.Options): Entry<unknown> => {
   let built: OpenRpc.Document | undefined
-  return { method: OpenRpc.Discover as AnyMethod, handler: () => (built ??= OpenRpc.document(options)(registry)) }
+  return { method: OpenRpc.Discover, handler: () => (built ??= OpenRpc.document(options)(registry)) }
 }
 
 /** The built-in methods of `registry`, unguarded. */
