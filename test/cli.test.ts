@@ -74,11 +74,18 @@ describe('fp-jsonrpc call', () => {
       ['call', server.url, 'subtract', 'not json'],
       ['call', server.url, 'subtract', '5'],
       ['call', 'ftp://x/', 'm'],
+      ['call', 'http://[::1', 'm'],
+      ['call', server.url, 'subtract', '[1, 2]', 'extra'],
+      ['fetch', server.url, 'subtract'],
     ]) {
       const r = await runCli(...argv)
       expect(r.code).toBe(2)
       expect(r.err).toContain('usage: fp-jsonrpc call')
+      expect(r.err).toContain('fp-jsonrpc discover <url>')
+      expect(r.err).toContain('fp-jsonrpc list <url>')
     }
+    expect((await runCli('call', 'ftp://x/', 'm')).err.split('\n')[0]).toBe('the url must start with http://, https://, ws:// or wss://, got ftp://x/')
+    expect((await runCli('call', 'http://[::1', 'm')).err.split('\n')[0]).toBe('not a valid url: http://[::1')
   })
 
   it('runs as a program', async () => {

@@ -1,0 +1,107 @@
+/**
+ * `fp-jsonrpc call` over `https://` and `wss://`: a node:https server on 127.0.0.1 with a certificate
+ * made for the test by `openssl` (the package's HTTP listener on it, and its WebSocket server through
+ * a `ws` WebSocketServer), the command run as a program that trusts that certificate
+ * (NODE_EXTRA_CA_CERTS), and one that does not.
+ */
+import { execFile, execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer, type Server as HttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import * as t from 'io-ts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WebSocketServer } from 'ws'
+import { Dispatch, Method, Registry } from '../src/index.js'
+import { listener } from '../src/http/index.js'
+import * as Ws from '../src/ws/index.js'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs')
+
+const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number })
+const dispatcher = Dispatch.make(
+  pipe(
+    Registry.empty,
+    Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend)),
+  ),
+)
+
+let dir: string
+let https: HttpsServer
+let ws: Ws.Server
+let port: number
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fp-jsonrpc-tls-'))
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  )
+  https = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, listener(dispatcher))
+  ws = Ws.attach(new WebSocketServer({ server: https, path: '/ws' }), dispatcher)
+  await new Promise<void>((done) => https.listen(0, '127.0.0.1', done))
+  port = (https.address() as AddressInfo).port
+})
+afterAll(async () => {
+  await ws.close()
+  https.closeAllConnections()
+  await new Promise<void>((done) => https.close(() => done()))
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const runProgram = (args: ReadonlyArray<string>, trusted: boolean) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((done) =>
+    execFile(
+      process.execPath,
+      [tsx, join(root, 'src', 'bin.ts'), ...args],
+      { env: { ...process.env, NODE_EXTRA_CA_CERTS: trusted ? join(dir, 'cert.pem') : '' } },
+      (error, stdout, stderr) => done({ code: error === null ? 0 : (error.code as number), stdout, stderr }),
+    ),
+  )
+
+describe('fp-jsonrpc call over https:// and wss://', () => {
+  it('calls over both when the certificate is trusted', async () => {
+    expect(await runProgram(['call', `https://127.0.0.1:${port}/`, 'subtract', '[5,3]'], true)).toEqual({ code: 0, stdout: '2\n', stderr: '' })
+    expect(await runProgram(['call', `wss://127.0.0.1:${port}/ws`, 'subtract', '{"minuend": 5, "subtrahend": 3}'], true)).toEqual({
+      code: 0,
+      stdout: '2\n',
+      stderr: '',
+    })
+  })
+
+  it('says the certificate is refused when it is not trusted', async () => {
+    expect(await runProgram(['call', `https://127.0.0.1:${port}/`, 'subtract', '[5,3]'], false)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'network error: fetch failed: self-signed certificate\n',
+    })
+    expect(await runProgram(['call', `wss://127.0.0.1:${port}/ws`, 'subtract', '[5,3]'], false)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `cannot connect to wss://127.0.0.1:${port}/ws: self-signed certificate\n`,
+    })
+  })
+})
