@@ -169,6 +169,17 @@ describe('the API explorer in chromium, against the demo', () => {
     expect(png.length).toBeGreaterThan(10_000)
   })
 
+  it('sends log alone as a notification: HTTP 204, no answer, and the demo logged the line', async () => {
+    await open('log')
+    await page.check('#as-notification')
+    await page.fill('#params-editor', '{"line": "a lone notification"}')
+    await page.click('#send')
+    await expect.poll(() => page.textContent('#outcome')).toContain('no answer (a notification)')
+    expect(await page.textContent('#status')).toBe('HTTP 204 No Content')
+    expect(JSON.parse((await page.textContent('#raw-request')) ?? '')).toEqual({ jsonrpc: '2.0', method: 'log', params: { line: 'a lone notification' } })
+    await expect.poll(() => output).toContain('log: a lone notification')
+  })
+
   it('ran with nothing refused by the Content-Security-Policy and no script error', () => {
     expect(problems).toEqual([])
   })
