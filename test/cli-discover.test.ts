@@ -14,12 +14,12 @@ import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocketServer } from 'ws'
-import * as _ from '../src/cli.js'
 import { Dispatch, Method, Registry } from '../src/index.js'
 import { Rules } from '../src/fetch/index.js'
 import { serve, type Server } from '../src/http/index.js'
 import * as Ws from '../src/ws/index.js'
 import { listening } from './fixtures/listening.js'
+import { runCli } from './fixtures/cli.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -181,17 +181,6 @@ afterAll(async () => {
   await ownWs.close()
   await own.close()
 })
-
-const runCli = async (...argv: ReadonlyArray<string>) => {
-  const out: Array<string> = []
-  const err: Array<string> = []
-  const code = await _.run(
-    argv,
-    (s) => void out.push(s),
-    (s) => void err.push(s),
-  )
-  return { code, out: out.join('\n'), err: err.join('\n') }
-}
 
 describe('fp-jsonrpc discover', () => {
   it('prints the document as the server wrote it, extensions included', async () => {

@@ -15,11 +15,11 @@ import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocketServer, type WebSocket } from 'ws'
-import * as _ from '../src/cli.js'
 import { Client, Dispatch, Method, Registry, RpcError } from '../src/index.js'
 import { serve, type Server } from '../src/http/index.js'
 import * as Ws from '../src/ws/index.js'
 import { listening } from './fixtures/listening.js'
+import { runCli } from './fixtures/cli.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs')
@@ -81,17 +81,6 @@ afterAll(async () => {
   await ws.close()
   await http.close()
 })
-
-const runCli = async (...argv: ReadonlyArray<string>) => {
-  const out: Array<string> = []
-  const err: Array<string> = []
-  const code = await _.run(
-    argv,
-    (s) => void out.push(s),
-    (s) => void err.push(s),
-  )
-  return { code, out: out.join('\n'), err: err.join('\n') }
-}
 
 /** A bare `ws` server on 127.0.0.1 that does what `onMessage` says with each message. */
 const bareServer = async (onMessage: (socket: WebSocket, text: string) => void) => {

@@ -5,10 +5,10 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import * as _ from '../src/cli.js'
 import { Dispatch, Method, Registry, RpcError } from '../src/index.js'
 import { serve, type Server } from '../src/http/index.js'
 import { listening } from './fixtures/listening.js'
+import { runCli } from './fixtures/cli.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -33,17 +33,6 @@ beforeAll(async () => {
   )
 })
 afterAll(() => server.close())
-
-const runCli = async (...argv: ReadonlyArray<string>) => {
-  const out: Array<string> = []
-  const err: Array<string> = []
-  const code = await _.run(
-    argv,
-    (s) => void out.push(s),
-    (s) => void err.push(s),
-  )
-  return { code, out: out.join('\n'), err: err.join('\n') }
-}
 
 describe('fp-jsonrpc call', () => {
   it('prints the result, with params by position or by name', async () => {
