@@ -70,25 +70,16 @@ export const decoder = (method: Method.AnyMethod): Decoder => {
     : (u: unknown, positional: boolean): Either<ReadonlyArray<ParamIssue>, unknown> => fromValidation(codec.decode(u), order, positional)
   if (order === undefined) return (params) => validate(params === undefined ? [] : params, false)
   const byName = namer(order)
-  // A full set of positional params, named and checked in one step where the codec allows it.
+  // A full set of positional params is named and checked in one step where the codec allows it.
   const checkedNamer = identity ? compiledNamer(codec, order) : undefined
-  if (checkedNamer !== undefined) {
-    return (params) => {
-      if (params === undefined) return validate({}, false)
-      if (!Array.isArray(params)) return validate(params, false)
-      if (params.length === order.length) {
-        const named = checkedNamer(params)
-        // Refused: the codec's `decode` finds the issues.
-        return named !== undefined ? { _tag: 'Right', right: named } : validate(byName(params), true)
-      }
-      return params.length > order.length ? tooMany(order, params) : validate(nameSome(order, params), true)
-    }
-  }
   return (params) => {
     if (params === undefined) return validate({}, false)
     if (!Array.isArray(params)) return validate(params, false)
     if (params.length > order.length) return tooMany(order, params)
-    return validate(params.length === order.length ? byName(params) : nameSome(order, params), true)
+    if (params.length < order.length) return validate(nameSome(order, params), true)
+    const named = checkedNamer?.(params)
+    // Refused (or no compiled namer): the codec's `is`, then its `decode`, which finds the issues.
+    return named !== undefined ? { _tag: 'Right', right: named } : validate(byName(params), true)
   }
 }
 
