@@ -13,7 +13,7 @@
 // both builds serve them without reading a file. Both compilations run at once; any type error
 // fails the build with tsc's own output.
 import { spawn } from 'node:child_process'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -49,4 +49,7 @@ if (failed.length > 0) {
 
 mkdirSync(join(root, 'dist', 'cjs'), { recursive: true })
 writeFileSync(join(root, 'dist', 'cjs', 'package.json'), JSON.stringify({ type: 'commonjs' }, null, 2) + '\n')
+// The command line's entry is executable, so that `npx fp-jsonrpc` runs it in this repository too
+// (npm makes an installed package's bin executable itself).
+for (const half of ['esm', 'cjs']) chmodSync(join(root, 'dist', half, 'bin.js'), 0o755)
 process.stdout.write('built dist/esm (ES modules) and dist/cjs (CommonJS), each with .d.ts\n')
