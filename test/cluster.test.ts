@@ -45,7 +45,7 @@ const start = (fixture: string, env: Record<string, string>): Started => {
   const waiting = new Set<() => void>()
   let buffered = ''
   let stderr = ''
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     buffered += chunk
     let end: number
     while ((end = buffered.indexOf('\n')) >= 0) {
@@ -55,7 +55,7 @@ const start = (fixture: string, env: Record<string, string>): Started => {
     }
     for (const check of waiting) check()
   })
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   )
@@ -320,6 +320,21 @@ describe('a graceful stop', () => {
     expect(answers.filter((a) => a._tag === 'Failed')).toEqual([])
     expect(await gone(workers)).toEqual([])
     expect(await portIsFree(port)).toBe(true)
+  })
+})
+
+describe('a worker that takes no port', () => {
+  test('SIGTERM to the primary: each worker finishes the job at hand, closes, and exits 0', async () => {
+    const s = start('cluster-noport.ts', {})
+    await s.waitFor((l) => l.ready === true, 30_000)
+    const workers = readyPids(s)
+    // A job begun in each worker, so that each has one at hand (or just done) as the stop comes.
+    await s.waitFor(() => workers.every((pid) => s.lines.some((l) => (l as { job?: number }).job === pid)))
+    s.child.kill('SIGTERM')
+    expect(await s.exited).toEqual({ code: 0, signal: null })
+    for (const pid of workers) expect(s.lines).toContainEqual({ closed: pid, unfinished: 0 })
+    for (const e of s.events().filter((e) => e._tag === 'Exited')) expect(e).toMatchObject({ code: 0, expected: true })
+    expect(await gone(workers)).toEqual([])
   })
 })
 

@@ -325,7 +325,7 @@ export const primary =
         const decision = decide(history, index, Date.now())
         if (decision._tag === 'GiveUp') {
           emit({ _tag: 'GaveUp', restarts: decision.restarts, windowMs: policy.windowMs })
-          beginStop({ reason: 'crash-loop' })
+          void beginStop({ reason: 'crash-loop' })
           return
         }
         history = decision.history

@@ -22,7 +22,7 @@ import { type Running, worker, type WorkerOptions } from './worker.js'
  * @category model
  * @since 0.2.0
  */
-export type RunOptions<E, A extends Running> = { readonly start: TaskEither<E, A> } & Omit<PrimaryOptions, 'exec' | 'args' | 'execArgv'> & WorkerOptions<E>
+export type RunOptions<E, A extends Running> = { readonly start: TaskEither<E, A> } & Omit<PrimaryOptions, 'exec' | 'args' | 'execArgv'> & WorkerOptions
 
 /**
  * Which role {@link run} took in this process, with its handle.

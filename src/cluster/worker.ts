@@ -37,7 +37,7 @@ export interface Running {
  * @category model
  * @since 0.2.0
  */
-export interface WorkerOptions<E> {
+export interface WorkerOptions {
   /**
    * How long a graceful stop may take, in milliseconds, before the worker exits with code 1 anyway:
    * 30 000 by default. The primary has a deadline of its own (it kills a worker that overruns it);
@@ -45,11 +45,11 @@ export interface WorkerOptions<E> {
    */
   readonly stopTimeoutMs?: number
   /**
-   * Called with what the start function failed with (its `Left`, or what it threw), before the
+   * Called with what the start function failed with (its `Left`'s value, or what it threw), before the
    * worker exits with code 1. By default one line is written to stderr, naming the worker's pid and
    * the error's `_tag` (or `name`) and `message`, and nothing of a stack.
    */
-  readonly onStartError?: (error: E | unknown) => void
+  readonly onStartError?: (error: unknown) => void
   /** Called with what `close` threw or rejected with, before the worker exits with code 1. */
   readonly onStopError?: (error: unknown) => void
 }
@@ -101,7 +101,7 @@ export const defaultStopTimeoutMs = 30_000
  * @since 0.2.0
  */
 export const worker =
-  <E, A extends Running>(start: TaskEither<E, A>, options: WorkerOptions<E> = {}): Task<A> =>
+  <E, A extends Running>(start: TaskEither<E, A>, options: WorkerOptions = {}): Task<A> =>
   () => {
     const stopTimeoutMs = options.stopTimeoutMs ?? defaultStopTimeoutMs
     if (!(stopTimeoutMs > 0)) throw new RangeError(`stopTimeoutMs must be more than 0, got ${stopTimeoutMs}`)
@@ -120,13 +120,9 @@ export const worker =
         clearTimeout(deadline)
         process.exit(code)
       }
-      let closed: Promise<void>
-      try {
-        closed = running.close()
-      } catch (error) {
-        closed = Promise.reject(error)
-      }
-      closed.then(
+      const value = running
+      // A close that throws rejects this Promise.
+      new Promise<void>((settle) => settle(value.close())).then(
         () => exit(0),
         (error: unknown) => {
           safely(options.onStopError, error)
@@ -151,13 +147,10 @@ export const worker =
       process.exit(1)
     }
     return new Promise<A>((resolve) => {
-      let started: Promise<A>
-      try {
-        started = start().then((result) => (result._tag === 'Right' ? result.right : failed(result.left)))
-      } catch (error) {
-        started = Promise.reject(error)
-      }
-      started.then((value) => {
+      // A start that throws, at once or later, rejects this Promise.
+      new Promise<Awaited<ReturnType<typeof start>>>((settle) => settle(start())).then((result) => {
+        if (result._tag === 'Left') return failed(result.left)
+        const value = result.right
         running = value
         if (process.send !== undefined && process.connected) {
           // The primary may be gone by now; then the disconnect listener stops this worker.
