@@ -114,8 +114,8 @@ export const worker =
       stopAsked = true
       if (running === undefined || stopping) return
       stopping = true
+      // Not unref'd: a close that never settles still ends in an exit, with code 1.
       const deadline = setTimeout(() => process.exit(1), stopTimeoutMs)
-      deadline.unref()
       const exit = (code: number): void => {
         clearTimeout(deadline)
         process.exit(code)
