@@ -348,6 +348,33 @@ describe('a worker that takes no port', () => {
   })
 })
 
+describe('the handle', () => {
+  test('with signals: false, stop() stops the workers, and the process ends by itself with code 0', async () => {
+    const s = start('cluster-handle.ts', {})
+    expect(await s.exited).toEqual({ code: 0, signal: null })
+    const workers = readyPids(s)
+    const lines = s.lines as ReadonlyArray<Record<string, unknown>>
+    expect(lines).toContainEqual({ ready: true })
+    const forkedIn = (slot: number): number | undefined => s.events().find((e) => e._tag === 'Forked' && e.slot === slot)?.pid
+    expect(lines.find((l) => 'workers' in l && !('stopped' in l))).toEqual({
+      workers: [
+        { slot: 0, pid: forkedIn(0), ready: true },
+        { slot: 1, pid: forkedIn(1), ready: true },
+      ],
+    })
+    expect(lines).toContainEqual({ stopped: { reason: 'stop', ok: true, killed: [], failed: [] }, workers: [] })
+    expect(lines).toContainEqual({ same: true })
+    expect(await gone(workers)).toEqual([])
+  })
+
+  test('counts and durations that are not positive are refused at once, before anything is forked', () => {
+    expect(() => Cluster.primary({ workers: 0 })()).toThrow(RangeError)
+    expect(() => Cluster.primary({ workers: 1.5 })()).toThrow(RangeError)
+    expect(() => Cluster.primary({ workers: 1, restart: { delayMs: -1 } })()).toThrow(RangeError)
+    expect(() => Cluster.primary({ workers: 1, stopTimeoutMs: Number.NaN })()).toThrow(RangeError)
+  })
+})
+
 describe('the restart policy', () => {
   const policy: Restarts.Policy = { delayMs: 100, maxDelayMs: 1_000, maxRestarts: 5, windowMs: 10_000 }
 
