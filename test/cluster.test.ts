@@ -355,7 +355,7 @@ describe('the handle', () => {
     const workers = readyPids(s)
     const lines = s.lines as ReadonlyArray<Record<string, unknown>>
     expect(lines).toContainEqual({ ready: true })
-    const forkedIn = (slot: number): number | undefined => s.events().find((e) => e._tag === 'Forked' && e.slot === slot)?.pid
+    const forkedIn = (slot: number): number | undefined => s.events().flatMap((e) => (e._tag === 'Forked' && e.slot === slot ? [e.pid] : []))[0]
     expect(lines.find((l) => 'workers' in l && !('stopped' in l))).toEqual({
       workers: [
         { slot: 0, pid: forkedIn(0), ready: true },
