@@ -320,6 +320,22 @@ describe('a graceful stop', () => {
     expect(await gone([worker])).toEqual([])
   })
 
+  test('a second SIGTERM while stopping kills the workers at once, and the primary exits 1', async () => {
+    const { s, port } = await startServing({ WORKERS: '1', STOP_TIMEOUT_MS: '20000' })
+    const [worker] = readyPids(s)
+    const slow = call(port, 'slow', { ms: 10_000 }, 15_000)
+    await s.waitFor((l) => l.begun === worker)
+    s.child.kill('SIGTERM')
+    await s.waitFor((l) => l.event?._tag === 'Stopping')
+    const again = Date.now()
+    s.child.kill('SIGTERM')
+    expect(await s.exited).toEqual({ code: 1, signal: null })
+    expect(Date.now() - again).toBeLessThan(3_000)
+    expect((await slow)._tag).toBe('Failed')
+    expect(s.events().filter((e) => e._tag === 'Killed')).toEqual([{ _tag: 'Killed', slot: 0, pid: worker }])
+    expect(await gone([worker])).toEqual([])
+  })
+
   test('the primary SIGKILLed: the workers answer the calls they have, then exit', async () => {
     const { s, port } = await startServing({ WORKERS: '2' })
     const workers = readyPids(s)
@@ -355,7 +371,7 @@ describe('the handle', () => {
     const workers = readyPids(s)
     const lines = s.lines as ReadonlyArray<Record<string, unknown>>
     expect(lines).toContainEqual({ ready: true })
-    const forkedIn = (slot: number): number | undefined => s.events().find((e) => e._tag === 'Forked' && e.slot === slot)?.pid
+    const forkedIn = (slot: number): number | undefined => s.events().flatMap((e) => (e._tag === 'Forked' && e.slot === slot ? [e.pid] : []))[0]
     expect(lines.find((l) => 'workers' in l && !('stopped' in l))).toEqual({
       workers: [
         { slot: 0, pid: forkedIn(0), ready: true },

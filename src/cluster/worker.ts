@@ -77,8 +77,8 @@ export const defaultStopTimeoutMs = 30_000
  * calling the value's `close`, and exits the process when:
  *
  * - the primary asks it to (the primary is stopping);
- * - the process gets `SIGTERM` or `SIGINT` (listeners are installed for both, so neither kills it
- *   outright);
+ * - the process gets `SIGTERM` or `SIGINT` (a listener is installed for the first of each, so neither
+ *   kills it outright; a second one does, as Node's default);
  * - the IPC channel to the primary disconnects (the primary died): a worker does not outlive its
  *   primary, and finishes the calls it has before it goes.
  *
