@@ -395,7 +395,10 @@ describe('serving a dispatcher on NATS', () => {
       const caller = await open()
       const pending = Array.from({ length: 20 }, (_, i) => ask(caller, subject, call('wait', { n: i }, i)))
       await sleep(5)
+      expect(server.active() + server.waiting()).toBeGreaterThan(0)
       await server.stop()
+      expect(server.active() + server.waiting()).toBe(0)
+      expect(server.stats().num_requests).toBe(20)
       expect(worker.isClosed()).toBe(false)
       expect((await Promise.all(pending)).length).toBe(20)
       // The worker's connection is still usable for the caller's own work.
