@@ -114,7 +114,8 @@ describe('$SRV.PING, $SRV.INFO and $SRV.STATS, answered by a JSON-RPC worker', (
         },
       ],
     })
-    expect(empty['started'] >= before && empty['started'] <= after).toBe(true)
+    const started = empty['started'] as string
+    expect(started >= before && started <= after).toBe(true)
 
     const send = async (payload: string | Uint8Array) => void (await caller.request('rpc.stats', payload, { timeout: 5000 }))
     await send(call('wait', { ms: 40 }, 1)) // success, 40 ms

@@ -18,6 +18,6 @@
  * @since 0.2.0
  */
 export { defaults, serve } from './server.js'
-export type { ContextOption, ServeError, ServeOptions, Server } from './server.js'
+export type { ContextOption, NatsConnection, NatsHeaders, NatsMessage, NatsSubscription, ServeError, ServeOptions, Server } from './server.js'
 export { API_PREFIX, controlSubject, DEFAULT_ENDPOINT, ResponseType } from './micro.js'
 export type { EndpointInfo, EndpointStats, Identity, InfoResponse, PingResponse, ServiceConfig, StatsResponse, Verb } from './micro.js'

@@ -14,9 +14,9 @@
  *
  * @since 0.2.0
  */
-import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import * as Stats from '../internal/nats/Stats.js'
 import type * as NatsServer from './server.js'
+import type { NatsConnection, NatsMessage, NatsSubscription } from './server.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -334,11 +334,11 @@ const VERBS: ReadonlyArray<Verb> = ['PING', 'INFO', 'STATS']
  * @internal
  * @since 0.2.0
  */
-export const subscribe = (nc: NatsConnection, service: Service, endpoint: Endpoint, onError: (error: unknown) => void): ReadonlyArray<Subscription> => {
+export const subscribe = (nc: NatsConnection, service: Service, endpoint: Endpoint, onError: (error: unknown) => void): ReadonlyArray<NatsSubscription> => {
   const { name, id } = service.identity
-  const subscriptions: Array<Subscription> = []
+  const subscriptions: Array<NatsSubscription> = []
   for (const verb of VERBS) {
-    const callback = (err: Error | null, msg: Msg): void => {
+    const callback = (err: Error | null, msg: NatsMessage): void => {
       if (err !== null) return onError(err)
       if (msg.reply === undefined || msg.reply === '') return
       try {

@@ -16,7 +16,6 @@
  *
  * @since 0.2.0
  */
-import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import type { Task } from 'fp-ts/lib/Task.js'
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import type { Awaitable, Dispatcher } from '../Dispatch.js'
@@ -31,6 +30,65 @@ import * as Micro from './micro.js'
 // -------------------------------------------------------------------------------------
 
 /**
+ * A message's headers, as nats.js gives them (`MsgHdrs`): the part this package's users read.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface NatsHeaders {
+  /** The first value of a header, `''` when it is absent. */
+  get(key: string): string
+  has(key: string): boolean
+  values(key: string): Array<string>
+  keys(): Array<string>
+}
+
+/**
+ * A NATS message, as nats.js gives it (`Msg` of `@nats-io/transport-node`): the part this module
+ * reads, and the context function sees.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface NatsMessage {
+  readonly subject: string
+  /** Where the answer goes; absent (or empty) for a message published without one. */
+  readonly reply?: string | undefined
+  readonly data: Uint8Array
+  readonly headers?: NatsHeaders | undefined
+  respond(payload?: string | Uint8Array): boolean
+}
+
+/**
+ * A subscription, as nats.js gives it: the part this module uses.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface NatsSubscription {
+  drain(): Promise<void>
+  unsubscribe(max?: number): void
+}
+
+/**
+ * A connection to NATS, as nats.js 3 gives it (`NatsConnection` of `@nats-io/transport-node`, or of
+ * any other nats.js 3 transport): the part this module uses. The types are this package's own, so
+ * that its declarations load whatever module resolution the application uses.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface NatsConnection {
+  /** The server's information; `max_payload` bounds every message, replies included. */
+  readonly info?: { readonly max_payload: number } | undefined
+  subscribe(subject: string, options: { readonly queue?: string; readonly callback: (err: Error | null, msg: NatsMessage) => void }): NatsSubscription
+  flush(): Promise<void>
+  drain(): Promise<void>
+  isClosed(): boolean
+  isDraining(): boolean
+}
+
+/**
  * The `context` option: made for each message from the NATS message (its `subject`, its `headers`:
  * an auth token, a trace id), it is the base value the message is dispatched with. Required when the
  * dispatcher needs a context. One that throws answers the message Internal error (id null), its
@@ -39,7 +97,7 @@ import * as Micro from './micro.js'
  * @category model
  * @since 0.2.0
  */
-export type ContextOption<B> = unknown extends B ? { readonly context?: (message: Msg) => B } : { readonly context: (message: Msg) => B }
+export type ContextOption<B> = unknown extends B ? { readonly context?: (message: NatsMessage) => B } : { readonly context: (message: NatsMessage) => B }
 
 /**
  * What {@link serve} takes besides the connection and the dispatcher.
@@ -192,7 +250,7 @@ export const serve = <B>(nc: NatsConnection, dispatcher: Dispatcher<B>, options:
   const queue = options.queue ?? defaults.queue
   const closeConnection = options.closeConnection ?? true
   const onError = (e: unknown): void => safely(options.onError, e)
-  const context = (options as { readonly context?: (message: Msg) => B }).context
+  const context = (options as { readonly context?: (message: NatsMessage) => B }).context
   // The byte entry point with its base value as an optional argument: undefined when none is needed.
   const dispatchBytes = dispatcher.dispatchBytes as (input: Uint8Array, base?: B) => Awaitable<string | undefined>
   const tooLong = tooLongText(maxMessageBytes)
@@ -203,12 +261,12 @@ export const serve = <B>(nc: NatsConnection, dispatcher: Dispatcher<B>, options:
 
     // --- one message: its answer, sent to its reply subject ---------------------------------------
 
-    const answerOf = (msg: Msg): Awaitable<string | undefined> => {
+    const answerOf = (msg: NatsMessage): Awaitable<string | undefined> => {
       if (msg.data.length > maxMessageBytes) return tooLong
       return context === undefined ? dispatchBytes(msg.data) : dispatchBytes(msg.data, context(msg))
     }
 
-    const send = (msg: Msg, answer: string | undefined): string | undefined => {
+    const send = (msg: NatsMessage, answer: string | undefined): string | undefined => {
       let error = answer === undefined ? undefined : Answers.errorOf(answer)
       const reply = msg.reply
       if (reply === undefined || reply === '') return error
@@ -232,7 +290,7 @@ export const serve = <B>(nc: NatsConnection, dispatcher: Dispatcher<B>, options:
       return error
     }
 
-    const handle = (msg: Msg): Promise<void> | undefined => {
+    const handle = (msg: NatsMessage): Promise<void> | undefined => {
       const start = Stats.now()
       let answer: Awaitable<string | undefined>
       try {
@@ -257,8 +315,8 @@ export const serve = <B>(nc: NatsConnection, dispatcher: Dispatcher<B>, options:
 
     // --- the subscriptions --------------------------------------------------------------------------
 
-    let subscription: Subscription
-    let control: ReadonlyArray<Subscription> = []
+    let subscription: NatsSubscription
+    let control: ReadonlyArray<NatsSubscription> = []
     try {
       subscription = nc.subscribe(subject, {
         ...(queue === '' ? {} : { queue }),
