@@ -27,7 +27,7 @@ beforeAll(async () => {
   nats = await NatsServer.start()
 })
 afterAll(async () => {
-  await Promise.all(connections.map((nc) => (nc.isClosed() ? undefined : nc.close())))
+  await Promise.all(connections.filter((nc) => !nc.isClosed()).map((nc) => nc.close()))
   await nats.stop()
 })
 
@@ -72,7 +72,14 @@ describe('$SRV.PING, $SRV.INFO and $SRV.STATS, answered by a JSON-RPC worker', (
     const server = await served(await open(), {
       subject: 'rpc.info',
       queue: 'workers',
-      service: { name: 'info-test', version: '2.0.0', id: 'fixed_id-1', description: 'JSON-RPC over NATS', endpoint: 'rpc', endpointMetadata: { kind: 'json-rpc' } },
+      service: {
+        name: 'info-test',
+        version: '2.0.0',
+        id: 'fixed_id-1',
+        description: 'JSON-RPC over NATS',
+        endpoint: 'rpc',
+        endpointMetadata: { kind: 'json-rpc' },
+      },
     })
     const caller = await open()
     expect(await ask(caller, '$SRV.INFO.info-test.fixed_id-1')).toEqual({

@@ -47,7 +47,7 @@ describe('serving a dispatcher on NATS', () => {
     nats = await NatsServer.start()
   })
   afterAll(async () => {
-    await Promise.all(connections.map((nc) => (nc.isClosed() ? undefined : nc.close())))
+    await Promise.all(connections.filter((nc) => !nc.isClosed()).map((nc) => nc.close()))
     await nats.stop()
   })
 
@@ -119,7 +119,12 @@ describe('serving a dispatcher on NATS', () => {
       const subject = freshSubject()
       let calls = 0
       const Count = Method.make({ name: 'count', params: t.type({ text: t.string }), result: t.number })
-      const dispatcher = Dispatch.make(pipe(Registry.empty, Registry.add(Count, () => E.right(++calls))))
+      const dispatcher = Dispatch.make(
+        pipe(
+          Registry.empty,
+          Registry.add(Count, () => E.right(++calls)),
+        ),
+      )
       const server = await served(worker, dispatcher, { subject, maxMessageBytes: 100, closeConnection: false })
       const caller = await open()
       const small = call('count', { text: 'x' }, 1)
@@ -205,7 +210,7 @@ describe('serving a dispatcher on NATS', () => {
   })
 
   describe('headers and subject into the context', () => {
-    it("gives the context function the NATS message: a handler reads its token, trace id and subject", async () => {
+    it('gives the context function the NATS message: a handler reads its token, trace id and subject', async () => {
       const worker = await open()
       const subject = freshSubject()
       interface Ctx {
@@ -442,7 +447,7 @@ describe('a cluster of three nats-servers', () => {
     cluster = await NatsServer.startCluster(3)
   })
   afterAll(async () => {
-    await Promise.all(connections.map((nc) => (nc.isClosed() ? undefined : nc.close())))
+    await Promise.all(connections.filter((nc) => !nc.isClosed()).map((nc) => nc.close()))
     await cluster.stop()
   })
 
@@ -457,9 +462,7 @@ describe('a cluster of three nats-servers', () => {
     // The queue subscription reaches the other members' route tables a moment after c has it.
     await expect.poll(() => ask(callerA, subject, call('whoami', [], 0), 500).catch(() => 'none'), { timeout: 5000 }).toContain('on-c')
     await expect.poll(() => ask(callerB, subject, call('whoami', [], 0), 500).catch(() => 'none'), { timeout: 5000 }).toContain('on-c')
-    const answers = await Promise.all(
-      Array.from({ length: 500 }, (_, i) => ask(i % 2 === 0 ? callerA : callerB, subject, call('wait', { n: i }, i), 20_000)),
-    )
+    const answers = await Promise.all(Array.from({ length: 500 }, (_, i) => ask(i % 2 === 0 ? callerA : callerB, subject, call('wait', { n: i }, i), 20_000)))
     answers.forEach((x, i) => expect(x).toBe(`{"jsonrpc":"2.0","result":{"worker":"on-c","n":${i}},"id":${i}}`))
     await server.stop()
   })
@@ -483,7 +486,7 @@ describe('the worker process (test/fixtures/natsWorker.ts)', () => {
     let stderr = ''
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()))
     const lines: Array<string> = []
-    const rl = createInterface({ input: child.stdout! })
+    const rl = createInterface({ input: child.stdout })
     const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the worker was not ready in 20 s: ${stderr}`)), 20_000)
       rl.on('line', (line) => {

@@ -9,13 +9,12 @@
  * objects typed by their `type` member ({@link ResponseType}); times are in nanoseconds and the start
  * is an ISO 8601 date, as the protocol says.
  *
- * The boundary: this module has the protocol's data and its subjects. {@link NatsServer.serve} answers
+ * The boundary: this module has the protocol's data and its subjects. The server (`serve`) answers
  * it when given a `service` ({@link ServiceConfig}); the package never loads `@nats-io/services`.
  *
  * @since 0.2.0
  */
 import * as Stats from '../internal/nats/Stats.js'
-import type * as NatsServer from './server.js'
 import type { NatsConnection, NatsMessage, NatsSubscription } from './server.js'
 
 // -------------------------------------------------------------------------------------
@@ -24,7 +23,7 @@ import type { NatsConnection, NatsMessage, NatsSubscription } from './server.js'
 
 /**
  * How a JSON-RPC worker presents itself to NATS tooling: the `service` option of
- * {@link NatsServer.serve}. Every instance of a service has the same name and version and an `id`
+ * `serve`. Every instance of a service has the same name and version and an `id`
  * of its own.
  *
  * @category model
@@ -212,7 +211,7 @@ const randomId = (): string => {
   globalThis.crypto.getRandomValues(bytes)
   let id = ''
   // 256 is not a multiple of 62: the slight bias does not matter for an instance id.
-  for (const b of bytes) id += ID_ALPHABET[b % ID_ALPHABET.length] as string
+  for (const b of bytes) id += ID_ALPHABET[b % ID_ALPHABET.length]
   return id
 }
 

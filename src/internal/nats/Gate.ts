@@ -50,7 +50,7 @@ export const make = (max: number): Gate => {
   // A loop, not a recursion: a long queue of synchronous jobs runs without growing the stack.
   const pump = (): void => {
     while (active < max && head < queue.length) {
-      const job = queue[head] as Job
+      const job = queue[head]
       queue[head++] = undefined as unknown as Job
       if (head === queue.length) {
         queue = []

@@ -85,13 +85,13 @@ const fitBatch = (responses: ReadonlyArray<unknown>, maxBytes: number): Fitted =
   const sizes = texts.map((t) => encode(t).length)
   // Brackets, and a comma between two responses.
   let total = 2 + Math.max(0, texts.length - 1) + sizes.reduce((a, b) => a + b, 0)
-  const largestFirst = sizes.map((_, i) => i).sort((a, b) => (sizes[b] as number) - (sizes[a] as number))
+  const largestFirst = sizes.map((_, i) => i).sort((a, b) => sizes[b] - sizes[a])
   for (const i of largestFirst) {
     if (total <= maxBytes) break
     const replacement = tooLargeText(idTextOf(responses[i]), maxBytes)
     const size = encode(replacement).length
-    if (size >= (sizes[i] as number)) continue
-    total += size - (sizes[i] as number)
+    if (size >= sizes[i]) continue
+    total += size - sizes[i]
     texts[i] = replacement
     sizes[i] = size
   }
