@@ -245,7 +245,7 @@ const limitsOf = (options: ServeOptions<never>): { readonly maxConcurrency: numb
  */
 export const serve = <B>(nc: NatsConnection, dispatcher: Dispatcher<B>, options: ServeOptions<B>): TaskEither<ServeError, Server> => {
   const { maxConcurrency, maxMessageBytes } = limitsOf(options as ServeOptions<never>)
-  const service = options.service === undefined ? undefined : Micro.makeService(options.service)
+  const configured = options.service === undefined ? undefined : Micro.makeService(options.service)
   const subject = options.subject
   const queue = options.queue ?? defaults.queue
   const closeConnection = options.closeConnection ?? true
@@ -256,6 +256,8 @@ export const serve = <B>(nc: NatsConnection, dispatcher: Dispatcher<B>, options:
   const tooLong = tooLongText(maxMessageBytes)
 
   return async () => {
+    // The protocol's `started` is when this instance starts serving: now, not when `serve` was called.
+    const service = configured === undefined ? undefined : { ...configured, started: new Date().toISOString() }
     const endpoint: Micro.Endpoint = { subject, queue, stats: Stats.make() }
     const gate = Gate.make(maxConcurrency)
 
