@@ -346,7 +346,7 @@ export const serve = <B>(nc: NatsConnection, dispatcher: Dispatcher<B>, options:
     const stopNow = async (): Promise<void> => {
       // Tooling stops seeing this instance, and the queue group stops giving it messages; those the
       // connection already received still go through the gate.
-      await Promise.allSettled([subscription, ...control].map((s) => s.drain()))
+      await Promise.allSettled([subscription, ...control].map((s) => Promise.resolve().then(() => s.drain())))
       await gate.idle()
       try {
         if (nc.isClosed()) return
