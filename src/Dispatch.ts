@@ -31,7 +31,7 @@ import type { Either } from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { Task } from 'fp-ts/lib/Task.js'
 import type * as t from 'io-ts'
-import type { AbortSignalLike } from './Handler.js'
+import type { AbortSignalLike, Endpoint } from './Handler.js'
 import type { ContextArg as ContextArgOf } from './internal/context.js'
 import * as Batch from './internal/dispatch/Batch.js'
 import { PARSE_ERROR } from './internal/dispatch/Errors.js'
@@ -154,6 +154,13 @@ export interface Dispatcher<B> {
    */
   readonly dispatchCancellable: (message: unknown, signal: AbortSignalLike, ...context: ContextArg<B>) => Awaitable<string | undefined>
   /**
+   * For transports that know more of a message than its text (see {@link Given}): {@link dispatch},
+   * with what the transport gives, which each handler reads from its `control`.
+   */
+  readonly dispatchWith: (input: string, given: Given, ...context: ContextArg<B>) => Awaitable<string | undefined>
+  /** {@link dispatchValue} with what the transport gives (see {@link dispatchWith}). */
+  readonly dispatchValueWith: (message: unknown, given: Given, ...context: ContextArg<B>) => Awaitable<string | undefined>
+  /**
    * For custom transports that read bytes: {@link dispatch} of the bytes as UTF-8 text, decoded
    * strictly, as every transport of this package does. Bytes that are not UTF-8 are answered Parse
    * error; a leading byte order mark is kept, so it is a Parse error too.
@@ -165,6 +172,21 @@ export interface Dispatcher<B> {
   readonly dispatchToResponse: (input: string, ...context: ContextArg<B>) => Awaitable<Reply<Either<RpcResponse.Failure, RpcResponse.Success>>>
   /** The responses as plain JSON values, ready for a serializer of the caller's. */
   readonly dispatchToSerializable: (input: string, ...context: ContextArg<B>) => Awaitable<Reply<RpcResponse.RpcResponse>>
+}
+
+/**
+ * What a transport knows of one message besides its content, handed to {@link Dispatcher.dispatchWith}
+ * and read by each of its handlers through `control`. Both members are optional; a transport gives
+ * what it has, and the object may be shared by many messages (one per connection, say).
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface Given {
+  /** Gives the message's calls up once it aborts, as {@link Dispatcher.dispatchCancellable}'s signal does. */
+  readonly signal?: AbortSignalLike | undefined
+  /** Where the message was received (`control.endpoint`); `rpc.discover` names it as the server. */
+  readonly endpoint?: Endpoint | undefined
 }
 
 /**
@@ -235,13 +257,13 @@ export function make<C, B>(
   const prepare = Steps.guarded((u: unknown): Either<Rejection, Call<C>> => pipe(u, validateRequest, lookupMethod, validateParams), onDefect)
   const call = Outcome.invoker<C, B>({ context: options.context, onDefect, withDeadline: Timeout.make<C>(limits) })
 
-  const runOne = (u: unknown, base: B, given: AbortSignalLike | undefined): Awaitable<Item> => {
+  const runOne = (u: unknown, base: B, given: Given | undefined): Awaitable<Item> => {
     const prepared = prepare(u)
     return prepared._tag === 'Left' ? Steps.reject(prepared.left) : call(prepared.right, base, given)
   }
 
   // One parsed message, at either level: refused whole, or run as a batch or a single call.
-  const answer = <R>(u: unknown, base: B, level: Writer.Level<R>, given?: AbortSignalLike): Awaitable<R | undefined> => {
+  const answer = <R>(u: unknown, base: B, level: Writer.Level<R>, given?: Given): Awaitable<R | undefined> => {
     const refused = Limits.refusal(u, limits)
     if (refused !== undefined) return level.refused(refused)
     if (Array.isArray(u)) {
@@ -252,14 +274,14 @@ export function make<C, B>(
     return item instanceof Promise ? item.then(level.one) : level.one(item)
   }
 
-  const fromText = <R>(input: string, base: B, level: Writer.Level<R>): Awaitable<R | undefined> => {
+  const fromText = <R>(input: string, base: B, level: Writer.Level<R>, given?: Given): Awaitable<R | undefined> => {
     let u: unknown
     try {
       u = deserialize(input)
     } catch {
       return level.refused(PARSE_ERROR)
     }
-    return answer(u, base, level)
+    return answer(u, base, level, given)
   }
 
   // --- the entry points ----------------------------------------------------------------------------
@@ -271,7 +293,9 @@ export function make<C, B>(
   return {
     dispatch,
     dispatchValue: (u: unknown, base?: B) => answer(u, base as B, asText),
-    dispatchCancellable: (u: unknown, signal: AbortSignalLike, base?: B) => answer(u, base as B, asText, signal),
+    dispatchCancellable: (u: unknown, signal: AbortSignalLike, base?: B) => answer(u, base as B, asText, { signal }),
+    dispatchWith: (input: string, given: Given, base?: B) => fromText(input, base as B, asText, given),
+    dispatchValueWith: (u: unknown, given: Given, base?: B) => answer(u, base as B, asText, given),
     dispatchBytes: (input: Uint8Array, base?: B) => {
       const text = decodeUtf8(input)
       return text === undefined ? asText.refused(PARSE_ERROR) : fromText(text, base as B, asText)

@@ -49,6 +49,28 @@ export interface Control {
    * read, so a handler that never reads it costs nothing.
    */
   readonly signal: AbortSignalLike
+  /**
+   * Where the message was received, when its transport knows: the URL a client reached this server
+   * at (`http://127.0.0.1:8080/rpc`, `wss://api.example.com/rpc`), as the HTTP and WebSocket servers
+   * of this package tell it. `undefined` when the message came without one (`Dispatch.dispatch`,
+   * streams, in memory).
+   */
+  readonly endpoint?: Endpoint | undefined
+}
+
+/**
+ * Where a message was received (see {@link Control.endpoint}): what a transport hands the dispatcher
+ * beside the message (`Dispatch.Given`).
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface Endpoint {
+  /**
+   * The URL a client reached the server at: for HTTP, the scheme of the connection, the request's
+   * `Host` header and the path; for WebSocket, the same of the upgrade request, with `ws:`/`wss:`.
+   */
+  readonly url: string
 }
 
 /**

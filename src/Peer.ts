@@ -32,6 +32,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import * as Dispatch from './Dispatch.js'
+import type { Endpoint } from './Handler.js'
 import { PARSE_ERROR_TEXT } from './internal/json.js'
 import * as Calls from './internal/peer/Calls.js'
 import * as Inbox from './internal/peer/Inbox.js'
@@ -127,6 +128,8 @@ export interface Options<B> extends Settings {
   readonly dispatcher?: Dispatch.Dispatcher<B>
   /** The context each incoming message is dispatched with. */
   readonly context?: B
+  /** Where the connection was made, which its handlers read as `control.endpoint` (a WebSocket server's URL). */
+  readonly endpoint?: Endpoint
   /** Stop reading: every place is taken and the queue is full (see {@link Settings.overload}). */
   readonly pause?: () => void
   /** Read again: the queue has room. Called once after each `pause`. */
@@ -249,6 +252,7 @@ export const make = <B>(options: Options<B>): Peer => {
   const inbox = Inbox.make<B>({
     dispatcher: options.dispatcher ?? noMethods,
     context: options.context as B,
+    endpoint: options.endpoint,
     answer,
     maxInFlight: atLeast('maxInFlight', options.maxInFlight ?? 64, 1),
     refuse: options.overload === 'refuse',

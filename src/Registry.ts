@@ -200,8 +200,10 @@ export const withIntrospection = <C>(self: Registry<C>): Registry<C> => ({ ...se
 
 /**
  * Turns on `rpc.discover`, the OpenRPC service discovery method: it answers the OpenRPC 1.3.2
- * document of the registry the dispatcher is made from (see `OpenRpc.document`), with `info` and
- * `servers` from `options`. Guarded by the registry's middleware like every method.
+ * document of the registry the dispatcher is made from (see `OpenRpc.document`), with `info` from
+ * `options`, and `servers` from `options` when it names any, else the URL the call came in at when
+ * its transport tells it (`control.endpoint`; see docs/discovery.md). Guarded by the registry's
+ * middleware like every method.
  *
  * @example
  * import * as E from 'fp-ts/lib/Either.js'

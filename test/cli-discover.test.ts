@@ -276,11 +276,17 @@ describe("on the package's own servers, with discovery on", () => {
     expect(await runCli('list', `ws://127.0.0.1:${own.address.port}/ws`)).toEqual({ code: 0, out: shapesLines, err: '' })
   })
 
-  it('prints the document the server answers', async () => {
-    const answer = await Dispatch.make(shapes).dispatch('{"jsonrpc":"2.0","method":"rpc.discover","id":1}')
-    const document = (JSON.parse(answer ?? '') as { result: unknown }).result
-    expect(await runCli('discover', own.url)).toEqual({ code: 0, out: JSON.stringify(document, null, 2), err: '' })
-    expect(await runCli('discover', `ws://127.0.0.1:${own.address.port}/ws`)).toEqual({ code: 0, out: JSON.stringify(document, null, 2), err: '' })
+  it('prints the document the server answers, which names the URL asked as its server', async () => {
+    // The document as the dispatcher gives it for a call that came in at `url`.
+    const documentAt = async (url: string): Promise<string> => {
+      const answer = await Dispatch.make(shapes).dispatchWith('{"jsonrpc":"2.0","method":"rpc.discover","id":1}', { endpoint: { url } })
+      const document = (JSON.parse(answer ?? '') as { result: { servers?: unknown } }).result
+      expect(document.servers).toEqual([{ name: expect.any(String) as unknown, url }])
+      return JSON.stringify(document, null, 2)
+    }
+    const ws = `ws://127.0.0.1:${own.address.port}/ws`
+    expect(await runCli('discover', own.url)).toEqual({ code: 0, out: await documentAt(own.url), err: '' })
+    expect(await runCli('discover', ws)).toEqual({ code: 0, out: await documentAt(ws), err: '' })
   })
 })
 

@@ -104,7 +104,7 @@ export const refused = () =>
 `
 
 // The transports' entry points, from the installed package: a round trip over HTTP on loopback
-// (serve + the fetch transport), and the WebSocket, stream and NATS modules loaded.
+// (serve + the fetch transport), and the WebSocket, stream, cluster and NATS modules loaded.
 const subpathsEsm = `import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
@@ -113,6 +113,7 @@ import { transport } from 'fp-jsonrpc/fetch'
 import { serve } from 'fp-jsonrpc/http'
 import * as Ws from 'fp-jsonrpc/ws'
 import * as Stream from 'fp-jsonrpc/stream'
+import * as Cluster from 'fp-jsonrpc/cluster'
 import * as Nats from 'fp-jsonrpc/nats'
 
 const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number })
@@ -123,7 +124,7 @@ const server = started.right
 const answer = await pipe(Client.make(transport({ url: server.url })), Client.call(Subtract, { minuend: 42, subtrahend: 23 }))()
 await server.close()
 console.log(JSON.stringify(answer))
-console.log([typeof Ws.attachToHttp, typeof Ws.connect, typeof Stream.listen, typeof Stream.Framing.contentLength.encode, typeof Nats.serve].join(','))
+console.log([typeof Ws.attachToHttp, typeof Ws.connect, typeof Stream.listen, typeof Stream.Framing.contentLength.encode, typeof Cluster.run, typeof Nats.serve].join(','))
 // The API explorer, as the package ships it: the page and its script, from the built package.
 const withExplorer = await serve({ dispatcher, explorer: true })()
 if (E.isLeft(withExplorer)) throw new Error('serve failed')
@@ -138,8 +139,9 @@ const http = require('fp-jsonrpc/http')
 const fetchTransport = require('fp-jsonrpc/fetch')
 const Ws = require('fp-jsonrpc/ws')
 const Stream = require('fp-jsonrpc/stream')
+const Cluster = require('fp-jsonrpc/cluster')
 const Nats = require('fp-jsonrpc/nats')
-console.log([typeof Client.make, typeof http.serve, typeof fetchTransport.transport, typeof Ws.connect, typeof Stream.spawn, typeof Nats.serve].join(','))
+console.log([typeof Client.make, typeof http.serve, typeof fetchTransport.transport, typeof Ws.connect, typeof Stream.spawn, typeof Cluster.run, typeof Nats.serve].join(','))
 `
 
 // A consumer of every entry point, type-checked with Node's types (the transports' declarations
@@ -152,6 +154,7 @@ import { handler, transport } from 'fp-jsonrpc/fetch'
 import { listener, serve } from 'fp-jsonrpc/http'
 import * as Ws from 'fp-jsonrpc/ws'
 import * as Stream from 'fp-jsonrpc/stream'
+import * as Cluster from 'fp-jsonrpc/cluster'
 import * as Nats from 'fp-jsonrpc/nats'
 
 const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number })
@@ -162,6 +165,7 @@ export const nodeListener = listener(dispatcher)
 export const started = serve({ dispatcher, port: 0 })
 export const wsConnect = Ws.connect('ws://127.0.0.1:1/')
 export const tcp = Stream.listen({ dispatcher, framing: Stream.Framing.ndjson })
+export const cluster = Cluster.run({ workers: 2, start: serve({ dispatcher, port: 0 }) })
 export const call = pipe(Client.make(transport({ url: 'http://127.0.0.1:1/' })), Client.call(Subtract, { minuend: 1, subtrahend: 2 }))
 `
 
@@ -288,12 +292,12 @@ describe('the packed package', () => {
     test("the transports' entry points load from ESM, and a call goes over HTTP on loopback", () => {
       const [answer, kinds, explorer] = run(process.execPath, ['subpaths.mjs'], dir).trim().split('\n')
       expect(JSON.parse(answer)).toEqual({ _tag: 'Right', right: 19 })
-      expect(kinds).toBe('function,function,function,function,function')
+      expect(kinds).toBe('function,function,function,function,function,function')
       expect(JSON.parse(explorer)).toEqual([200, 'text/html; charset=utf-8', true, 200, true])
     })
 
     test("the transports' entry points load from CommonJS", () => {
-      expect(run(process.execPath, ['subpaths.cjs'], dir).trim()).toBe('function,function,function,function,function,function')
+      expect(run(process.execPath, ['subpaths.cjs'], dir).trim()).toBe('function,function,function,function,function,function,function')
     })
 
     test("a consumer of every entry point type-checks with Node's types", () => {

@@ -48,8 +48,8 @@ const registry = pipe(
     return E.right('subscribed' as const)
   }),
   Registry.withIntrospection,
-  // rpc.discover: the OpenRPC document of these contracts. It names no server: the port is chosen when
-  // the server starts, and OpenRPC 1.3.2's schema takes absolute URLs only.
+  // rpc.discover: the OpenRPC document of these contracts. It names no servers itself: the port is
+  // chosen when the server starts, so each document names the URL its request came in at.
   Registry.withDiscovery({
     title: 'fp-jsonrpc demo',
     version: '0.2.0',

@@ -7,9 +7,11 @@
  *
  * @since 0.1.0
  */
-import type { Dispatcher } from '../Dispatch.js'
+import type { Dispatcher, Given } from '../Dispatch.js'
+import type { Endpoint } from '../Handler.js'
 import * as Exchange from '../internal/http/exchange.js'
 import * as Explorer from '../internal/http/explorer/page.js'
+import { endpointOf } from '../internal/http/hosts.js'
 import type { HttpAnswer, RequestHead } from '../internal/http/rules.js'
 import type * as Rules from './rules.js'
 
@@ -108,13 +110,15 @@ export function handler<B, Args extends ReadonlyArray<unknown> = []>(dispatcher:
 export function handler<P, Args extends ReadonlyArray<unknown> = []>(dispatcher: Dispatcher<P>, options: OptionsWithAuthenticate<P, Args>): Handler<Args>
 export function handler<B, Args extends ReadonlyArray<unknown>>(dispatcher: Dispatcher<B>, options: Options<B, Args> = {}): Handler<Args> {
   const { context, authenticate } = options
+  const readHost = options.allowedHosts !== undefined && options.allowedHosts !== false
   const exchange = Exchange.make<Call<Args>, B>(dispatcher, options, {
     read: (call, maxBytes, done) => void readBody(call.request, maxBytes).then(done, (cause: unknown) => done({ _tag: 'Unreadable', cause })),
+    // Only under a Host allowlist: see Received.
+    given: readHost ? (call) => new Received(call.request) : undefined,
     context: context === undefined ? undefined : (call) => context(call.request, ...call.args),
     authenticate: authenticate === undefined ? undefined : (call) => authenticate(call.request, ...call.args),
   })
   const path = options.path
-  const readHost = options.allowedHosts !== undefined && options.allowedHosts !== false
   const serve: Handler<Args> = (request, ...args) =>
     new Promise((resolve) => {
       const headers = request.headers
@@ -149,6 +153,29 @@ export function handler<B, Args extends ReadonlyArray<unknown>>(dispatcher: Disp
 interface Call<Args extends ReadonlyArray<unknown>> {
   readonly request: Request
   readonly args: Args
+}
+
+/**
+ * What the handler gives the dispatcher of a request: where it was received (`control.endpoint`),
+ * from the request's URL and its `Host` header (the one the allowlist checked), worked out only when
+ * a handler reads it. Given only under a `Host` allowlist, so that a `Host` no one checked (a
+ * DNS-rebinding page's) is never handed back as the server's address.
+ */
+class Received implements Given {
+  declare readonly request: Request
+  constructor(request: Request) {
+    this.request = request
+  }
+  get endpoint(): Endpoint | undefined {
+    let url: URL
+    try {
+      url = new URL(this.request.url)
+    } catch {
+      return undefined
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined
+    return endpointOf(url.protocol === 'https:' ? 'https' : 'http', this.request.headers.get('host') ?? url.host, url.pathname)
+  }
 }
 
 const responseOf = (answer: HttpAnswer): Response => new Response(answer.body === '' ? null : answer.body, { status: answer.status, headers: answer.headers })

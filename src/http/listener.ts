@@ -9,12 +9,13 @@
  */
 import { Buffer } from 'node:buffer'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Dispatcher } from '../Dispatch.js'
+import type { Dispatcher, Given } from '../Dispatch.js'
 import type * as Rules from '../fetch/rules.js'
 import { safely } from '../internal/hooks.js'
 import * as Exchange from '../internal/http/exchange.js'
 import * as Explorer from '../internal/http/explorer/page.js'
-import { pathOf } from '../internal/http/hosts.js'
+import type { Endpoint } from '../Handler.js'
+import { endpointOf, pathOf } from '../internal/http/hosts.js'
 import type { HttpAnswer, RequestHead } from '../internal/http/rules.js'
 
 // -------------------------------------------------------------------------------------
@@ -122,7 +123,9 @@ export function listener<Req extends IncomingMessage = IncomingMessage>(dispatch
 export function listener<B, Req extends IncomingMessage = IncomingMessage>(dispatcher: Dispatcher<B>, options: OptionsWithContext<B, Req>): Listener<Req>
 export function listener<P, Req extends IncomingMessage = IncomingMessage>(dispatcher: Dispatcher<P>, options: OptionsWithAuthenticate<P, Req>): Listener<Req>
 export function listener<B, Req extends IncomingMessage>(dispatcher: Dispatcher<B>, options: Options<B, Req> & Closing = {}): Listener<Req> {
-  const exchange = Exchange.make<Req, B>(dispatcher, options, { read: readBody, context: options.context, authenticate: options.authenticate })
+  // Where a request was received is told to handlers only when its Host was checked (see Received).
+  const given = Array.isArray(options.allowedHosts) ? receivedAt : undefined
+  const exchange = Exchange.make<Req, B>(dispatcher, options, { read: readBody, given, context: options.context, authenticate: options.authenticate })
   const path = options.path
   const serve: Listener<Req> = (req, res, next) => {
     const headers = req.headers
@@ -191,6 +194,27 @@ const readBody = (req: IncomingMessage, maxBytes: number, done: (body: Exchange.
 }
 
 const TOO_LARGE: Exchange.Body = { _tag: 'TooLarge' }
+
+/**
+ * What the listener gives the dispatcher of a request: where it was received (`control.endpoint`),
+ * worked out only when a handler reads it (`rpc.discover` does; most handlers never do). The path is
+ * the one the request was sent to: express's `originalUrl` when a router in front cut it. Given only
+ * under a `Host` allowlist, so that a `Host` header no one checked (a DNS-rebinding page's) is never
+ * handed back as the server's address.
+ */
+class Received implements Given {
+  declare readonly req: IncomingMessage
+  constructor(req: IncomingMessage) {
+    this.req = req
+  }
+  get endpoint(): Endpoint | undefined {
+    const req = this.req as IncomingMessage & { readonly originalUrl?: string }
+    const scheme = (req.socket as { readonly encrypted?: boolean }).encrypted === true ? 'https' : 'http'
+    return endpointOf(scheme, req.headers.host, req.originalUrl ?? req.url ?? '/')
+  }
+}
+
+const receivedAt = (req: IncomingMessage): Given => new Received(req)
 
 const EMPTY: Exchange.Body = { _tag: 'Text', text: '' }
 

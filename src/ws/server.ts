@@ -31,7 +31,8 @@ import * as Peer from '../Peer.js'
 import type { Expected, Transport } from '../Transport.js'
 import type { Authenticate } from '../fetch/rules.js'
 import { safely } from '../internal/hooks.js'
-import { isLoopback, isSameHostOrigin, pathOf, serializeOrigin } from '../internal/http/hosts.js'
+import type { Endpoint } from '../Handler.js'
+import { endpointOf, isAllowedHost, isLoopback, isSameHostOrigin, pathOf, serializeOrigin } from '../internal/http/hosts.js'
 import { fromRefusal } from '../internal/http/rules.js'
 import { bind, closeInfo, CloseCode, DEFAULT_MAX_PAYLOAD } from './socket.js'
 import type { Bound, CloseInfo } from './socket.js'
@@ -196,6 +197,17 @@ type Options<B> = Omit<ServerOptions<B>, 'context'> & {
 
 const DEFAULT_HEARTBEAT_MS = 30_000
 
+// Where the client reached the server, as its handlers read it (`control.endpoint`): the upgrade
+// request's scheme, `Host` and path, with `ws:` or `wss:`. The WebSocket server has no `Host`
+// allowlist, so only a loopback name is handed back: a `Host` no one checked (a DNS-rebinding
+// page's) never is.
+const loopbackName = isAllowedHost(['localhost', '127.0.0.1', '[::1]'])
+const withEndpoint = (request: IncomingMessage): { readonly endpoint?: Endpoint } => {
+  if (!loopbackName(request.headers.host)) return {}
+  const endpoint = endpointOf((request.socket as { readonly encrypted?: boolean }).encrypted === true ? 'wss' : 'ws', request.headers.host, request.url ?? '/')
+  return endpoint === undefined ? {} : { endpoint }
+}
+
 // An origin of the upgrade request's own host; over a loopback connection, also a loopback name.
 const sameHost = (origin: string, request: IncomingMessage): boolean => {
   const local = request.socket.localAddress
@@ -292,6 +304,7 @@ const makeServer = <B>(dispatcher: Dispatch.Dispatcher<B>, options: Options<B>, 
         ...settings,
         dispatcher,
         ...(context === undefined ? {} : { context }),
+        ...withEndpoint(request),
         maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
         heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
         checkText: options.checkText === true,

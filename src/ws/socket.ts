@@ -14,6 +14,7 @@ import type { Either } from 'fp-ts/lib/Either.js'
 import { WebSocket } from 'ws'
 import type { RawData } from 'ws'
 import type * as Dispatch from '../Dispatch.js'
+import type { Endpoint } from '../Handler.js'
 import * as Peer from '../Peer.js'
 import { decodeUtf8 } from '../internal/utf8.js'
 import { PARSE_ERROR_TEXT } from '../internal/json.js'
@@ -86,6 +87,8 @@ export interface CloseInfo {
 export interface PeerOptions<B> extends Peer.Settings {
   readonly dispatcher?: Dispatch.Dispatcher<B>
   readonly context?: B
+  /** Where the connection was made (the server's URL as the client reached it), for `control.endpoint`. */
+  readonly endpoint?: Endpoint
   /** A message larger than this closes with 1009 (0 or `Infinity`: no limit). */
   readonly maxPayload?: number
   /** Ping every this many ms and cut off a socket whose pong did not come in time (0 or `Infinity`: never). */

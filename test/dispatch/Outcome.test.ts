@@ -248,7 +248,7 @@ describe('Outcome: what a handler gives, classified', () => {
       { x: 1 },
     )
     // Not awaited: the signal is checked, then aborted, while the call is under way.
-    void invoke(handlerCall, 'b', controller.signal)
+    void invoke(handlerCall, 'b', { signal: controller.signal })
     expect(seen?.aborted).toBe(false)
     controller.abort('gone')
     expect(seen?.aborted).toBe(true)

@@ -7,7 +7,7 @@
  */
 import * as t from 'io-ts'
 import type * as Handler from '../../Handler.js'
-import type { AbortSignalLike } from '../../Handler.js'
+import type { Given } from '../../Dispatch.js'
 import type { Id } from '../../Id.js'
 import type { AnyMethod } from '../../Method.js'
 import * as Params from '../../Params.js'
@@ -59,8 +59,11 @@ export class Call<C> implements Handler.Control {
   /** The decoded params: set by the params step, once (see Steps.validateParams). */
   declare params: unknown
   declare controller: AbortController | undefined
-  /** The transport's signal for the message (see `dispatchCancellable`), which the handler's follows. */
-  declare given: AbortSignalLike | undefined
+  /**
+   * What the transport gave with the message (see `Dispatch.Given`): its signal, which the handler's
+   * follows, and where the message was received.
+   */
+  declare given: Given | undefined
   constructor(request: RpcRequest.RpcRequest, id: Id | undefined, entry: Compiled<C>, params: unknown) {
     this.request = request
     this.id = id
@@ -73,12 +76,15 @@ export class Call<C> implements Handler.Control {
     if (this.controller === undefined) {
       const controller = new AbortController()
       this.controller = controller
-      const given = this.given
+      const given = this.given?.signal
       if (given !== undefined) {
         if (given.aborted) controller.abort(given.reason)
         else given.addEventListener('abort', () => controller.abort(given.reason), { once: true })
       }
     }
     return this.controller.signal
+  }
+  get endpoint(): Handler.Endpoint | undefined {
+    return this.given?.endpoint
   }
 }

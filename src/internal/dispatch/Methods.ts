@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import type * as Handler from '../../Handler.js'
 import * as Introspection from '../../Introspection.js'
 import * as OpenRpc from '../../OpenRpc.js'
 import type { Entry, Registry } from '../../Registry.js'
@@ -14,11 +15,20 @@ import { type Compiled, compile } from './Call.js'
 
 /**
  * The entry of `rpc.discover` for `registry`: its document is built on the first call and kept, the
- * registry being immutable.
+ * registry being immutable. Its `servers` are those of `options` when it names any (`[]` included:
+ * the service owner knows its public address best); otherwise the endpoint the call came in at, when
+ * its transport tells it (`control.endpoint`), named by the service's title; otherwise none.
  */
 export const discoveryEntry = <C>(registry: Registry<C>, options: OpenRpc.Options): Entry<unknown> => {
   let built: OpenRpc.Document | undefined
-  return { method: OpenRpc.Discover, handler: () => (built ??= OpenRpc.document(options)(registry)) }
+  const handler: Handler.AnyHandler<unknown> = (_params, _context, _request, control): OpenRpc.Document => {
+    const document = (built ??= OpenRpc.document(options)(registry))
+    const url = control.endpoint?.url
+    if (options.servers !== undefined || url === undefined) return document
+    const { openrpc, info, ...rest } = document
+    return { openrpc, info, servers: [{ name: options.title, url }], ...rest }
+  }
+  return { method: OpenRpc.Discover, handler }
 }
 
 /** The built-in methods of `registry`, unguarded. */

@@ -9,7 +9,7 @@
 import type { Either } from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
 import * as Handler from '../../Handler.js'
-import type { AbortSignalLike } from '../../Handler.js'
+import type { Given } from '../../Dispatch.js'
 import * as RpcError from '../../RpcError.js'
 import type * as RpcRequest from '../../RpcRequest.js'
 import * as RpcResponse from '../../RpcResponse.js'
@@ -124,12 +124,12 @@ export const classify = <C, B>(options: CallOptions<C, B>, out: unknown, call: C
 }
 
 /**
- * Makes the call step: follows the transport's signal, if any, runs the handler with the call's context and classifies its answer. A throw
+ * Makes the call step: keeps what the transport gave (its signal, its endpoint), if anything, runs the handler with the call's context and classifies its answer. A throw
  * of the context maker or of the handler is classified as a throw.
  */
 export const invoker =
   <C, B>(options: CallOptions<C, B>) =>
-  (call: Call<C>, base: B, given: AbortSignalLike | undefined): Awaitable<Item> => {
+  (call: Call<C>, base: B, given: Given | undefined): Awaitable<Item> => {
     if (given !== undefined) call.given = given
     let out: unknown
     try {

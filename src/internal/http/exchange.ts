@@ -18,7 +18,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
-import type { Dispatcher } from '../../Dispatch.js'
+import type { Dispatcher, Given } from '../../Dispatch.js'
 import type { Options, Refusal } from '../../fetch/rules.js'
 import { safely } from '../hooks.js'
 import { decodeUtf8 } from '../utf8.js'
@@ -59,11 +59,13 @@ export type Decision<P> = Either<Refusal, P> | PromiseLike<Either<Refusal, P>>
 
 /**
  * What an adapter fills in, for its request type `Req`: how to read the body (calling `done` once,
- * with at most `maxBytes` bytes kept), and where the dispatcher's base value comes from, `context`
- * or `authenticate` (whose principal is then the base value), not both.
+ * with at most `maxBytes` bytes kept), what it knows of the request for the handlers (`given`: where
+ * it was received), and where the dispatcher's base value comes from, `context` or `authenticate`
+ * (whose principal is then the base value), not both.
  */
 export interface Adapter<Req, B> {
   readonly read: (req: Req, maxBytes: number, done: (body: Body) => void) => void
+  readonly given?: ((req: Req) => Given) | undefined
   readonly context?: ((req: Req) => B) | undefined
   readonly authenticate?: ((req: Req) => Decision<B>) | undefined
 }
@@ -99,7 +101,7 @@ export const make = <Req, B>(dispatcher: Dispatcher<B>, options: Options, adapte
   const maxBodyBytes = limitOf(options)
   const answerOf = replyAnswer(options)
   const cors = options.cors === undefined ? undefined : withCors(options.cors)
-  const { read, context, authenticate } = adapter
+  const { read, context, authenticate, given } = adapter
   const reply = replyOf(dispatcher, options, maxBodyBytes, answerOf)
   const failed = (cause: unknown): HttpAnswer => {
     safely(options.onError, cause)
@@ -108,7 +110,7 @@ export const make = <Req, B>(dispatcher: Dispatcher<B>, options: Options, adapte
 
   // The principal admitted (or the context made): the body, then the dispatcher.
   const readAndDispatch = (req: Req, base: B | undefined, finish: (answer: HttpAnswer) => void): void =>
-    read(req, maxBodyBytes, (body) => reply(body, base, finish))
+    read(req, maxBodyBytes, (body) => reply(body, base, finish, given?.(req)))
 
   const admit = (req: Req, decided: Either<Refusal, B>, finish: (answer: HttpAnswer) => void): void =>
     E.isLeft(decided) ? finish(fromRefusal(decided.left)) : readAndDispatch(req, decided.right, finish)
@@ -159,12 +161,14 @@ const replyOf = <B>(dispatcher: Dispatcher<B>, options: Options, maxBodyBytes: n
   // The entry points with the base value as an optional argument: undefined when the handlers need none.
   const dispatch = dispatcher.dispatch as (input: string, base?: B) => Reply
   const dispatchValue = dispatcher.dispatchValue as (message: unknown, base?: B) => Reply
+  const dispatchWith = dispatcher.dispatchWith as (input: string, given: Given, base?: B) => Reply
+  const dispatchValueWith = dispatcher.dispatchValueWith as (message: unknown, given: Given, base?: B) => Reply
   const failed = (cause: unknown): HttpAnswer => {
     safely(options.onError, cause)
     return internalServerError
   }
   // `finish` is called outside the `try`, so an adapter's `done` that throws is never called twice.
-  const replyTo = (body: Body, base: B | undefined): Reply | HttpAnswer => {
+  const replyTo = (body: Body, base: B | undefined, given: Given | undefined): Reply | HttpAnswer => {
     try {
       switch (body._tag) {
         case 'TooLarge':
@@ -173,21 +177,21 @@ const replyOf = <B>(dispatcher: Dispatcher<B>, options: Options, maxBodyBytes: n
           safely(options.onError, body.cause)
           return badRequest
         case 'Value':
-          return dispatchValue(body.value, base)
+          return given === undefined ? dispatchValue(body.value, base) : dispatchValueWith(body.value, given, base)
         case 'Text':
-          return dispatch(body.text, base)
+          return given === undefined ? dispatch(body.text, base) : dispatchWith(body.text, given, base)
         case 'Bytes': {
           if (body.bytes.byteLength > maxBodyBytes) return payloadTooLarge
           const text = decodeUtf8(body.bytes)
-          return text === undefined ? parseError : dispatch(text, base)
+          return text === undefined ? parseError : given === undefined ? dispatch(text, base) : dispatchWith(text, given, base)
         }
       }
     } catch (cause) {
       return failed(cause)
     }
   }
-  return (body: Body, base: B | undefined, finish: (answer: HttpAnswer) => void): void => {
-    const reply = replyTo(body, base)
+  return (body: Body, base: B | undefined, finish: (answer: HttpAnswer) => void, given: Given | undefined): void => {
+    const reply = replyTo(body, base, given)
     if (typeof reply !== 'object') return finish(answerOf(reply))
     if (!isPending(reply)) return finish(reply)
     reply.then(

@@ -112,3 +112,23 @@ export const isSameHostOrigin = (origin: string, host: string | undefined, overL
   }
   return !overLoopback || isLoopbackName(url.hostname)
 }
+
+// -------------------------------------------------------------------------------------
+// endpoints
+// -------------------------------------------------------------------------------------
+
+/**
+ * The URL a request reached, as `control.endpoint` gives it to handlers: the scheme of its
+ * connection, its `Host` header and the path of its target (the query left out), normalised by the
+ * URL parser; `undefined` when there is no `Host` or it does not make a URL with that host.
+ */
+export const endpointOf = (scheme: 'http' | 'https' | 'ws' | 'wss', host: string | undefined, target: string): { readonly url: string } | undefined => {
+  if (host === undefined || host === '' || /[\s/?#@\\]/.test(host)) return undefined
+  try {
+    const path = pathOf(target)
+    // Joined as text, not resolved against a base: a path of `//other/x` stays a path.
+    return { url: new URL(`${scheme}://${host}${path.startsWith('/') ? path : `/${path}`}`).href }
+  } catch {
+    return undefined
+  }
+}

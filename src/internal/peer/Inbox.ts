@@ -14,6 +14,7 @@
  * @internal
  */
 import type * as Dispatch from '../../Dispatch.js'
+import type { Endpoint } from '../../Handler.js'
 import type * as RpcError from '../../RpcError.js'
 import * as RpcRequest from '../../RpcRequest.js'
 import * as RpcResponse from '../../RpcResponse.js'
@@ -35,6 +36,8 @@ interface Queued {
 export interface InboxOptions<B> {
   readonly dispatcher: Dispatch.Dispatcher<B>
   readonly context: B
+  /** Where the connection was made (`control.endpoint`), when the transport knows. */
+  readonly endpoint?: Endpoint | undefined
   /** Writes an answer; when it cannot be written (the connection is gone), there is no one to tell. */
   readonly answer: (text: string) => void
   readonly maxInFlight: number
@@ -52,6 +55,8 @@ export interface InboxOptions<B> {
 export interface Inbox<B> extends InboxOptions<B> {
   /** The context, as the dispatcher's rest argument (made once). */
   readonly args: Dispatch.ContextArg<B>
+  /** What the dispatcher is given with each message that cannot be cancelled: the endpoint (made once). */
+  readonly given: Dispatch.Given | undefined
   /** Messages dispatched asynchronously and not yet answered. */
   running: number
   /** What waits for a place, from `queueHead` on. */
@@ -70,6 +75,7 @@ export interface Inbox<B> extends InboxOptions<B> {
 export const make = <B>(options: InboxOptions<B>): Inbox<B> => ({
   ...options,
   args: [options.context] as Dispatch.ContextArg<B>,
+  given: options.endpoint === undefined ? undefined : { endpoint: options.endpoint },
   running: 0,
   queue: [],
   queueHead: 0,
@@ -157,8 +163,11 @@ const start = <B>(inbox: Inbox<B>, text: string, u: unknown): void => {
   if (u === NOT_JSON) out = dispatcher.dispatch(text, ...inbox.args)
   else if (inbox.cancellation && (id = requestId(u)) !== undefined && !inbox.cancellable.has(id)) {
     cancel = new Cancel()
-    out = dispatcher.dispatchCancellable(u, cancel, ...inbox.args)
-  } else out = dispatcher.dispatchValue(u, ...inbox.args)
+    out =
+      inbox.endpoint === undefined
+        ? dispatcher.dispatchCancellable(u, cancel, ...inbox.args)
+        : dispatcher.dispatchValueWith(u, { signal: cancel, endpoint: inbox.endpoint }, ...inbox.args)
+  } else out = inbox.given === undefined ? dispatcher.dispatchValue(u, ...inbox.args) : dispatcher.dispatchValueWith(u, inbox.given, ...inbox.args)
   if (!(out instanceof Promise)) {
     if (out !== undefined) inbox.answer(out)
     return
