@@ -45,6 +45,14 @@ export interface Policy {
   readonly baseDelayMs: number
   /** The largest cap of any wait, in milliseconds: 2 000 by default. */
   readonly maxDelayMs: number
+  /**
+   * How long each attempt may take, in milliseconds, within the caller's overall `timeoutMs`: unset
+   * by default, so an attempt takes what is left of the caller's timeout (or the inner transport's
+   * default). Set it below the overall timeout when a timeout is retryable (a worker that died
+   * mid-call), or the first attempt uses up the whole budget. A message that is not retried (not
+   * all idempotent) is sent with the caller's timeout as it is.
+   */
+  readonly attemptTimeoutMs?: number
 }
 
 /**
@@ -112,8 +120,8 @@ export const delayOf = (policy: Policy, n: number, random: () => number = Math.r
  * `options.retryable` accepts, as the module comment says; every other message goes through once.
  *
  * The answer is the first attempt's that succeeds, or the last failure. A caller's `timeoutMs` is the
- * budget of all attempts together: each attempt is given what is left of it, and no retry starts
- * once the next wait would pass it. A caller's signal is handed to each attempt, and a wait ends
+ * budget of all attempts together: each attempt is given what is left of it (at most
+ * `attemptTimeoutMs`, when set), and no retry starts once the next wait would pass it. A caller's signal is handed to each attempt, and a wait ends
  * early when it aborts: the answer is then the last failure. Throws a `RangeError` for a
  * `maxAttempts` below 1 or not an integer, or a delay that is negative or `NaN`.
  *
@@ -141,6 +149,8 @@ export const transport = <TErr>(options: Options<TErr>): (<E extends TErr>(inner
   if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) throw new RangeError(`maxAttempts must be an integer of 1 or more, got ${policy.maxAttempts}`)
   if (!(policy.baseDelayMs >= 0)) throw new RangeError(`baseDelayMs must be 0 or more, got ${policy.baseDelayMs}`)
   if (!(policy.maxDelayMs >= 0)) throw new RangeError(`maxDelayMs must be 0 or more, got ${policy.maxDelayMs}`)
+  const perAttempt = options.attemptTimeoutMs
+  if (perAttempt !== undefined && !(perAttempt >= 0)) throw new RangeError(`attemptTimeoutMs must be 0 or more, got ${perAttempt}`)
   const random = options.random ?? Math.random
   const { retryable, onRetry } = options
 
@@ -150,7 +160,9 @@ export const transport = <TErr>(options: Options<TErr>): (<E extends TErr>(inner
       const deadline = budget === undefined || !(budget < Infinity) ? undefined : Date.now() + Math.max(0, budget)
       const signal = expected.signal
       for (let attempt = 1; ; attempt++) {
-        const given = deadline === undefined || attempt === 1 ? expected : { ...expected, timeoutMs: Math.max(0, deadline - Date.now()) }
+        const left = deadline === undefined ? undefined : Math.max(0, deadline - Date.now())
+        const ms = perAttempt === undefined ? left : left === undefined ? perAttempt : Math.min(perAttempt, left)
+        const given = ms === undefined || ms === expected.timeoutMs ? expected : { ...expected, timeoutMs: ms }
         const answer = await send(body, given)()
         if (E.isRight(answer) || attempt >= policy.maxAttempts || !isRetryable(retryable, answer.left)) return answer
         const wait = delayOf(policy, attempt, random)

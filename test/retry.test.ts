@@ -169,6 +169,18 @@ describe('Retry.transport', () => {
     for (const s of sent.slice(1)) expect(s.expected.timeoutMs).toBeLessThanOrEqual(200 - (s.at - started) + 5)
   })
 
+  it('gives each attempt at most attemptTimeoutMs, within the overall timeout', async () => {
+    const { inner, sent } = scripted([E.left(transient)])
+    await retrying({ maxAttempts: 3, attemptTimeoutMs: 50 })(inner).send('m', { ...idem, timeoutMs: 1000 })()
+    expect(sent.map((s) => s.expected.timeoutMs)).toEqual([50, 50, 50])
+    const alone = scripted([E.left(transient)])
+    await retrying({ maxAttempts: 2, attemptTimeoutMs: 70 })(alone.inner).send('m', idem)()
+    expect(alone.sent.map((s) => s.expected.timeoutMs)).toEqual([70, 70])
+    const tight = scripted([E.left(transient)])
+    await retrying({ maxAttempts: 1, attemptTimeoutMs: 500 })(tight.inner).send('m', { ...idem, timeoutMs: 20 })()
+    expect(tight.sent[0].expected.timeoutMs).toBeLessThanOrEqual(20)
+  })
+
   it("stops waiting when the caller's signal aborts, and hands each attempt the signal", async () => {
     const { inner, sent } = scripted([E.left(transient)])
     const controller = new AbortController()
