@@ -12,7 +12,6 @@
  *
  * @since 0.2.0
  */
-import type { NatsConnection } from '@nats-io/transport-node'
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Dispatcher } from '../Dispatch.js'
@@ -25,7 +24,7 @@ import { safely } from '../internal/hooks.js'
 import * as Exchange from '../internal/nats/exchange.js'
 import { hasOwn, isRecord } from '../internal/object.js'
 import { decodeUtf8 } from '../internal/utf8.js'
-import { isRetryable, type NatsError } from './transport.js'
+import { type Connection, isRetryable, type NatsError } from './transport.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -40,7 +39,7 @@ import { isRetryable, type NatsError } from './transport.js'
  */
 export interface GatewayOptions<B = unknown> {
   /** An open connection; closing it stays the caller's work (close the edge first, then drain it). */
-  readonly connection: NatsConnection
+  readonly connection: Connection
   /** The subject the workers serve. */
   readonly subject: string
   /**

@@ -12,6 +12,6 @@
  * @since 0.2.0
  */
 export { defaultTimeoutMs, formatError, isRetryable, transport } from './transport.js'
-export type { NatsError, TransportOptions } from './transport.js'
+export type { Connection, NatsError, TransportOptions } from './transport.js'
 export { defaultGatewayTimeoutMs, dispatcher, failureOf, GatewayErrorCode, headersFrom } from './gateway.js'
 export type { GatewayOptions } from './gateway.js'

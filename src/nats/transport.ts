@@ -14,7 +14,6 @@
  *
  * @since 0.2.0
  */
-import type { NatsConnection } from '@nats-io/transport-node'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
@@ -44,6 +43,17 @@ import * as Exchange from '../internal/nats/exchange.js'
 export type NatsError = Exchange.NatsError
 
 /**
+ * The connection {@link transport} and the gateway take: a `NatsConnection` of
+ * `@nats-io/transport-node` (`await connect({ servers })`), of which only these members are used.
+ * Declared here, structurally, so that the package's declarations do not depend on the NATS
+ * client's.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export type Connection = Exchange.Connection
+
+/**
  * What {@link transport} takes.
  *
  * @category model
@@ -51,7 +61,7 @@ export type NatsError = Exchange.NatsError
  */
 export interface TransportOptions {
   /** An open connection (`await connect({ servers })` of `@nats-io/transport-node`); closing it stays the caller's work. */
-  readonly connection: NatsConnection
+  readonly connection: Exchange.Connection
   /** The subject the workers serve. */
   readonly subject: string
   /**

@@ -4,7 +4,7 @@
  * payload limit, the caller's signal and clock), the request, and the NATS client's errors read as
  * {@link NatsError} values. Only the `fp-jsonrpc/nats` entry point reaches this module.
  */
-import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node'
+import * as NatsClient from '@nats-io/transport-node'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import type { AbortSignalLike, Expected } from '../../Transport.js'
@@ -19,8 +19,43 @@ export type NatsError =
   | { readonly _tag: 'Aborted'; readonly reason: unknown }
   | { readonly _tag: 'RequestFailed'; readonly cause: unknown }
 
+/**
+ * The part of a `NatsConnection` (of `@nats-io/transport-node`) used here, declared structurally so
+ * that the package's declarations stand without the NATS client's types (whose subpath exports the
+ * CommonJS build's `Node10` resolution cannot read). Every `NatsConnection` is one.
+ */
+export interface Connection {
+  isClosed(): boolean
+  isDraining(): boolean
+  readonly info?: { readonly max_payload: number } | undefined
+  request(subject: string, payload: Uint8Array, options: { timeout: number; headers?: MessageHeaders }): Promise<{ readonly data: Uint8Array }>
+  publish(subject: string, payload: Uint8Array, options?: { headers?: MessageHeaders }): void
+}
+
+/**
+ * The NATS client's `MsgHdrs`, declared structurally (only `set` is used here, but a connection's
+ * `request` takes the whole of it). `match` is its `Match` enum.
+ */
+export interface MessageHeaders extends Iterable<[string, Array<string>]> {
+  hasError: boolean
+  status: string
+  code: number
+  description: string
+  get(k: string, match?: unknown): string
+  set(k: string, v: string, match?: unknown): void
+  append(k: string, v: string, match?: unknown): void
+  has(k: string, match?: unknown): boolean
+  keys(): Array<string>
+  values(k: string, match?: unknown): Array<string>
+  delete(k: string, match?: unknown): void
+  last(k: string, match?: unknown): string
+}
+
+// The NATS client's `headers()`, read through the namespace so that both builds compile it.
+const natsHeaders = (): MessageHeaders => (NatsClient as unknown as { readonly headers: () => MessageHeaders }).headers()
+
 export interface Settings {
-  readonly connection: NatsConnection
+  readonly connection: Connection
   readonly subject: string
   /** Milliseconds; a call's own `timeoutMs` replaces it. */
   readonly timeoutMs: number
@@ -39,7 +74,7 @@ export const exchange = async (settings: Settings, body: string, expected: Expec
   if (connection.isClosed() || connection.isDraining()) return E.left(closed)
   const ms = expected.timeoutMs === undefined ? settings.timeoutMs : expected.timeoutMs > 0 ? expected.timeoutMs : 0
   const payload = encoder.encode(body)
-  let hdrs: MsgHdrs | undefined
+  let hdrs: MessageHeaders | undefined
   let headerBytes = 0
   if (extra !== undefined) {
     try {
