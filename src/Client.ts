@@ -545,7 +545,9 @@ const exchange = <TErr>(
   idempotent: boolean,
 ): Promise<Either<TErr, Reply>> => {
   const transport = client.transport
-  const expected = options === undefined ? { ids, idempotent } : { ...options, ids, idempotent }
+  // `idempotent` only when true: every other message's Expected is what it was before the flag.
+  const base = options === undefined ? { ids } : { ...options, ids }
+  const expected = idempotent ? { ...base, idempotent } : base
   return transport.sendParsed !== undefined ? transport.sendParsed(body, expected)() : transport.send(body, expected)()
 }
 

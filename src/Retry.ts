@@ -146,7 +146,8 @@ export const transport = <TErr>(options: Options<TErr>): (<E extends TErr>(inner
     baseDelayMs: options.baseDelayMs ?? defaultPolicy.baseDelayMs,
     maxDelayMs: options.maxDelayMs ?? defaultPolicy.maxDelayMs,
   }
-  if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) throw new RangeError(`maxAttempts must be an integer of 1 or more, got ${policy.maxAttempts}`)
+  if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1)
+    throw new RangeError(`maxAttempts must be an integer of 1 or more, got ${policy.maxAttempts}`)
   if (!(policy.baseDelayMs >= 0)) throw new RangeError(`baseDelayMs must be 0 or more, got ${policy.baseDelayMs}`)
   if (!(policy.maxDelayMs >= 0)) throw new RangeError(`maxDelayMs must be 0 or more, got ${policy.maxDelayMs}`)
   const perAttempt = options.attemptTimeoutMs

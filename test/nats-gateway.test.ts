@@ -32,7 +32,9 @@ const workerDispatcher = Dispatch.make(
     Registry.empty,
     Registry.add(Add, ({ a, b }) => E.right(a + b)),
     Registry.add(Charge, ({ cents }) => E.right(cents)),
-    Registry.add(Whoami, (_p, ctx: { readonly headers: MsgHdrs | undefined }) => E.right({ auth: header(ctx.headers, 'authorization'), trace: header(ctx.headers, 'traceparent') })),
+    Registry.add(Whoami, (_p, ctx: { readonly headers: MsgHdrs | undefined }) =>
+      E.right({ auth: header(ctx.headers, 'authorization'), trace: header(ctx.headers, 'traceparent') }),
+    ),
     Registry.add(Note, () => E.right(undefined)),
     Registry.add(Echo, ({ text }) => E.right(text)),
   ),
@@ -76,7 +78,11 @@ const edge = async (options: Nats.GatewayOptions<IncomingMessage>, limits: { rea
   const started = await serve({ dispatcher: gateway, context: (req) => req, ...limits })()
   if (E.isLeft(started)) throw new Error('could not listen')
   const http = started.right
-  const ws = Ws.attachToHttp(http.server, gateway, { path: '/ws', context: (req) => req, ...(limits.maxBodyBytes === undefined ? {} : { maxPayload: limits.maxBodyBytes }) })
+  const ws = Ws.attachToHttp(http.server, gateway, {
+    path: '/ws',
+    context: (req) => req,
+    ...(limits.maxBodyBytes === undefined ? {} : { maxPayload: limits.maxBodyBytes }),
+  })
   cleanups.push(async () => {
     await ws.close()
     await http.close()
@@ -107,14 +113,17 @@ describe('forwarding over HTTP and WebSocket', () => {
     const overWs = (await wsClient(wsUrl)).client
     for (const client of [overHttp, overWs] as ReadonlyArray<Client.Client>) {
       expect(await pipe(client, Client.call(Add, { a: 1, b: 2 }))()).toEqual(E.right(3))
-      expect(await pipe(client, Client.batch(Client.call(Add, { a: 2, b: 2 }), Client.call(Echo, { text: 'é' }), Client.notify(Note, { line: 'n' })))()).toEqual(
-        E.right([E.right(4), E.right('é'), E.right(undefined)]),
-      )
+      expect(
+        await pipe(client, Client.batch(Client.call(Add, { a: 2, b: 2 }), Client.call(Echo, { text: 'é' }), Client.notify(Note, { line: 'n' })))(),
+      ).toEqual(E.right([E.right(4), E.right('é'), E.right(undefined)]))
       expect(await pipe(client, Client.notify(Note, { line: 'x' }))()).toEqual(E.right(undefined))
     }
     // The worker's answers go through as they are: a notification is 204, a parse error is the worker's.
     expect(await post(url, '{"jsonrpc":"2.0","method":"note","params":{"line":"x"}}')).toEqual({ status: 204, body: '' })
-    expect(await post(url, '{"jsonrpc":"2.0","method":"nope","id":7}')).toEqual({ status: 200, body: '{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":7}' })
+    expect(await post(url, '{"jsonrpc":"2.0","method":"nope","id":7}')).toEqual({
+      status: 200,
+      body: '{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":7}',
+    })
     expect(await post(url, '{oops')).toEqual({ status: 200, body: '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}' })
   })
 
@@ -151,7 +160,8 @@ describe('when forwarding fails', () => {
     const seen: Array<Nats.NatsError> = []
     const { url, wsUrl } = await edge({ connection: nc, subject: s, timeoutMs: 10_000, onError: (e) => seen.push(e) })
     const started = Date.now()
-    const batch = '[{"jsonrpc":"2.0","method":"add","params":[1,2],"id":1},{"jsonrpc":"2.0","method":"note","params":["n"]},{"jsonrpc":"2.0","method":"add","params":[1,2],"id":"b"},5]'
+    const batch =
+      '[{"jsonrpc":"2.0","method":"add","params":[1,2],"id":1},{"jsonrpc":"2.0","method":"note","params":["n"]},{"jsonrpc":"2.0","method":"add","params":[1,2],"id":"b"},5]'
     expect(await post(url, batch)).toEqual({
       status: 200,
       body:
@@ -298,7 +308,10 @@ describe('the other entry points and helpers', () => {
     expect(Nats.failureOf({ _tag: 'TooLarge', size: 2, limit: 1 })).toEqual({ code: -32012, message: 'Message too large' })
     expect(Nats.failureOf({ _tag: 'Closed' })).toEqual({ code: -32013, message: 'Gateway unavailable' })
     expect(Nats.failureOf({ _tag: 'Aborted', reason: 1 })).toBeUndefined()
-    expect(Nats.headersFrom(['Authorization', 'x-trace'])({ headers: { authorization: 'a', 'x-trace': ['1', '2'], cookie: 'c' } })).toEqual({ Authorization: 'a', 'x-trace': '1, 2' })
+    expect(Nats.headersFrom(['Authorization', 'x-trace'])({ headers: { authorization: 'a', 'x-trace': ['1', '2'], cookie: 'c' } })).toEqual({
+      Authorization: 'a',
+      'x-trace': '1, 2',
+    })
     expect(() => Nats.dispatcher({ connection: nc, subject: 's', timeoutMs: Number.NaN })).toThrow(RangeError)
   })
 })

@@ -72,9 +72,9 @@ describe('calls over NATS request-reply', () => {
     await worker(s)
     const client = Client.make(Nats.transport({ connection: nc, subject: s }))
     expect(await pipe(client, Client.call(Add, { a: 1, b: 2 }))()).toEqual(E.right(3))
-    expect(await pipe(client, Client.batch(Client.call(Add, { a: 2, b: 2 }), Client.call(Echo, { text: 'é ✓' }), Client.notify(Note, { line: 'b' })))()).toEqual(
-      E.right([E.right(4), E.right('é ✓'), E.right(undefined)]),
-    )
+    expect(
+      await pipe(client, Client.batch(Client.call(Add, { a: 2, b: 2 }), Client.call(Echo, { text: 'é ✓' }), Client.notify(Note, { line: 'b' })))(),
+    ).toEqual(E.right([E.right(4), E.right('é ✓'), E.right(undefined)]))
     const before = notes.length
     expect(await pipe(client, Client.notify(Note, { line: 'hello' }))()).toEqual(E.right(undefined))
     expect(notes.slice(before)).toEqual(['hello'])
@@ -85,14 +85,18 @@ describe('calls over NATS request-reply', () => {
     await worker(s)
     const t1 = Nats.transport({ connection: nc, subject: s })
     expect(await t1.send('{"jsonrpc":"2.0","method":"note","params":{"line":"x"}}', { ids: [] })()).toEqual(E.right(undefined))
-    expect(await t1.send('{"jsonrpc":"2.0","method":"add","params":[1,1],"id":"a"}', { ids: ['a'] })()).toEqual(E.right('{"jsonrpc":"2.0","result":2,"id":"a"}'))
+    expect(await t1.send('{"jsonrpc":"2.0","method":"add","params":[1,1],"id":"a"}', { ids: ['a'] })()).toEqual(
+      E.right('{"jsonrpc":"2.0","result":2,"id":"a"}'),
+    )
     expect(await t1.send('nope', { ids: [] })()).toEqual(E.right('{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}'))
   })
 
   it('sends headers (fixed or read per message), which the worker context sees', async () => {
     const s = subject()
     await worker(s)
-    expect(await pipe(Client.make(Nats.transport({ connection: nc, subject: s, headers: { authorization: 'Bearer a' } })), Client.call(Whoami))()).toEqual(E.right('Bearer a'))
+    expect(await pipe(Client.make(Nats.transport({ connection: nc, subject: s, headers: { authorization: 'Bearer a' } })), Client.call(Whoami))()).toEqual(
+      E.right('Bearer a'),
+    )
     let n = 0
     const client = Client.make(Nats.transport({ connection: nc, subject: s, headers: () => ({ authorization: `Bearer ${++n}` }) }))
     expect(await pipe(client, Client.call(Whoami))()).toEqual(E.right('Bearer 1'))
@@ -156,7 +160,9 @@ describe('typed errors', () => {
     const s = subject()
     await worker(s)
     const client = Client.make(Nats.transport({ connection: nc, subject: s }))
-    expect(await pipe(client, Client.call(Add, { a: 1, b: 1 }, { signal: AbortSignal.abort('early') }))()).toEqual(transportError({ _tag: 'Aborted', reason: 'early' }))
+    expect(await pipe(client, Client.call(Add, { a: 1, b: 1 }, { signal: AbortSignal.abort('early') }))()).toEqual(
+      transportError({ _tag: 'Aborted', reason: 'early' }),
+    )
     const controller = new AbortController()
     setTimeout(() => controller.abort('late'), 30)
     const started = Date.now()
@@ -180,7 +186,11 @@ describe('typed errors', () => {
     expect(Nats.formatError({ _tag: 'Aborted', reason: new Error('stop') })).toBe('aborted: stop')
     expect(Nats.formatError({ _tag: 'RequestFailed', cause: 'x' })).toBe('request failed: x')
     expect([Nats.isRetryable({ _tag: 'NoResponders', subject: 'a' }), Nats.isRetryable({ _tag: 'Timeout', ms: 1 })]).toEqual([true, true])
-    expect([Nats.isRetryable({ _tag: 'TooLarge', size: 2, limit: 1 }), Nats.isRetryable({ _tag: 'Closed' }), Nats.isRetryable({ _tag: 'Aborted', reason: 1 })]).toEqual([false, false, false])
+    expect([
+      Nats.isRetryable({ _tag: 'TooLarge', size: 2, limit: 1 }),
+      Nats.isRetryable({ _tag: 'Closed' }),
+      Nats.isRetryable({ _tag: 'Aborted', reason: 1 }),
+    ]).toEqual([false, false, false])
   })
 })
 

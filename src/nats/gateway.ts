@@ -131,18 +131,18 @@ export const defaultGatewayTimeoutMs = 35_000
  * Throws a `RangeError` for a `timeoutMs` that is negative or `NaN`.
  *
  * @example
- * import { connect } from '@nats-io/transport-node'
  * import type { IncomingMessage } from 'node:http'
  * import { serve } from 'fp-jsonrpc/http'
  * import * as Nats from 'fp-jsonrpc/nats'
  * import * as Ws from 'fp-jsonrpc/ws'
  *
- * const connection = await connect({ servers: 'nats://127.0.0.1:4222' })
+ * // const connection = await connect({ servers: 'nats://10.0.0.5:4222' }) (of @nats-io/transport-node)
+ * declare const connection: Nats.Connection & { readonly drain: () => Promise<void> }
  * const gateway = Nats.dispatcher<IncomingMessage>({ connection, subject: 'rpc', headers: Nats.headersFrom(['authorization', 'traceparent']) })
  *
- * const started = await serve({ dispatcher: gateway, context: (req) => req, host: '0.0.0.0', port: 8080, allowedHosts: false })()
+ * const started = await serve({ dispatcher: gateway, context: (req) => req, host: '0.0.0.0', port: 8080, allowedHosts: false, maxBodyBytes: 1_000_000 })()
  * if (started._tag === 'Right') {
- *   const ws = Ws.attachToHttp(started.right.server, gateway, { path: '/ws', context: (req) => req })
+ *   const ws = Ws.attachToHttp(started.right.server, gateway, { path: '/ws', context: (req) => req, maxPayload: 1_000_000 })
  *   process.once('SIGTERM', () => void ws.close().then(() => started.right.close()).then(() => connection.drain()))
  * }
  *
@@ -154,7 +154,10 @@ export const dispatcher = <B = unknown>(options: GatewayOptions<B>): Dispatcher<
   const timeoutMs = options.timeoutMs ?? defaultGatewayTimeoutMs
   if (!(timeoutMs >= 0)) throw new RangeError(`timeoutMs must be 0 or more, got ${timeoutMs}`)
   const settings: Exchange.Settings = { connection, subject, timeoutMs, publishNotifications: false }
-  const retrying = options.retry === undefined || options.retry === false || idempotent === undefined ? undefined : Retry.transport<NatsError>({ ...(options.retry === true ? {} : options.retry), retryable: isRetryable })
+  const retrying =
+    options.retry === undefined || options.retry === false || idempotent === undefined
+      ? undefined
+      : Retry.transport<NatsError>({ ...(options.retry === true ? {} : options.retry), retryable: isRetryable })
 
   const headersOf = (base: B | undefined): Either<NatsError, Exchange.Headers> => {
     if (headers === undefined) return E.right(undefined)
@@ -179,7 +182,11 @@ export const dispatcher = <B = unknown>(options: GatewayOptions<B>): Dispatcher<
     if (E.isLeft(extra)) answer = extra
     else if (retrying === undefined) answer = await Exchange.exchange(settings, text, signal === undefined ? noIds : { ids: [], signal }, extra.right)
     else {
-      const expected: Expected = { ids: [], idempotent: allIdempotent(value === unread ? parseOrUnread(text) : value, idempotent as (m: string) => boolean), ...(signal === undefined ? {} : { signal }) }
+      const expected: Expected = {
+        ids: [],
+        idempotent: allIdempotent(value === unread ? parseOrUnread(text) : value, idempotent as (m: string) => boolean),
+        ...(signal === undefined ? {} : { signal }),
+      }
       const inner = { send: (body: string, e: Expected) => () => Exchange.exchange(settings, body, e, extra.right) }
       answer = await retrying(inner).send(text, expected)()
     }
@@ -227,10 +234,11 @@ export const dispatcher = <B = unknown>(options: GatewayOptions<B>): Dispatcher<
       const u = await replyValue(input, base)
       return u === undefined ? undefined : Array.isArray(u) ? u.map(toEither) : toEither(u)
     },
-    dispatchToSerializable: async (input: string, base?: B) => (await replyValue(input, base)) as RpcResponse.RpcResponse | ReadonlyArray<RpcResponse.RpcResponse> | undefined,
+    dispatchToSerializable: async (input: string, base?: B) =>
+      (await replyValue(input, base)) as RpcResponse.RpcResponse | ReadonlyArray<RpcResponse.RpcResponse> | undefined,
   }
   // The entry points take the base value as an optional last argument, which is what ContextArg<B> spells.
-  return entryPoints as unknown as Dispatcher<B>
+  return entryPoints
 }
 
 // -------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import * as Retry from '../Retry.js'
-import type { Expected, Transport } from '../Transport.js'
+import type { Transport } from '../Transport.js'
 import * as Exchange from '../internal/nats/exchange.js'
 
 // -------------------------------------------------------------------------------------
@@ -105,27 +105,25 @@ export const defaultTimeoutMs = 30_000
  * A client transport that sends each message as a NATS request on `subject` and reads the reply.
  *
  * What a reply gives: its payload as text, strictly decoded; an empty payload (a worker's answer to
- * a message of notifications only) gives `undefined`. A call's {@link Expected} `signal` and
+ * a message of notifications only) gives `undefined`. A call's `Expected` `signal` and
  * `timeoutMs` are honoured (`Aborted`, `Timeout`). A message larger than the server's `max_payload`
  * (read from the connection's `info`) is `TooLarge` before anything is sent. `transport` throws a
  * `RangeError` for a `timeoutMs` that is negative or `NaN`; a call's own below 0 counts as 0, which
  * times out at once without sending.
  *
  * @example
- * import { connect } from '@nats-io/transport-node'
  * import { pipe } from 'fp-ts/lib/function.js'
  * import * as t from 'io-ts'
  * import { Client, Method } from 'fp-jsonrpc'
  * import * as Nats from 'fp-jsonrpc/nats'
  *
+ * // const connection = await connect({ servers: 'nats://127.0.0.1:4222' }) (of @nats-io/transport-node)
+ * declare const connection: Nats.Connection
  * const GetUser = Method.make({ name: 'getUser', params: t.type({ id: t.string }), result: t.unknown, idempotent: true })
+ * const client = Client.make(Nats.transport({ connection, subject: 'users', retry: { attemptTimeoutMs: 1000 } }))
  *
- * const connection = await connect({ servers: 'nats://127.0.0.1:4222' })
- * const client = Client.make(Nats.transport({ connection, subject: 'users', retry: true }))
- *
- * const user = await pipe(client, Client.call(GetUser, { id: 'ada' }, { timeoutMs: 2000 }))()
+ * const user = await pipe(client, Client.call(GetUser, { id: 'ada' }, { timeoutMs: 5000 }))()
  * // E.right(...), or E.left({ _tag: 'TransportError', error: { _tag: 'NoResponders', subject: 'users' } }), ...
- * await connection.drain()
  *
  * @category constructors
  * @since 0.2.0

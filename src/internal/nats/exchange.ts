@@ -7,7 +7,7 @@
 import * as NatsClient from '@nats-io/transport-node'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
-import type { AbortSignalLike, Expected } from '../../Transport.js'
+import type { Expected } from '../../Transport.js'
 import { MAX_TIMER_MS } from '../timers.js'
 
 /** See `NatsError` in src/nats/transport.ts, which documents each case. */
@@ -108,7 +108,7 @@ export const exchange = async (settings: Settings, body: string, expected: Expec
   if (signal === undefined) return answered
   // The NATS client cannot withdraw a request: an abort stops the wait, and a late reply is dropped.
   return new Promise((resolve) => {
-    const onAbort = (): void => resolve(E.left({ _tag: 'Aborted', reason: (signal as AbortSignalLike).reason }))
+    const onAbort = (): void => resolve(E.left({ _tag: 'Aborted', reason: signal.reason }))
     signal.addEventListener('abort', onAbort, { once: true })
     void answered.then((answer) => {
       signal.removeEventListener('abort', onAbort)
@@ -146,6 +146,7 @@ const classify = (cause: unknown, subject: string, ms: number, size: number, lim
   if (name === 'TimeoutError') return { _tag: 'Timeout', ms }
   if (name === 'NoResponders' || nameOf((cause as { readonly cause?: unknown } | undefined)?.cause) === 'NoResponders') return { _tag: 'NoResponders', subject }
   if (name === 'ClosedConnectionError' || name === 'DrainingConnectionError') return closed
-  if (name === 'InvalidArgumentError' && cause instanceof Error && cause.message.includes('max_payload')) return { _tag: 'TooLarge', size, limit: limit ?? size - 1 }
+  if (name === 'InvalidArgumentError' && cause instanceof Error && cause.message.includes('max_payload'))
+    return { _tag: 'TooLarge', size, limit: limit ?? size - 1 }
   return { _tag: 'RequestFailed', cause }
 }
