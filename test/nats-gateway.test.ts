@@ -293,13 +293,30 @@ describe('the other entry points and helpers', () => {
 
   it('dispatchCancellable stops waiting once its signal aborts, and answers nothing', async () => {
     const s = subject()
-    await worker(s, { onMessage: () => 'die' })
+    await worker(s, { onMessage: () => 'ignore' })
     const gateway = Nats.dispatcher({ connection: nc, subject: s })
     const controller = new AbortController()
     setTimeout(() => controller.abort(), 30)
     const started = Date.now()
     expect(await gateway.dispatchCancellable({ jsonrpc: '2.0', method: 'add', params: [1, 1], id: 1 }, controller.signal)).toBeUndefined()
     expect(Date.now() - started).toBeLessThan(1000)
+    // The same through dispatchWith and dispatchValueWith (Dispatch.Given), which the edges call.
+    const again = new AbortController()
+    setTimeout(() => again.abort(), 30)
+    const both = await Promise.all([
+      gateway.dispatchWith('{"jsonrpc":"2.0","method":"add","params":[1,1],"id":2}', { signal: again.signal, endpoint: { url: 'http://x/' } }),
+      gateway.dispatchValueWith({ jsonrpc: '2.0', method: 'add', params: [1, 1], id: 3 }, { signal: again.signal }),
+    ])
+    expect(both).toEqual([undefined, undefined])
+    expect(Date.now() - started).toBeLessThan(2000)
+  })
+
+  it('dispatchWith and dispatchValueWith forward as dispatch does', async () => {
+    const s = subject()
+    await worker(s)
+    const gateway = Nats.dispatcher({ connection: nc, subject: s })
+    expect(await gateway.dispatchWith('{"jsonrpc":"2.0","method":"add","params":[1,2],"id":1}', {})).toBe('{"jsonrpc":"2.0","result":3,"id":1}')
+    expect(await gateway.dispatchValueWith({ jsonrpc: '2.0', method: 'add', params: [2, 2], id: 2 }, {})).toBe('{"jsonrpc":"2.0","result":4,"id":2}')
   })
 
   it('failureOf, headersFrom, and a timeout that makes no sense', () => {

@@ -14,7 +14,7 @@
  */
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as E from 'fp-ts/lib/Either.js'
-import type { Dispatcher } from '../Dispatch.js'
+import type { Dispatcher, Given } from '../Dispatch.js'
 import * as Retry from '../Retry.js'
 import * as RpcError from '../RpcError.js'
 import * as RpcRequest from '../RpcRequest.js'
@@ -121,8 +121,9 @@ export const defaultGatewayTimeoutMs = 35_000
  * requests are answered as {@link failureOf} says (a batch with an array, a single request with one
  * object), and its notifications are not; a message the gateway cannot read (not JSON, an empty
  * batch) gets one error with id `null`. When the edge gives up a call (a WebSocket client's
- * `$/cancelRequest`, through `dispatchCancellable`), the gateway stops waiting and answers nothing,
- * since the edge answers it.
+ * `$/cancelRequest`, through `dispatchCancellable` or the `signal` of `dispatchWith`), the gateway
+ * stops waiting and answers nothing, since the edge answers it. The `endpoint` an edge gives
+ * (`Dispatch.Given`) is not forwarded: the workers' `control.endpoint` is their own.
  *
  * Sizes: the edge reads at most its own limit (`maxBodyBytes`, `maxPayload`: 1 MiB by default),
  * and a message (with its forwarded headers) larger than the NATS server's `max_payload` (also 1 MiB
@@ -225,6 +226,10 @@ export const dispatcher = <B = unknown>(options: GatewayOptions<B>): Dispatcher<
     dispatch,
     dispatchValue: (message: unknown, base?: B) => dispatchValue(message, base, undefined),
     dispatchCancellable: (message: unknown, signal: AbortSignalLike, base?: B) => dispatchValue(message, base, signal),
+    // What the edge knows besides the message: its signal is honoured; where it came in
+    // (`endpoint`) stays at the edge.
+    dispatchWith: (input: string, given: Given, base?: B) => forward(input, unread, base, given.signal),
+    dispatchValueWith: (message: unknown, given: Given, base?: B) => dispatchValue(message, base, given.signal),
     dispatchBytes: (input: Uint8Array, base?: B) => {
       const text = decodeUtf8(input)
       return text === undefined ? JSON.stringify(RpcResponse.failure(RpcError.parseError(), null)) : dispatch(text, base)
