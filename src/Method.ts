@@ -52,6 +52,12 @@ export interface Method<Name extends string, P, A, E = never, PO = unknown, AO =
   readonly tags?: ReadonlyArray<string>
   /** Examples of params and result, checked against the codecs by {@link make}. */
   readonly examples?: ReadonlyArray<Example<P, A>>
+  /**
+   * Whether a call may run more than once with the same effect as once (a read, a `PUT`-like
+   * write), so that a client may send it again after a transport failure (see `Retry`). Absent
+   * means not idempotent: such a call is never sent twice.
+   */
+  readonly idempotent?: boolean
 }
 
 /**
@@ -91,6 +97,7 @@ export interface AnyMethod {
   readonly deprecated?: boolean
   readonly tags?: ReadonlyArray<string>
   readonly examples?: ReadonlyArray<Example<unknown, unknown>>
+  readonly idempotent?: boolean
 }
 
 // Every parameter is inferred: a codec is contravariant in what it encodes, so matching against
@@ -148,6 +155,11 @@ export interface Spec<Name extends string, P, A, E, PO, AO, EO> {
   readonly tags?: ReadonlyArray<string>
   /** Checked when the contract is made: params must satisfy the params codec (`is`), a result the result codec. */
   readonly examples?: ReadonlyArray<Example<P, A>>
+  /**
+   * Marks the method idempotent: running a call twice has the effect of running it once, so a client
+   * may retry it after a transport failure (see `Retry`). Not idempotent by default.
+   */
+  readonly idempotent?: boolean
 }
 
 const noParams = t.type({}, 'NoParams')
@@ -196,6 +208,7 @@ export function make<Name extends string, P = {}, A = unknown, E = never, PO = {
     ...(spec.deprecated === undefined ? {} : { deprecated: spec.deprecated }),
     ...(spec.tags === undefined ? {} : { tags: spec.tags }),
     ...(spec.examples === undefined ? {} : { examples: spec.examples }),
+    ...(spec.idempotent === undefined ? {} : { idempotent: spec.idempotent }),
   }
 }
 
@@ -268,3 +281,17 @@ export const namesOf = (codec: t.Any): ReadonlyArray<string> | undefined => {
   const props = propsOf(codec)
   return props === undefined ? undefined : Object.keys(props)
 }
+
+/**
+ * Whether a contract is marked idempotent (see {@link Spec.idempotent}): `false` unless it says so.
+ *
+ * @example
+ * import { Method } from 'fp-jsonrpc'
+ *
+ * Method.isIdempotent(Method.make({ name: 'get', idempotent: true })) // true
+ * Method.isIdempotent(Method.make({ name: 'charge' })) // false
+ *
+ * @category utils
+ * @since 0.2.0
+ */
+export const isIdempotent = (method: AnyMethod): boolean => method.idempotent === true

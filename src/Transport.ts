@@ -31,6 +31,15 @@ export interface Expected extends CallOptions {
    * (WebSocket, stream) must not wait for one.
    */
   readonly ids: ReadonlyArray<string | number>
+  /**
+   * `true` when every call and notification in the message is of a contract marked idempotent
+   * (`Method.make({ ..., idempotent: true })`), so that sending the same text again is safe; absent or
+   * `false` otherwise. `Client` fills it in; a retrying wrapper (see `Retry`) reads it and sends any
+   * other message once only.
+   *
+   * @since 0.2.0
+   */
+  readonly idempotent?: boolean
 }
 
 /**

@@ -543,10 +543,10 @@ describe('call: the common case read directly answers as the general matching do
 })
 
 describe('the Call value', () => {
-  it('is a function with _tag, method, write and read of its own, which work detached', () => {
+  it('is a function with _tag, method, idempotent, write and read of its own, which work detached', () => {
     const call = _.call(Withdraw, { amount: 3 })
     expect(typeof call).toBe('function')
-    expect(Object.keys(call).sort()).toEqual(['_tag', 'method', 'read', 'write'])
+    expect(Object.keys(call).sort()).toEqual(['_tag', 'idempotent', 'method', 'read', 'write'])
     expect([call._tag, call.method]).toEqual(['Call', 'withdraw'])
     const { write, read } = call
     expect(write(7)).toEqual(E.right('{"jsonrpc":"2.0","method":"withdraw","params":{"amount":3},"id":7}'))

@@ -124,7 +124,7 @@ const server = started.right
 const answer = await pipe(Client.make(transport({ url: server.url })), Client.call(Subtract, { minuend: 42, subtrahend: 23 }))()
 await server.close()
 console.log(JSON.stringify(answer))
-console.log([typeof Ws.attachToHttp, typeof Ws.connect, typeof Stream.listen, typeof Stream.Framing.contentLength.encode, typeof Cluster.run, typeof Nats.serve].join(','))
+console.log([typeof Ws.attachToHttp, typeof Ws.connect, typeof Stream.listen, typeof Stream.Framing.contentLength.encode, typeof Cluster.run, typeof Nats.serve, typeof Nats.transport, typeof Nats.dispatcher].join(','))
 // The API explorer, as the package ships it: the page and its script, from the built package.
 const withExplorer = await serve({ dispatcher, explorer: true })()
 if (E.isLeft(withExplorer)) throw new Error('serve failed')
@@ -141,7 +141,7 @@ const Ws = require('fp-jsonrpc/ws')
 const Stream = require('fp-jsonrpc/stream')
 const Cluster = require('fp-jsonrpc/cluster')
 const Nats = require('fp-jsonrpc/nats')
-console.log([typeof Client.make, typeof http.serve, typeof fetchTransport.transport, typeof Ws.connect, typeof Stream.spawn, typeof Cluster.run, typeof Nats.serve].join(','))
+console.log([typeof Client.make, typeof http.serve, typeof fetchTransport.transport, typeof Ws.connect, typeof Stream.spawn, typeof Cluster.run, typeof Nats.serve, typeof Nats.transport, typeof Nats.dispatcher].join(','))
 `
 
 // A consumer of every entry point, type-checked with Node's types (the transports' declarations
@@ -157,9 +157,13 @@ import * as Stream from 'fp-jsonrpc/stream'
 import * as Cluster from 'fp-jsonrpc/cluster'
 import * as Nats from 'fp-jsonrpc/nats'
 
-const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number })
+const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number, idempotent: true })
 const dispatcher = Dispatch.make(pipe(Registry.empty, Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend))))
-export const natsServe = (nc: Nats.NatsConnection) => Nats.serve(nc, dispatcher, { subject: 'rpc', service: { name: 'math', version: '1.0.0' } })
+export const natsServe = (nc: Nats.Connection) => Nats.serve(nc, dispatcher, { subject: 'rpc', service: { name: 'math', version: '1.0.0' } })
+// Nats.Connection, not the NATS client's own types: those do not pass exactOptionalPropertyTypes
+// with skipLibCheck off, and fp-jsonrpc/nats' declarations need none of them.
+export const natsClient = (connection: Nats.Connection) => Client.make(Nats.transport({ connection, subject: 'rpc', retry: true }))
+export const gateway = (connection: Nats.Connection) => serve({ dispatcher: Nats.dispatcher({ connection, subject: 'rpc' }) })
 export const fetchHandler: (request: Request) => Promise<Response> = handler(dispatcher)
 export const nodeListener = listener(dispatcher)
 export const started = serve({ dispatcher, port: 0 })
@@ -267,12 +271,20 @@ describe('the packed package', () => {
           '--no-fund',
           '--loglevel',
           'error',
+          // Installing a package from a folder runs its prepare script there (nkeys' deletes its lib/
+          // and needs deno): none is wanted, and this repository's node_modules must stay as it is.
+          '--ignore-scripts',
           tarball,
           dependency('fp-ts'),
           dependency('io-ts'),
           dependency('typescript'),
           dependency('ws'),
           dependency('@types/ws'),
+          dependency('@nats-io/transport-node'),
+          dependency('@nats-io/nats-core'),
+          dependency('@nats-io/nkeys'),
+          dependency('@nats-io/nuid'),
+          dependency('tweetnacl'),
           dependency('@types/node'),
           dependency('undici-types'),
         ],
@@ -292,12 +304,12 @@ describe('the packed package', () => {
     test("the transports' entry points load from ESM, and a call goes over HTTP on loopback", () => {
       const [answer, kinds, explorer] = run(process.execPath, ['subpaths.mjs'], dir).trim().split('\n')
       expect(JSON.parse(answer)).toEqual({ _tag: 'Right', right: 19 })
-      expect(kinds).toBe('function,function,function,function,function,function')
+      expect(kinds).toBe('function,function,function,function,function,function,function,function')
       expect(JSON.parse(explorer)).toEqual([200, 'text/html; charset=utf-8', true, 200, true])
     })
 
     test("the transports' entry points load from CommonJS", () => {
-      expect(run(process.execPath, ['subpaths.cjs'], dir).trim()).toBe('function,function,function,function,function,function,function')
+      expect(run(process.execPath, ['subpaths.cjs'], dir).trim()).toBe('function,function,function,function,function,function,function,function')
     })
 
     test("a consumer of every entry point type-checks with Node's types", () => {

@@ -15,7 +15,8 @@
  * @since 0.2.0
  */
 import * as Stats from '../internal/nats/Stats.js'
-import type { NatsConnection, NatsMessage, NatsSubscription } from './server.js'
+import type { Connection } from '../internal/nats/connection.js'
+import type { NatsMessage, NatsSubscription } from './server.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -333,7 +334,7 @@ const VERBS: ReadonlyArray<Verb> = ['PING', 'INFO', 'STATS']
  * @internal
  * @since 0.2.0
  */
-export const subscribe = (nc: NatsConnection, service: Service, endpoint: Endpoint, onError: (error: unknown) => void): ReadonlyArray<NatsSubscription> => {
+export const subscribe = (nc: Connection, service: Service, endpoint: Endpoint, onError: (error: unknown) => void): ReadonlyArray<NatsSubscription> => {
   const { name, id } = service.identity
   const subscriptions: Array<NatsSubscription> = []
   for (const verb of VERBS) {

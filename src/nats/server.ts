@@ -21,6 +21,8 @@ import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import type { Awaitable, Dispatcher } from '../Dispatch.js'
 import { safely } from '../internal/hooks.js'
 import * as Answers from '../internal/nats/answers.js'
+import type * as Connection_ from '../internal/nats/connection.js'
+import type { Connection } from '../internal/nats/connection.js'
 import * as Gate from '../internal/nats/Gate.js'
 import * as Stats from '../internal/nats/Stats.js'
 import * as Micro from './micro.js'
@@ -35,13 +37,7 @@ import * as Micro from './micro.js'
  * @category model
  * @since 0.2.0
  */
-export interface NatsHeaders {
-  /** The first value of a header, `''` when it is absent. */
-  get(key: string): string
-  has(key: string): boolean
-  values(key: string): Array<string>
-  keys(): Array<string>
-}
+export type NatsHeaders = Connection_.NatsHeaders
 
 /**
  * A NATS message, as nats.js gives it (`Msg` of `@nats-io/transport-node`): the part this module
@@ -50,14 +46,7 @@ export interface NatsHeaders {
  * @category model
  * @since 0.2.0
  */
-export interface NatsMessage {
-  readonly subject: string
-  /** Where the answer goes; absent (or empty) for a message published without one. */
-  readonly reply?: string | undefined
-  readonly data: Uint8Array
-  readonly headers?: NatsHeaders | undefined
-  respond(payload?: string | Uint8Array): boolean
-}
+export type NatsMessage = Connection_.NatsMessage
 
 /**
  * A subscription, as nats.js gives it: the part this module uses.
@@ -65,28 +54,7 @@ export interface NatsMessage {
  * @category model
  * @since 0.2.0
  */
-export interface NatsSubscription {
-  drain(): Promise<void>
-  unsubscribe(max?: number): void
-}
-
-/**
- * A connection to NATS, as nats.js 3 gives it (`NatsConnection` of `@nats-io/transport-node`, or of
- * any other nats.js 3 transport): the part this module uses. The types are this package's own, so
- * that its declarations load whatever module resolution the application uses.
- *
- * @category model
- * @since 0.2.0
- */
-export interface NatsConnection {
-  /** The server's information; `max_payload` bounds every message, replies included. */
-  readonly info?: { readonly max_payload: number } | undefined
-  subscribe(subject: string, options: { readonly queue?: string; readonly callback: (err: Error | null, msg: NatsMessage) => void }): NatsSubscription
-  flush(): Promise<void>
-  drain(): Promise<void>
-  isClosed(): boolean
-  isDraining(): boolean
-}
+export type NatsSubscription = Connection_.NatsSubscription
 
 /**
  * The `context` option: made for each message from the NATS message (its `subject`, its `headers`:
@@ -243,7 +211,7 @@ const limitsOf = (options: ServeOptions<never>): { readonly maxConcurrency: numb
  * @category constructors
  * @since 0.2.0
  */
-export const serve = <B>(nc: NatsConnection, dispatcher: Dispatcher<B>, options: ServeOptions<B>): TaskEither<ServeError, Server> => {
+export const serve = <B>(nc: Connection, dispatcher: Dispatcher<B>, options: ServeOptions<B>): TaskEither<ServeError, Server> => {
   const { maxConcurrency, maxMessageBytes } = limitsOf(options as ServeOptions<never>)
   const configured = options.service === undefined ? undefined : Micro.makeService(options.service)
   const subject = options.subject

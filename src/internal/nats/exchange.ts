@@ -1,0 +1,123 @@
+/**
+ * One NATS request-reply exchange, as the client transport (`fp-jsonrpc/nats`'s `transport`) and
+ * the gateway (`dispatcher`) both make it: the checks before sending (a closed connection, the
+ * payload limit, the caller's signal and clock), the request, and the NATS client's errors read as
+ * {@link NatsError} values. Only the `fp-jsonrpc/nats` entry point reaches this module.
+ */
+import * as NatsClient from '@nats-io/transport-node'
+import * as E from 'fp-ts/lib/Either.js'
+import type { Either } from 'fp-ts/lib/Either.js'
+import type { Expected } from '../../Transport.js'
+import { MAX_TIMER_MS } from '../timers.js'
+import type { Connection, MessageHeaders } from './connection.js'
+
+export type { Connection, MessageHeaders } from './connection.js'
+
+/** See `NatsError` in src/nats/transport.ts, which documents each case. */
+export type NatsError =
+  | { readonly _tag: 'NoResponders'; readonly subject: string }
+  | { readonly _tag: 'Timeout'; readonly ms: number }
+  | { readonly _tag: 'TooLarge'; readonly size: number; readonly limit: number }
+  | { readonly _tag: 'Closed' }
+  | { readonly _tag: 'Aborted'; readonly reason: unknown }
+  | { readonly _tag: 'RequestFailed'; readonly cause: unknown }
+
+// The NATS client's `headers()`, read through the namespace so that both builds compile it.
+const natsHeaders = (): MessageHeaders => (NatsClient as unknown as { readonly headers: () => MessageHeaders }).headers()
+
+export interface Settings {
+  readonly connection: Connection
+  readonly subject: string
+  /** Milliseconds; a call's own `timeoutMs` replaces it. */
+  readonly timeoutMs: number
+  /** Messages with no request in them are published and not waited for. */
+  readonly publishNotifications: boolean
+}
+
+/** Headers to send with one message: names and values, or nothing. */
+export type Headers = Readonly<Record<string, string>> | undefined
+
+/** Sends `body` and waits for the reply as `settings` and `expected` say; never rejects. */
+export const exchange = async (settings: Settings, body: string, expected: Expected, extra: Headers): Promise<Either<NatsError, string | undefined>> => {
+  const { connection, subject } = settings
+  const signal = expected.signal
+  if (signal !== undefined && signal.aborted) return E.left({ _tag: 'Aborted', reason: signal.reason })
+  if (connection.isClosed() || connection.isDraining()) return E.left(closed)
+  const ms = expected.timeoutMs === undefined ? settings.timeoutMs : expected.timeoutMs > 0 ? expected.timeoutMs : 0
+  const payload = encoder.encode(body)
+  let hdrs: MessageHeaders | undefined
+  let headerBytes = 0
+  if (extra !== undefined) {
+    try {
+      hdrs = natsHeaders()
+      for (const name of Object.keys(extra)) hdrs.set(name, extra[name])
+      headerBytes = headersSize(extra)
+    } catch (cause) {
+      return E.left({ _tag: 'RequestFailed', cause })
+    }
+  }
+  const limit = connection.info?.max_payload
+  const size = payload.byteLength + headerBytes
+  if (limit !== undefined && size > limit) return E.left({ _tag: 'TooLarge', size, limit })
+
+  if (settings.publishNotifications && expected.ids.length === 0) {
+    try {
+      connection.publish(subject, payload, hdrs === undefined ? undefined : { headers: hdrs })
+      return E.right(undefined)
+    } catch (cause) {
+      return E.left(classify(cause, subject, ms, size, limit))
+    }
+  }
+  if (ms === 0) return E.left({ _tag: 'Timeout', ms })
+
+  // The NATS client takes a timer of at most MAX_TIMER_MS (a longer one would fire at once).
+  const timeout = Math.min(ms, MAX_TIMER_MS)
+  const answered = connection.request(subject, payload, hdrs === undefined ? { timeout } : { timeout, headers: hdrs }).then(
+    (msg): Either<NatsError, string | undefined> => (msg.data.byteLength === 0 ? E.right(undefined) : E.right(decoder.decode(msg.data))),
+    (cause: unknown): Either<NatsError, string | undefined> => E.left(classify(cause, subject, ms, size, limit)),
+  )
+  if (signal === undefined) return answered
+  // The NATS client cannot withdraw a request: an abort stops the wait, and a late reply is dropped.
+  return new Promise((resolve) => {
+    const onAbort = (): void => resolve(E.left({ _tag: 'Aborted', reason: signal.reason }))
+    signal.addEventListener('abort', onAbort, { once: true })
+    void answered.then((answer) => {
+      signal.removeEventListener('abort', onAbort)
+      resolve(answer)
+    })
+  })
+}
+
+const encoder = new TextEncoder()
+// As the fetch transport reads a body: bytes that are not UTF-8 become U+FFFD, and the client then
+// judges the text (a worker of this package only ever sends UTF-8).
+const decoder = new TextDecoder()
+
+const closed: NatsError = { _tag: 'Closed' }
+
+const byteLength = (s: string): number => encoder.encode(s).byteLength
+
+/** The size of the header block the NATS client writes: `NATS/1.0\r\n`, `name: value\r\n` each, `\r\n`. */
+const headersSize = (headers: Readonly<Record<string, string>>): number => {
+  let n = 10 + 2
+  for (const name of Object.keys(headers)) n += byteLength(name) + 2 + byteLength(headers[name]) + 2
+  return n
+}
+
+const nameOf = (u: unknown): string | undefined =>
+  typeof u === 'object' && u !== null && typeof (u as { readonly name?: unknown }).name === 'string' ? (u as { readonly name: string }).name : undefined
+
+/**
+ * The NATS client's errors, told apart by name (not `instanceof`, so that a second copy of the
+ * client in a bundle reads the same): a no-responders status comes as a `RequestError` whose cause
+ * is named `NoResponders`.
+ */
+const classify = (cause: unknown, subject: string, ms: number, size: number, limit: number | undefined): NatsError => {
+  const name = nameOf(cause)
+  if (name === 'TimeoutError') return { _tag: 'Timeout', ms }
+  if (name === 'NoResponders' || nameOf((cause as { readonly cause?: unknown } | undefined)?.cause) === 'NoResponders') return { _tag: 'NoResponders', subject }
+  if (name === 'ClosedConnectionError' || name === 'DrainingConnectionError') return closed
+  if (name === 'InvalidArgumentError' && cause instanceof Error && cause.message.includes('max_payload'))
+    return { _tag: 'TooLarge', size, limit: limit ?? size - 1 }
+  return { _tag: 'RequestFailed', cause }
+}
