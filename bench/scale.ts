@@ -8,6 +8,8 @@
  * Environment:
  *   ROUNDS       timed rounds of the throughput and floor measures (default 3 and 5)
  *   ROUND_MS     ms one contender runs in a round (default 2000 for throughput, 1500 for the floor)
+ *   ONLY         one part only: `throughput`, `floor` or `faults` (the JSON line then holds its keys
+ *                only): for profiling, e.g. `ONLY=floor node --cpu-prof --import tsx bench/scale.ts`
  *
  * Everything runs on this machine, on 127.0.0.1 only: a cluster of three Debian nats-servers joined
  * by routes (test/fixtures/natsServer.ts, on ports they pick), worker processes
@@ -337,9 +339,12 @@ const main = async (): Promise<void> => {
   const [first, second, third] = cluster.urls as [string, string, string]
   // The client on the first member; it knows the others, and fails over to them.
   const connection = await connect({ servers: [first, second, third] })
+  const only = process.env['ONLY']
   try {
-    const scaled = await throughput(cluster, connection)
-    const natsVsFloor = await floor(cluster, connection)
+    if (only === 'throughput') return void process.stdout.write(`${JSON.stringify({ bench: 'scale', ...(await throughput(cluster, connection)) })}\n`)
+    if (only === 'floor') return void process.stdout.write(`${JSON.stringify({ bench: 'scale', nats_vs_floor: await floor(cluster, connection) })}\n`)
+    const scaled = only === 'faults' ? {} : await throughput(cluster, connection)
+    const natsVsFloor = only === 'faults' ? null : await floor(cluster, connection)
     const kill = (victim: Worker) => Promise.resolve(void victim.child.kill('SIGKILL'))
     const sigkill = await faultCase('sigkill', connection, { workerUrls: [second, third], fault: kill })
     const sigkillRetry = await faultCase('sigkill_retry', connection, { workerUrls: [second, third], retry: true, fault: kill })
