@@ -202,22 +202,25 @@ const makeBatcher = <E>(inner: Transport<E>, windowMs: number, max: number) => {
       latest = latest === undefined || m.deadline === undefined ? undefined : Math.max(latest, m.deadline)
     }
     const body = members.length === 1 ? members[0].body : `[${members.map((m) => m.body).join(',')}]`
-    const base = latest === undefined ? { ids, signal: flight.controller.signal } : { ids, signal: flight.controller.signal, timeoutMs: Math.max(0, latest - Date.now()) }
+    const base =
+      latest === undefined ? { ids, signal: flight.controller.signal } : { ids, signal: flight.controller.signal, timeoutMs: Math.max(0, latest - Date.now()) }
     const expected: Expected = idempotent ? { ...base, idempotent } : base
-    void inner.send(body, expected)().then(
-      (answer) => {
-        if (E.isLeft(answer) || (members.length === 1 && members[0].wire === members[0].id)) {
-          for (const m of members) m.settle(answer)
-          return
-        }
-        const replies = route(answer.right, members)
-        members.forEach((m, i) => m.settle(E.right(replies[i])))
-      },
-      // The inner transport broke its law (its task rejected): every caller learns it, none hangs.
-      (cause: unknown) => {
-        for (const m of members) m.reject(cause)
-      },
-    )
+    void inner
+      .send(body, expected)()
+      .then(
+        (answer) => {
+          if (E.isLeft(answer) || (members.length === 1 && members[0].wire === members[0].id)) {
+            for (const m of members) m.settle(answer)
+            return
+          }
+          const replies = route(answer.right, members)
+          members.forEach((m, i) => m.settle(E.right(replies[i])))
+        },
+        // The inner transport broke its law (its task rejected): every caller learns it, none hangs.
+        (cause: unknown) => {
+          for (const m of members) m.reject(cause)
+        },
+      )
   }
 
   const schedule = (): void => {
@@ -286,7 +289,7 @@ const makeBatcher = <E>(inner: Transport<E>, windowMs: number, max: number) => {
         flight: undefined,
         waiting: true,
         settle: (answer) => done() && resolve(answer),
-        reject: (cause) => done() && reject(cause),
+        reject: (cause) => done() && reject(cause instanceof Error ? cause : new Error('the inner transport rejected', { cause })),
       }
       if (!place(m)) flush()
       open.members.push(m)

@@ -63,7 +63,7 @@ const recording = (url: string) => {
   const inner = fetchTransport({
     url,
     fetch: (input, init) => {
-      bodies.push(String(init.body))
+      bodies.push(typeof init.body === 'string' ? init.body : '')
       return fetch(input, init)
     },
   })
@@ -157,9 +157,7 @@ describe('Batching over HTTP: one request carries the calls of one tick', () => 
     const answers = await Promise.all(range(3).map((n) => pipe(client, Client.call(Square, { n }))()))
     expect(posts()).toBe(1)
     for (const answer of answers)
-      expect(answer).toEqual(
-        E.left({ _tag: 'RpcError', error: { code: -32600, message: 'Invalid Request', data: 'a batch holds at most 2 requests' } }),
-      )
+      expect(answer).toEqual(E.left({ _tag: 'RpcError', error: { code: -32600, message: 'Invalid Request', data: 'a batch holds at most 2 requests' } }))
     // Set to the server's limit, the same calls pass.
     const fitting = Client.make(pipe(fetchTransport({ url: server.url }), Batching.make({ maxBatchLength: 2 })))
     expect(await Promise.all(range(3).map((n) => pipe(fitting, Client.call(Square, { n }))()))).toEqual([E.right(0), E.right(1), E.right(4)])
@@ -229,7 +227,11 @@ describe("Batching: each call's signal and timeout", () => {
     const controller = new AbortController()
     const calls = [1, 2, 3].map((n) => pipe(client, Client.call(Square, { n }, n === 2 ? { signal: controller.signal } : {}))())
     controller.abort('no longer needed')
-    expect(await Promise.all(calls)).toEqual([E.right(1), E.left({ _tag: 'TransportError', error: { _tag: 'Aborted', reason: 'no longer needed' } }), E.right(9)])
+    expect(await Promise.all(calls)).toEqual([
+      E.right(1),
+      E.left({ _tag: 'TransportError', error: { _tag: 'Aborted', reason: 'no longer needed' } }),
+      E.right(9),
+    ])
     expect(posts()).toBe(1)
     expect((JSON.parse(bodies[0]) as Array<{ id: unknown }>).map((m) => m.id)).toEqual([1, 3])
   })
@@ -350,7 +352,16 @@ describe('Batching: answers that do not answer every call', () => {
 
   it('two responses for one call are its DuplicateResponse', async () => {
     const url = await scripted((body) =>
-      JSON.stringify((JSON.parse(body) as Array<Request>).flatMap((r) => (r.params.n === 1 ? [{ jsonrpc: '2.0', result: 1, id: r.id }, { jsonrpc: '2.0', result: 2, id: r.id }] : [{ jsonrpc: '2.0', result: 0, id: r.id }]))),
+      JSON.stringify(
+        (JSON.parse(body) as Array<Request>).flatMap((r) =>
+          r.params.n === 1
+            ? [
+                { jsonrpc: '2.0', result: 1, id: r.id },
+                { jsonrpc: '2.0', result: 2, id: r.id },
+              ]
+            : [{ jsonrpc: '2.0', result: 0, id: r.id }],
+        ),
+      ),
     )
     const client = Client.make(pipe(fetchTransport({ url }), Batching.make()))
     const answers = await Promise.all([1, 2].map((n) => pipe(client, Client.call(Square, { n }))()))
@@ -369,6 +380,28 @@ describe('Batching: answers that do not answer every call', () => {
     const c2 = Client.make(pipe(fetchTransport({ url: garbage }), Batching.make()))
     const answers = await Promise.all([pipe(c2, Client.call(Square, { n: 1 }))(), pipe(c2, Client.notify(Log, { line: 'x' }))()])
     for (const answer of answers) expect(answer).toMatchObject(E.left({ _tag: 'InvalidResponse', reason: 'the body is not JSON' }))
+  })
+})
+
+describe('Batching: ids and inner failures', () => {
+  it('a call sent under a fresh id whose only neighbour left is answered under its own id', async () => {
+    const sent: Array<string> = []
+    const shared = pipe(inMemory(sent), Batching.make())
+    const [one, two] = [Client.make(shared), Client.make(shared)]
+    const controller = new AbortController()
+    const first = pipe(one, Client.call(Square, { n: 2 }, { signal: controller.signal }))()
+    const second = pipe(two, Client.call(Square, { n: 3 }))()
+    controller.abort('x')
+    expect(await first).toMatchObject(E.left({ _tag: 'TransportError', error: { _tag: 'Aborted' } }))
+    expect(await second).toEqual(E.right(9))
+    expect(sent).toEqual(['{"jsonrpc":"2.0","method":"square","params":{"n":3},"id":"b1"}'])
+  })
+
+  it('an inner transport that breaks its law and rejects rejects every caller, none hangs', async () => {
+    const rejecting: Transport.Transport<never> = { send: () => () => Promise.reject(new Error('broken')) }
+    const client = Client.make(pipe(rejecting, Batching.make()))
+    const calls = [1, 2].map((n) => pipe(client, Client.call(Square, { n }))())
+    for (const call of calls) await expect(call).rejects.toThrow('broken')
   })
 })
 
@@ -426,7 +459,9 @@ describe('Batching: every call gets the answer to its own params (property)', ()
           expect(sizes.every((s) => s <= max)).toBe(true)
           expect(sizes.reduce((a, b) => a + b, 0)).toBe(calls.length)
           for (const b of sent) {
-            const ids = (b.startsWith('[') ? (JSON.parse(b) as Array<{ id?: unknown }>) : [JSON.parse(b) as { id?: unknown }]).flatMap((m) => (m.id === undefined ? [] : [m.id]))
+            const ids = (b.startsWith('[') ? (JSON.parse(b) as Array<{ id?: unknown }>) : [JSON.parse(b) as { id?: unknown }]).flatMap((m) =>
+              m.id === undefined ? [] : [m.id],
+            )
             expect(new Set(ids).size).toBe(ids.length)
           }
         },
