@@ -205,22 +205,26 @@ const makeBatcher = <E>(inner: Transport<E>, windowMs: number, max: number) => {
     const base =
       latest === undefined ? { ids, signal: flight.controller.signal } : { ids, signal: flight.controller.signal, timeoutMs: Math.max(0, latest - Date.now()) }
     const expected: Expected = idempotent ? { ...base, idempotent } : base
-    void inner
-      .send(body, expected)()
-      .then(
-        (answer) => {
-          if (E.isLeft(answer) || (members.length === 1 && members[0].wire === members[0].id)) {
-            for (const m of members) m.settle(answer)
-            return
-          }
-          const replies = route(answer.right, members)
-          members.forEach((m, i) => m.settle(E.right(replies[i])))
-        },
-        // The inner transport broke its law (its task rejected): every caller learns it, none hangs.
-        (cause: unknown) => {
-          for (const m of members) m.reject(cause)
-        },
-      )
+    let exchange: Promise<Either<E, string | undefined>>
+    try {
+      exchange = inner.send(body, expected)()
+    } catch (cause) {
+      exchange = Promise.reject(cause instanceof Error ? cause : new Error('the inner transport threw', { cause }))
+    }
+    void exchange.then(
+      (answer) => {
+        if (E.isLeft(answer) || (members.length === 1 && members[0].wire === members[0].id)) {
+          for (const m of members) m.settle(answer)
+          return
+        }
+        const replies = route(answer.right, members)
+        members.forEach((m, i) => m.settle(E.right(replies[i])))
+      },
+      // The inner transport broke its law (its task rejected): every caller learns it, none hangs.
+      (cause: unknown) => {
+        for (const m of members) m.reject(cause)
+      },
+    )
   }
 
   const schedule = (): void => {
