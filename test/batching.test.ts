@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { Batching, Client, Dispatch, InMemory, Method, Registry, RpcError, type Transport } from '../src/index.js'
 import { transport as fetchTransport } from '../src/fetch/index.js'
 import { serve, type Server } from '../src/http/index.js'
+import * as Ws from '../src/ws/index.js'
 
 const Negative = RpcError.typed(7, t.type({ n: t.number }), 'Negative')
 const Square = Method.make({ name: 'square', params: t.type({ n: t.number }), result: t.number, error: Negative })
@@ -402,6 +403,32 @@ describe('Batching: ids and inner failures', () => {
     const client = Client.make(pipe(rejecting, Batching.make()))
     const calls = [1, 2].map((n) => pipe(client, Client.call(Square, { n }))())
     for (const call of calls) await expect(call).rejects.toThrow('broken')
+  })
+})
+
+describe('Batching over a WebSocket (a peer that reads answers by id)', () => {
+  it('two clients sharing the wrapper: one message, each call answered under its own id', async () => {
+    const { server } = await start()
+    const ws = Ws.attachToHttp(server.server, Dispatch.make(registry), { path: '/ws' })
+    closers.unshift(() => ws.close())
+    const connected = await Ws.connect(server.url.replace('http://', 'ws://') + 'ws')()
+    if (E.isLeft(connected)) throw new Error('could not connect')
+    const connection = connected.right
+    closers.unshift(() => connection.close())
+    const bodies: Array<string> = []
+    const inner: Transport.Transport<unknown> = {
+      send: (body, expected) => {
+        bodies.push(body)
+        return connection.transport.send(body, expected)
+      },
+    }
+    const shared = pipe(inner, Batching.make())
+    const [one, two] = [Client.make(shared), Client.make(shared)]
+    const answers = await Promise.all(range(6).map((n) => pipe(n % 2 === 0 ? one : two, Client.call(Square, { n: n - 1 }))()))
+    expect(answers).toEqual(
+      range(6).map((n) => (n === 0 ? E.left({ _tag: 'ApplicationError', error: { code: 7, message: 'negative', data: { n: -1 } } }) : E.right((n - 1) ** 2))),
+    )
+    expect(bodies.length).toBe(1)
   })
 })
 
