@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+export * as Batching from './Batching.js'
 export * as Client from './Client.js'
 export * as ClientError from './ClientError.js'
 export * as Dispatch from './Dispatch.js'
