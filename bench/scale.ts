@@ -10,6 +10,10 @@
  *   ROUND_MS     ms one contender runs in a round (default 2000 for throughput, 1500 for the floor)
  *   ONLY         one part only: `throughput`, `floor` or `faults` (the JSON line then holds its keys
  *                only): for profiling, e.g. `ONLY=floor node --cpu-prof --import tsx bench/scale.ts`
+ *   CPU          set: each floor round also prints the CPU time per call of this process, the
+ *                workers and the nats-servers (from /proc: Linux only), for finding where time goes
+ *   CHILD_ARGS   node options for the worker processes (split on spaces), e.g.
+ *                `CHILD_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'` to profile them too
  *
  * Everything runs on this machine, on 127.0.0.1 only: a cluster of three Debian nats-servers joined
  * by routes (test/fixtures/natsServer.ts, on ports they pick), worker processes
@@ -46,6 +50,7 @@
  *      the killed server's worker answered calls again after it reconnected.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -74,6 +79,29 @@ const median = (xs: ReadonlyArray<number>): number => {
   const m = s.length >> 1
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2
 }
+// CPU ms used so far by this process's children (nats-servers, workers) and itself, from /proc (Linux).
+const cpuMs = (): Record<string, number> => {
+  const out: Record<string, number> = { client: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000 }
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8')
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      if (Number(f[1]) !== process.pid) continue
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0')
+      const name = cmd.some((a) => a.includes('nats-server')) ? `nats-${d}` : cmd.includes('--raw-responder') ? 'raw' : `worker-${d}`
+      out[name] = ((Number(f[11]) + Number(f[12])) * 1000) / 100
+    } catch {
+      // gone
+    }
+  }
+  return out
+}
+const cpuDiff = (a: Record<string, number>, b: Record<string, number>, calls: number): string =>
+  Object.keys(b)
+    .filter((k) => b[k] - (a[k] ?? 0) > 0)
+    .map((k) => `${k} ${(((b[k] - (a[k] ?? 0)) * 1000) / calls).toFixed(1)}us`)
+    .join(', ')
 const round2 = (x: number): number => Math.round(x * 100) / 100
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -88,6 +116,7 @@ interface Worker {
 }
 
 const children = new Set<ChildProcess>()
+const childArgs = (process.env['CHILD_ARGS'] ?? '').split(' ').filter((a) => a !== '')
 process.once('exit', () => {
   for (const child of children) child.kill('SIGKILL')
 })
@@ -95,7 +124,7 @@ process.once('exit', () => {
 // Starts a process and resolves once it printed a line starting with `ready`.
 const startProcess = (args: ReadonlyArray<string>, label: string): Promise<Worker> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...childArgs, '--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
     children.add(child)
     const exited = new Promise<number | null>((done) =>
       child.once('exit', (code) => {
@@ -273,8 +302,15 @@ const floor = async (cluster: NatsServer.NatsCluster, connection: NatsConnection
     const ratios: Array<number> = []
     for (let r = 0; r < rounds; r++) {
       const first = r % 2 === 0
+      const c0 = cpuMs()
       const a = await load(64, roundMs, first ? rpc : plain)
+      const c1 = cpuMs()
       const b = await load(64, roundMs, first ? plain : rpc)
+      const c2 = cpuMs()
+      if (process.env['CPU'] !== undefined) {
+        process.stderr.write(`  cpu per call, ${first ? 'JSON-RPC' : 'raw'}: ${cpuDiff(c0, c1, a.ok)}\n`)
+        process.stderr.write(`  cpu per call, ${first ? 'raw' : 'JSON-RPC'}: ${cpuDiff(c1, c2, b.ok)}\n`)
+      }
       const [ours, theirs] = first ? [a, b] : [b, a]
       if (ours.failed + theirs.failed > 0) throw new Error(`the floor measure had failures: ${JSON.stringify([ours.failures, theirs.failures])}`)
       ratios.push(ours.perSecond / theirs.perSecond)
