@@ -35,7 +35,11 @@
  *    either end), each on its own subject, no wait in the handler. The client keeps 64 requests in
  *    flight: `Client.call(Echo)` over `Nats.transport` against `connection.request` of the same
  *    request bytes. `nats_vs_floor` is the median of the per-round ratio of calls/s (higher is
- *    better; the goal is at least 0.9).
+ *    better; the goal is at least 0.9). Both ends of the JSON-RPC side of this measure load
+ *    fp-jsonrpc from the compiled package in dist/ (`npm run build` first; the npm script does), as
+ *    users run it and as bench:transports does: under tsx, keepNames charges each closure made per
+ *    call an Object.defineProperty that the build does not. Its worker is this file run with
+ *    `--echo-worker` (`Nats.serve` of `echo`, 64 at once, the fixture worker's defaults).
  * 3. Faults under load: two fresh workers per case (5 ms handler), 32 calls in flight for 3 s, the
  *    fault at 1 s; a call that fails (its timeout passes: 1 s) is lost. Counted, never hidden:
  *    - `lost_sigkill`: one worker killed with SIGKILL; the calls it held are lost (core NATS is at
@@ -71,7 +75,6 @@ const WaitParams = t.partial({ ms: t.number, n: t.number })
 const WaitResult = t.type({ worker: t.string, n: t.union([t.number, t.null]) })
 const Wait = Method.make({ name: 'wait', params: WaitParams, result: WaitResult })
 const WaitIdempotent = Method.make({ name: 'wait', params: WaitParams, result: WaitResult, idempotent: true })
-const Echo = Method.make({ name: 'echo', params: t.type({ text: t.string }), result: t.string })
 const ECHO_TEXT = 'x'.repeat(64)
 
 const median = (xs: ReadonlyArray<number>): number => {
@@ -213,6 +216,40 @@ const kindOf = (e: ClientError.ClientError<never, Nats.NatsError>): string => (e
 // the raw responder (the floor's server)
 // -------------------------------------------------------------------------------------
 
+// fp-jsonrpc as built in dist/ (see the header, 2.); the types are the sources'.
+interface Built {
+  readonly Lib: typeof import('../src/index.js')
+  readonly Nats: typeof import('../src/nats/index.js')
+}
+const loadBuilt = async (): Promise<Built> => {
+  const built = new URL('../dist/esm/', import.meta.url)
+  try {
+    return {
+      Lib: (await import(new URL('index.js', built).href)) as Built['Lib'],
+      Nats: (await import(new URL('nats/index.js', built).href)) as Built['Nats'],
+    }
+  } catch (e) {
+    throw new Error(`fp-jsonrpc is not built in dist/: run \`npm run build\` first (${e instanceof Error ? e.message : String(e)})`)
+  }
+}
+
+// The floor's JSON-RPC worker: `echo` served with the built package, as the fixture worker serves it.
+const echoWorker = async (url: string, subject: string): Promise<void> => {
+  const { Lib, Nats: BuiltNats } = await loadBuilt()
+  const BuiltEcho = Lib.Method.make({ name: 'echo', params: t.type({ text: t.string }), result: t.string })
+  const dispatcher = Lib.Dispatch.make(
+    pipe(
+      Lib.Registry.empty,
+      Lib.Registry.add(BuiltEcho, ({ text }) => E.right(text)),
+    ),
+  )
+  const nc = await connect({ servers: url })
+  const served = await BuiltNats.serve(nc, dispatcher, { subject, maxConcurrency: 64 })()
+  if (E.isLeft(served)) throw new Error('the echo worker could not subscribe')
+  process.stdout.write('ready\n')
+  process.once('SIGTERM', () => void served.right.stop().then(() => process.exit(0)))
+}
+
 const rawResponder = async (url: string, subject: string): Promise<void> => {
   const nc = await connect({ servers: url })
   // The bytes the JSON-RPC worker answers `echo` with (its id aside, which is the same length for
@@ -280,12 +317,14 @@ const floor = async (cluster: NatsServer.NatsCluster, connection: NatsConnection
   const rounds = env('ROUNDS') ?? 5
   const roundMs = env('ROUND_MS') ?? 1500
   const url = cluster.urls[0]
-  const worker = await startWorker(url, 'echo.rpc', 'echo', 0, 64)
+  const { Lib, Nats: BuiltNats } = await loadBuilt()
+  const worker = await startProcess(['bench/scale.ts', '--echo-worker', url, 'echo.rpc'], 'echo')
   const raw = await startProcess(['bench/scale.ts', '--raw-responder', url, 'echo.raw'], 'raw')
   try {
-    const client = clientOn(connection, 'echo.rpc')
+    const BuiltEcho = Lib.Method.make({ name: 'echo', params: t.type({ text: t.string }), result: t.string })
+    const client = Lib.Client.make(BuiltNats.transport({ connection, subject: 'echo.rpc', timeoutMs: 10_000 }))
     const rpc = async (): Promise<string | undefined> => {
-      const r = await pipe(client, Client.call(Echo, { text: ECHO_TEXT }))()
+      const r = await pipe(client, Lib.Client.call(BuiltEcho, { text: ECHO_TEXT }))()
       return E.isRight(r) && r.right === ECHO_TEXT ? undefined : 'wrong'
     }
     const request = new TextEncoder().encode(JSON.stringify({ jsonrpc: '2.0', method: 'echo', params: { text: ECHO_TEXT }, id: 100000 }))
@@ -370,6 +409,7 @@ const faultCase = async (
 
 const main = async (): Promise<void> => {
   if (process.argv[2] === '--raw-responder') return rawResponder(process.argv[3], process.argv[4])
+  if (process.argv[2] === '--echo-worker') return echoWorker(process.argv[3], process.argv[4])
 
   const cluster = await NatsServer.startCluster(3)
   const [first, second, third] = cluster.urls as [string, string, string]
