@@ -229,7 +229,7 @@ const loadBuilt = async (): Promise<Built> => {
       Nats: (await import(new URL('nats/index.js', built).href)) as Built['Nats'],
     }
   } catch (e) {
-    throw new Error(`fp-jsonrpc is not built in dist/: run \`npm run build\` first (${e instanceof Error ? e.message : String(e)})`)
+    throw new Error('fp-jsonrpc is not built in dist/: run `npm run build` first', { cause: e })
   }
 }
 

@@ -38,7 +38,8 @@ export interface Settings {
 export type Headers = Readonly<Record<string, string>> | undefined
 
 /**
- * Sends `body` and waits for the reply as `settings` and `expected` say; never rejects.
+ * Sends `body` and waits for the reply as `settings` and `expected` say; never rejects (but for a
+ * connection object that throws, below).
  *
  * Not an `async` function, and each failure found before sending is an already settled Promise: an
  * exchange is the transport's one Promise chain, with no layer of its own around it. Something
@@ -49,7 +50,8 @@ export const exchange = (settings: Settings, body: string, expected: Expected, e
   try {
     return exchangeNow(settings, body, expected, extra)
   } catch (e) {
-    return Promise.reject(e as Error)
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what was thrown, as an async function would reject with it
+    return Promise.reject(e)
   }
 }
 
