@@ -4,11 +4,9 @@
  * a `ws` WebSocketServer), the command run as a program that trusts that certificate
  * (NODE_EXTRA_CA_CERTS), and one that does not.
  */
-import { execFile, execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { execFile } from 'node:child_process'
 import { createServer, type Server as HttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
@@ -19,6 +17,7 @@ import { WebSocketServer } from 'ws'
 import { Dispatch, Method, Registry } from '../src/index.js'
 import { listener } from '../src/http/index.js'
 import * as Ws from '../src/ws/index.js'
+import * as Tls from './fixtures/tls.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs')
@@ -31,36 +30,13 @@ const dispatcher = Dispatch.make(
   ),
 )
 
-let dir: string
+let certificate: Tls.Certificate
 let https: HttpsServer
 let ws: Ws.Server
 let port: number
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fp-jsonrpc-tls-'))
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  )
-  https = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, listener(dispatcher))
+  certificate = Tls.selfSigned()
+  https = createServer({ key: certificate.key, cert: certificate.cert }, listener(dispatcher))
   ws = Ws.attach(new WebSocketServer({ server: https, path: '/ws' }), dispatcher)
   await new Promise<void>((done) => https.listen(0, '127.0.0.1', done))
   port = (https.address() as AddressInfo).port
@@ -69,7 +45,7 @@ afterAll(async () => {
   await ws.close()
   https.closeAllConnections()
   await new Promise<void>((done) => https.close(() => done()))
-  rmSync(dir, { recursive: true, force: true })
+  certificate.remove()
 })
 
 const runProgram = (args: ReadonlyArray<string>, trusted: boolean) =>
@@ -77,7 +53,7 @@ const runProgram = (args: ReadonlyArray<string>, trusted: boolean) =>
     execFile(
       process.execPath,
       [tsx, join(root, 'src', 'bin.ts'), ...args],
-      { env: { ...process.env, NODE_EXTRA_CA_CERTS: trusted ? join(dir, 'cert.pem') : '' } },
+      { env: { ...process.env, NODE_EXTRA_CA_CERTS: trusted ? certificate.certPath : '' } },
       (error, stdout, stderr) => done({ code: error === null ? 0 : (error.code as number), stdout, stderr }),
     ),
   )

@@ -17,14 +17,15 @@ const { validateOpenRPCDocument } = createRequire(import.meta.url)('@open-rpc/sc
 }
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs')
+// The demo is run by node itself with tsx's loader (not tsx's command line, which would run it in a
+// child of its own that a SIGKILL of the command line leaves running).
 
 let child: ChildProcess
 let output = ''
 let rpcUrl = ''
 
 beforeAll(async () => {
-  child = spawn(process.execPath, [tsx, join(root, 'examples', 'demo.ts')], { cwd: root, env: { ...process.env, PORT: '0' } })
+  child = spawn(process.execPath, ['--import', 'tsx', join(root, 'examples', 'demo.ts')], { cwd: root, env: { ...process.env, PORT: '0' } })
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
   const started = Date.now()
@@ -82,7 +83,7 @@ describe('npm start: the demo service', () => {
 
   it('serves the typed demo client over HTTP and WebSocket', async () => {
     const base = rpcUrl.replace(/\/rpc$/, '')
-    const { stdout } = await promisify(execFile)(process.execPath, [tsx, join(root, 'examples', 'demo', 'client.ts'), base], { cwd: root })
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(root, 'examples', 'demo', 'client.ts'), base], { cwd: root })
     expect(stdout.trim().split('\n')).toEqual([
       'subtract: 19',
       'sum: 10',

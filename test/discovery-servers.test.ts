@@ -7,17 +7,19 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { createServer, request as httpRequest, type Server as NodeServer } from 'node:http'
+import { createServer as createHttpsServer, request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { createRequire } from 'node:module'
 import express from 'express'
 import * as t from 'io-ts'
-import { WebSocket } from 'ws'
+import { WebSocket, WebSocketServer } from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, Dispatch, Method, Middleware, OpenRpc, Registry } from '../src/index.js'
 import * as Fetch from '../src/fetch/index.js'
 import * as Http from '../src/http/index.js'
 import * as Ws from '../src/ws/index.js'
 import { listening } from './fixtures/listening.js'
+import * as Tls from './fixtures/tls.js'
 
 const { validateOpenRPCDocument } = createRequire(import.meta.url)('@open-rpc/schema-utils-js') as {
   readonly validateOpenRPCDocument: (document: unknown) => true | Error
@@ -281,6 +283,47 @@ describe('WebSocket', () => {
     } finally {
       await ws.close()
       await server.close()
+    }
+  })
+})
+
+describe('over TLS', () => {
+  it('names https:// and wss:// URLs', async () => {
+    const certificate = Tls.selfSigned()
+    const server = createHttpsServer({ key: certificate.key, cert: certificate.cert }, Http.listener(dispatcher, { allowedHosts: ['127.0.0.1'] }))
+    const ws = Ws.attach(new WebSocketServer({ server, path: '/ws' }), dispatcher)
+    try {
+      await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+      const port = (server.address() as AddressInfo).port
+      const body = await new Promise<string>((resolve, reject) => {
+        const req = httpsRequest(
+          { host: '127.0.0.1', port, path: '/rpc', method: 'POST', ca: certificate.cert, headers: { 'content-type': 'application/json' } },
+          (res) => {
+            let text = ''
+            res.setEncoding('utf8')
+            res.on('data', (chunk: string) => (text += chunk))
+            res.on('end', () => resolve(text))
+          },
+        )
+        req.on('error', reject)
+        req.end(discover)
+      })
+      expect(documentOf({ status: 200, body }).servers).toEqual(named(`https://127.0.0.1:${port}/rpc`))
+      const message = await new Promise<string>((resolve, reject) => {
+        const socket = new WebSocket(`wss://127.0.0.1:${port}/ws`, { ca: certificate.cert })
+        socket.once('open', () => socket.send(discover))
+        socket.once('message', (data: Buffer) => {
+          socket.close()
+          resolve(data.toString('utf8'))
+        })
+        socket.once('error', reject)
+      })
+      expect((JSON.parse(message) as { result: OpenRpc.Document }).result.servers).toEqual(named(`wss://127.0.0.1:${port}/ws`))
+    } finally {
+      await ws.close()
+      server.closeAllConnections()
+      await new Promise<void>((done) => server.close(() => done()))
+      certificate.remove()
     }
   })
 })

@@ -2,7 +2,7 @@
 // a real nats-server: raw requests to the $SRV subjects checked field by field, then the services
 // client of nats.js (`@nats-io/services`, a devDependency used only here) as a peer of the protocol,
 // and a service of that library beside ours, to compare the answers' shape with the reference's.
-import { connect, type NatsConnection } from '@nats-io/transport-node'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { Svcm, type ServiceClient } from '@nats-io/services'
 import * as E from 'fp-ts/lib/Either.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -17,17 +17,13 @@ const call = (method: string, params: unknown, id: number): string => JSON.strin
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
 let nats: NatsServer.NatsServer
-const connections: Array<NatsConnection> = []
-const open = async (): Promise<NatsConnection> => {
-  const nc = await connect({ servers: nats.url })
-  connections.push(nc)
-  return nc
-}
+const connections = NatsServer.connections()
+const open = (): Promise<NatsConnection> => connections.open(nats.url)
 beforeAll(async () => {
   nats = await NatsServer.start()
 })
 afterAll(async () => {
-  await Promise.all(connections.filter((nc) => !nc.isClosed()).map((nc) => nc.close()))
+  await connections.closeAll()
   await nats.stop()
 })
 

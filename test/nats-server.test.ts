@@ -37,17 +37,13 @@ const freshSubject = (): string => `rpc.test${++subjects}`
 
 describe('serving a dispatcher on NATS', () => {
   let nats: NatsServer.NatsServer
-  const connections: Array<NatsConnection> = []
-  const open = async (url = nats.url): Promise<NatsConnection> => {
-    const nc = await connect({ servers: url })
-    connections.push(nc)
-    return nc
-  }
+  const connections = NatsServer.connections()
+  const open = (url = nats.url): Promise<NatsConnection> => connections.open(url)
   beforeAll(async () => {
     nats = await NatsServer.start()
   })
   afterAll(async () => {
-    await Promise.all(connections.filter((nc) => !nc.isClosed()).map((nc) => nc.close()))
+    await connections.closeAll()
     await nats.stop()
   })
 
@@ -442,21 +438,18 @@ describe('serving a dispatcher on NATS', () => {
 
 describe('a cluster of three nats-servers', () => {
   let cluster: NatsServer.NatsCluster
-  const connections: Array<NatsConnection> = []
+  const connections = NatsServer.connections()
   beforeAll(async () => {
     cluster = await NatsServer.startCluster(3)
   })
   afterAll(async () => {
-    await Promise.all(connections.filter((nc) => !nc.isClosed()).map((nc) => nc.close()))
+    await connections.closeAll()
     await cluster.stop()
   })
 
   it('carries calls from callers on one member to a worker on another', async () => {
     const [a, b, c] = cluster.servers
-    const worker = await connect({ servers: c.url })
-    const callerA = await connect({ servers: a.url })
-    const callerB = await connect({ servers: b.url })
-    connections.push(worker, callerA, callerB)
+    const [worker, callerA, callerB] = await Promise.all([c.url, a.url, b.url].map((url) => connections.open(url)))
     const subject = freshSubject()
     const server = await served(worker, makeDispatcher('on-c', 2), { subject })
     // The queue subscription reaches the other members' route tables a moment after c has it.

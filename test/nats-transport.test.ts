@@ -42,16 +42,17 @@ let server: NatsServer.NatsServer
 let small: NatsServer.NatsServer
 let nc: NatsConnection
 let ncSmall: NatsConnection
+const connections = NatsServer.connections()
 const cleanups: Array<() => Promise<void>> = []
 let subjectN = 0
 const subject = () => `rpc.test.${++subjectN}`
 
 beforeAll(async () => {
   ;[server, small] = await Promise.all([NatsServer.start(), NatsServer.start({ maxPayload: 2048 })])
-  ;[nc, ncSmall] = await Promise.all([connect({ servers: server.url }), connect({ servers: small.url })])
+  ;[nc, ncSmall] = await Promise.all([connections.open(server.url), connections.open(small.url)])
 })
 afterAll(async () => {
-  await Promise.all([nc.close(), ncSmall.close()])
+  await connections.closeAll()
   await Promise.all([server.stop(), small.stop()])
 })
 afterEach(async () => {

@@ -309,7 +309,7 @@ describe('the packed package', () => {
     })
 
     test("the transports' entry points load from CommonJS", () => {
-      expect(run(process.execPath, ['subpaths.cjs'], dir).trim()).toBe('function,function,function,function,function,function,function,function')
+      expect(run(process.execPath, ['subpaths.cjs'], dir).trim()).toBe('function,function,function,function,function,function,function,function,function')
     })
 
     test("a consumer of every entry point type-checks with Node's types", () => {

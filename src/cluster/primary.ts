@@ -77,7 +77,7 @@ export interface PrimaryOptions {
   readonly exec?: string
   readonly args?: ReadonlyArray<string>
   readonly execArgv?: ReadonlyArray<string>
-  /** Extra environment variables for the workers. */
+  /** Extra environment variables for the workers. Each also gets `FP_JSONRPC_CLUSTER_SLOT`, its slot (`0` to `workers - 1`). */
   readonly env?: Readonly<Record<string, string>>
   /** Called with each {@link Event}, in order. What it throws is ignored. */
   readonly onEvent?: (event: Event) => void

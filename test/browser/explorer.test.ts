@@ -17,7 +17,8 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs')
+// The demo is run by node itself with tsx's loader (not tsx's command line, which would run it in a
+// child of its own that a SIGKILL of the command line leaves running).
 const executablePath = process.env['CHROMIUM'] ?? '/usr/bin/chromium'
 
 let demo: ChildProcess
@@ -33,7 +34,7 @@ beforeAll(async () => {
       `no chromium at ${executablePath}: install Debian's (apt-get install -y --no-install-recommends chromium; .ci/run does), or set CHROMIUM to another binary`,
     )
   }
-  demo = spawn(process.execPath, [tsx, join(root, 'examples', 'demo.ts')], { cwd: root, env: { ...process.env, PORT: '0' } })
+  demo = spawn(process.execPath, ['--import', 'tsx', join(root, 'examples', 'demo.ts')], { cwd: root, env: { ...process.env, PORT: '0' } })
   demo.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
   demo.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
   const started = Date.now()
