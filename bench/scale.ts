@@ -10,6 +10,10 @@
  *   ROUND_MS     ms one contender runs in a round (default 2000 for throughput, 1500 for the floor)
  *   ONLY         one part only: `throughput`, `floor` or `faults` (the JSON line then holds its keys
  *                only): for profiling, e.g. `ONLY=floor node --cpu-prof --import tsx bench/scale.ts`
+ *   CPU          set: each floor round also prints the CPU time per call of this process, the
+ *                workers and the nats-servers (from /proc: Linux only), for finding where time goes
+ *   CHILD_ARGS   node options for the worker processes (split on spaces), e.g.
+ *                `CHILD_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'` to profile them too
  *
  * Everything runs on this machine, on 127.0.0.1 only: a cluster of three Debian nats-servers joined
  * by routes (test/fixtures/natsServer.ts, on ports they pick), worker processes
@@ -35,7 +39,11 @@
  *    either end), each on its own subject, no wait in the handler. The client keeps 64 requests in
  *    flight: `Client.call(Echo)` over `Nats.transport` against `connection.request` of the same
  *    request bytes. `nats_vs_floor` is the median of the per-round ratio of calls/s (higher is
- *    better; the goal is at least 0.9).
+ *    better; the goal is at least 0.9). Both ends of the JSON-RPC side of this measure load
+ *    fp-jsonrpc from the compiled package in dist/ (`npm run build` first; the npm script does), as
+ *    users run it and as bench:transports does: under tsx, keepNames charges each closure made per
+ *    call an Object.defineProperty that the build does not. Its worker is this file run with
+ *    `--echo-worker` (`Nats.serve` of `echo`, 64 at once, the fixture worker's defaults).
  * 3. Faults under load: two fresh workers per case (5 ms handler), 32 calls in flight for 3 s, the
  *    fault at 1 s; a call that fails (its timeout passes: 1 s) is lost. Counted, never hidden:
  *    - `lost_sigkill`: one worker killed with SIGKILL; the calls it held are lost (core NATS is at
@@ -50,6 +58,7 @@
  *      the killed server's worker answered calls again after it reconnected.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -70,7 +79,6 @@ const WaitParams = t.partial({ ms: t.number, n: t.number })
 const WaitResult = t.type({ worker: t.string, n: t.union([t.number, t.null]) })
 const Wait = Method.make({ name: 'wait', params: WaitParams, result: WaitResult })
 const WaitIdempotent = Method.make({ name: 'wait', params: WaitParams, result: WaitResult, idempotent: true })
-const Echo = Method.make({ name: 'echo', params: t.type({ text: t.string }), result: t.string })
 const ECHO_TEXT = 'x'.repeat(64)
 
 const median = (xs: ReadonlyArray<number>): number => {
@@ -78,6 +86,29 @@ const median = (xs: ReadonlyArray<number>): number => {
   const m = s.length >> 1
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2
 }
+// CPU ms used so far by this process's children (nats-servers, workers) and itself, from /proc (Linux).
+const cpuMs = (): Record<string, number> => {
+  const out: Record<string, number> = { client: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000 }
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8')
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      if (Number(f[1]) !== process.pid) continue
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0')
+      const name = cmd.some((a) => a.includes('nats-server')) ? `nats-${d}` : cmd.includes('--raw-responder') ? 'raw' : `worker-${d}`
+      out[name] = ((Number(f[11]) + Number(f[12])) * 1000) / 100
+    } catch {
+      // gone
+    }
+  }
+  return out
+}
+const cpuDiff = (a: Record<string, number>, b: Record<string, number>, calls: number): string =>
+  Object.keys(b)
+    .filter((k) => b[k] - (a[k] ?? 0) > 0)
+    .map((k) => `${k} ${(((b[k] - (a[k] ?? 0)) * 1000) / calls).toFixed(1)}us`)
+    .join(', ')
 const round2 = (x: number): number => Math.round(x * 100) / 100
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -92,6 +123,7 @@ interface Worker {
 }
 
 const children = new Set<ChildProcess>()
+const childArgs = (process.env['CHILD_ARGS'] ?? '').split(' ').filter((a) => a !== '')
 process.once('exit', () => {
   for (const child of children) child.kill('SIGKILL')
 })
@@ -99,7 +131,7 @@ process.once('exit', () => {
 // Starts a process and resolves once it printed a line starting with `ready`.
 const startProcess = (args: ReadonlyArray<string>, label: string): Promise<Worker> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...childArgs, '--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
     children.add(child)
     const exited = new Promise<number | null>((done) =>
       child.once('exit', (code) => {
@@ -188,6 +220,40 @@ const kindOf = (e: ClientError.ClientError<never, Nats.NatsError>): string => (e
 // the raw responder (the floor's server)
 // -------------------------------------------------------------------------------------
 
+// fp-jsonrpc as built in dist/ (see the header, 2.); the types are the sources'.
+interface Built {
+  readonly Lib: typeof import('../src/index.js')
+  readonly Nats: typeof import('../src/nats/index.js')
+}
+const loadBuilt = async (): Promise<Built> => {
+  const built = new URL('../dist/esm/', import.meta.url)
+  try {
+    return {
+      Lib: (await import(new URL('index.js', built).href)) as Built['Lib'],
+      Nats: (await import(new URL('nats/index.js', built).href)) as Built['Nats'],
+    }
+  } catch (e) {
+    throw new Error('fp-jsonrpc is not built in dist/: run `npm run build` first', { cause: e })
+  }
+}
+
+// The floor's JSON-RPC worker: `echo` served with the built package, as the fixture worker serves it.
+const echoWorker = async (url: string, subject: string): Promise<void> => {
+  const { Lib, Nats: BuiltNats } = await loadBuilt()
+  const BuiltEcho = Lib.Method.make({ name: 'echo', params: t.type({ text: t.string }), result: t.string })
+  const dispatcher = Lib.Dispatch.make(
+    pipe(
+      Lib.Registry.empty,
+      Lib.Registry.add(BuiltEcho, ({ text }) => E.right(text)),
+    ),
+  )
+  const nc = await connect({ servers: url })
+  const served = await BuiltNats.serve(nc, dispatcher, { subject, maxConcurrency: 64 })()
+  if (E.isLeft(served)) throw new Error('the echo worker could not subscribe')
+  process.stdout.write('ready\n')
+  process.once('SIGTERM', () => void served.right.stop().then(() => process.exit(0)))
+}
+
 const rawResponder = async (url: string, subject: string): Promise<void> => {
   const nc = await connect({ servers: url })
   // The bytes the JSON-RPC worker answers `echo` with (its id aside, which is the same length for
@@ -258,12 +324,14 @@ const floor = async (cluster: NatsServer.NatsCluster, connection: NatsConnection
   const rounds = env('ROUNDS') ?? 5
   const roundMs = env('ROUND_MS') ?? 1500
   const url = cluster.urls[0]
-  const worker = await startWorker(url, 'echo.rpc', 'echo', 0, 64)
+  const { Lib, Nats: BuiltNats } = await loadBuilt()
+  const worker = await startProcess(['bench/scale.ts', '--echo-worker', url, 'echo.rpc'], 'echo')
   const raw = await startProcess(['bench/scale.ts', '--raw-responder', url, 'echo.raw'], 'raw')
   try {
-    const client = clientOn(connection, 'echo.rpc')
+    const BuiltEcho = Lib.Method.make({ name: 'echo', params: t.type({ text: t.string }), result: t.string })
+    const client = Lib.Client.make(BuiltNats.transport({ connection, subject: 'echo.rpc', timeoutMs: 10_000 }))
     const rpc = async (): Promise<string | undefined> => {
-      const r = await pipe(client, Client.call(Echo, { text: ECHO_TEXT }))()
+      const r = await pipe(client, Lib.Client.call(BuiltEcho, { text: ECHO_TEXT }))()
       return E.isRight(r) && r.right === ECHO_TEXT ? undefined : 'wrong'
     }
     const request = new TextEncoder().encode(JSON.stringify({ jsonrpc: '2.0', method: 'echo', params: { text: ECHO_TEXT }, id: 100000 }))
@@ -280,8 +348,15 @@ const floor = async (cluster: NatsServer.NatsCluster, connection: NatsConnection
     const ratios: Array<number> = []
     for (let r = 0; r < rounds; r++) {
       const first = r % 2 === 0
+      const c0 = cpuMs()
       const a = await load(64, roundMs, first ? rpc : plain)
+      const c1 = cpuMs()
       const b = await load(64, roundMs, first ? plain : rpc)
+      const c2 = cpuMs()
+      if (process.env['CPU'] !== undefined) {
+        process.stderr.write(`  cpu per call, ${first ? 'JSON-RPC' : 'raw'}: ${cpuDiff(c0, c1, a.ok)}\n`)
+        process.stderr.write(`  cpu per call, ${first ? 'raw' : 'JSON-RPC'}: ${cpuDiff(c1, c2, b.ok)}\n`)
+      }
       const [ours, theirs] = first ? [a, b] : [b, a]
       if (ours.failed + theirs.failed > 0) throw new Error(`the floor measure had failures: ${JSON.stringify([ours.failures, theirs.failures])}`)
       ratios.push(ours.perSecond / theirs.perSecond)
@@ -341,6 +416,7 @@ const faultCase = async (
 
 const main = async (): Promise<void> => {
   if (process.argv[2] === '--raw-responder') return rawResponder(process.argv[3], process.argv[4])
+  if (process.argv[2] === '--echo-worker') return echoWorker(process.argv[3], process.argv[4])
 
   const cluster = await NatsServer.startCluster(3)
   const [first, second, third] = cluster.urls as [string, string, string]

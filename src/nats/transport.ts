@@ -142,12 +142,13 @@ export const transport = (options: TransportOptions): Transport<NatsError> => {
       return E.left({ _tag: 'RequestFailed', cause })
     }
   }
+  // No async layer of its own: the task is the exchange's one Promise.
   const plain: Transport<NatsError> = {
     send:
       (body, expected): TaskEither<NatsError, string | undefined> =>
-      async () => {
+      () => {
         const extra = headers()
-        return E.isLeft(extra) ? extra : Exchange.exchange(settings, body, expected, extra.right)
+        return E.isLeft(extra) ? Promise.resolve(extra) : Exchange.exchange(settings, body, expected, extra.right)
       },
   }
   if (retry === undefined || retry === false) return plain
