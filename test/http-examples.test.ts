@@ -1,7 +1,7 @@
 /**
- * The HTTP examples, run as a user runs them (with tsx): each example server (serve, express, Hono)
+ * The HTTP examples, run as a user runs them (with tsx): each example server (serve, express, Hono, Koa, Fastify)
  * starts on 127.0.0.1 with a free port, examples/http-client.ts calls it, and SIGTERM stops it
- * gracefully. The same client answers the same way against all three.
+ * gracefully. The same client answers the same way against all of them.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { dirname, join, resolve } from 'node:path'
@@ -67,7 +67,7 @@ afterAll(() => {
 })
 
 describe('examples: a server, the client against it, a graceful stop', () => {
-  const servers = ['http-server.ts', 'express.ts', 'hono.ts'].map((example) => [example, start(example)] as const)
+  const servers = ['http-server.ts', 'express.ts', 'hono.ts', 'koa.ts', 'fastify.ts'].map((example) => [example, start(example)] as const)
 
   it.concurrent.each(servers)('%s', async (_example, server) => {
     const url = await server.url

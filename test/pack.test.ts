@@ -115,6 +115,8 @@ import * as Ws from 'fp-jsonrpc/ws'
 import * as Stream from 'fp-jsonrpc/stream'
 import * as Cluster from 'fp-jsonrpc/cluster'
 import * as Nats from 'fp-jsonrpc/nats'
+import * as KoaRpc from 'fp-jsonrpc/koa'
+import * as FastifyRpc from 'fp-jsonrpc/fastify'
 
 const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number })
 const dispatcher = Dispatch.make(pipe(Registry.empty, Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend))))
@@ -125,6 +127,8 @@ const answer = await pipe(Client.make(transport({ url: server.url })), Client.ca
 await server.close()
 console.log(JSON.stringify(answer))
 console.log([typeof Ws.attachToHttp, typeof Ws.connect, typeof Stream.listen, typeof Stream.Framing.contentLength.encode, typeof Cluster.run, typeof Nats.serve, typeof Nats.transport, typeof Nats.dispatcher].join(','))
+// Koa and Fastify are not installed here: their adapters load nothing of them at run time.
+console.log([typeof KoaRpc.middleware, typeof FastifyRpc.plugin, typeof KoaRpc.middleware(dispatcher), typeof FastifyRpc.plugin(dispatcher)].join(','))
 // The API explorer, as the package ships it: the page and its script, from the built package.
 const withExplorer = await serve({ dispatcher, explorer: true })()
 if (E.isLeft(withExplorer)) throw new Error('serve failed')
@@ -141,7 +145,9 @@ const Ws = require('fp-jsonrpc/ws')
 const Stream = require('fp-jsonrpc/stream')
 const Cluster = require('fp-jsonrpc/cluster')
 const Nats = require('fp-jsonrpc/nats')
-console.log([typeof Client.make, typeof http.serve, typeof fetchTransport.transport, typeof Ws.connect, typeof Stream.spawn, typeof Cluster.run, typeof Nats.serve, typeof Nats.transport, typeof Nats.dispatcher].join(','))
+const KoaRpc = require('fp-jsonrpc/koa')
+const FastifyRpc = require('fp-jsonrpc/fastify')
+console.log([typeof Client.make, typeof http.serve, typeof fetchTransport.transport, typeof Ws.connect, typeof Stream.spawn, typeof Cluster.run, typeof Nats.serve, typeof Nats.transport, typeof Nats.dispatcher, typeof KoaRpc.middleware, typeof FastifyRpc.plugin].join(','))
 `
 
 // A consumer of every entry point, type-checked with Node's types (the transports' declarations
@@ -302,14 +308,18 @@ describe('the packed package', () => {
     }, timeout)
 
     test("the transports' entry points load from ESM, and a call goes over HTTP on loopback", () => {
-      const [answer, kinds, explorer] = run(process.execPath, ['subpaths.mjs'], dir).trim().split('\n')
+      const [answer, kinds, frameworks, explorer] = run(process.execPath, ['subpaths.mjs'], dir).trim().split('\n')
       expect(JSON.parse(answer)).toEqual({ _tag: 'Right', right: 19 })
       expect(kinds).toBe('function,function,function,function,function,function,function,function')
+      expect(frameworks).toBe('function,function,function,function')
+      expect(existsSync(join(dir, 'node_modules', 'koa')) || existsSync(join(dir, 'node_modules', 'fastify'))).toBe(false)
       expect(JSON.parse(explorer)).toEqual([200, 'text/html; charset=utf-8', true, 200, true])
     })
 
     test("the transports' entry points load from CommonJS", () => {
-      expect(run(process.execPath, ['subpaths.cjs'], dir).trim()).toBe('function,function,function,function,function,function,function,function,function')
+      expect(run(process.execPath, ['subpaths.cjs'], dir).trim()).toBe(
+        'function,function,function,function,function,function,function,function,function,function,function',
+      )
     })
 
     test("a consumer of every entry point type-checks with Node's types", () => {

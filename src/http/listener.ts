@@ -14,6 +14,7 @@ import type * as Rules from '../fetch/rules.js'
 import { safely } from '../internal/hooks.js'
 import * as Exchange from '../internal/http/exchange.js'
 import * as Explorer from '../internal/http/explorer/page.js'
+import * as NodeBody from '../internal/http/nodeBody.js'
 import type { Endpoint } from '../Handler.js'
 import { endpointOf, pathOf } from '../internal/http/hosts.js'
 import type { HttpAnswer, RequestHead } from '../internal/http/rules.js'
@@ -158,42 +159,14 @@ export function listener<B, Req extends IncomingMessage>(dispatcher: Dispatcher<
 
 /**
  * The one body reader: what a body parser in front left (express's `express.json()`,
- * `express.text()`, `express.raw()`), or else the request stream read to its end, up to `maxBytes`.
- * Past it, reading stops (the stream is paused and nothing more is kept) and the body is
- * `TooLarge`. `done` is called once.
+ * `express.text()`, `express.raw()`), or else the request stream read to its end, up to `maxBytes`
+ * (src/internal/http/nodeBody.ts, which the Koa and Fastify adapters read with too).
  */
 const readBody = (req: IncomingMessage, maxBytes: number, done: (body: Exchange.Body) => void): void => {
-  if (req.readableEnded) return done(parsedBody(req, maxBytes))
-  let chunks: Array<Buffer> | undefined = []
-  let size = 0
-  const finish = (body: Exchange.Body): void => {
-    if (chunks === undefined) return
-    chunks = undefined
-    done(body)
-  }
-  const onData = (chunk: Buffer | string): void => {
-    if (chunks === undefined) return
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
-    size += buffer.byteLength
-    if (size > maxBytes) {
-      // Stop here: the answer (413, Connection: close) ends the connection, unread rest and all.
-      req.off('data', onData)
-      req.pause()
-      return finish(TOO_LARGE)
-    }
-    chunks.push(buffer)
-  }
-  req.on('data', onData)
-  req.on('end', () => {
-    if (chunks !== undefined) finish({ _tag: 'Bytes', bytes: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size) })
-  })
-  // Stays attached after TooLarge, so a reset of the connection later is not an unhandled error. A
-  // client gone before the end of its body emits 'error' (aborted), which settles the body; a
-  // 'close' listener is not needed, as the 'error' comes first.
-  req.on('error', (cause) => finish({ _tag: 'Unreadable', cause }))
+  // A parser in front read the stream (so `readableEnded`) and put its result in `req.body`.
+  if (req.readableEnded) return done(NodeBody.parsedBody((req as IncomingMessage & { readonly body?: unknown }).body, req.headers['content-length'], maxBytes))
+  NodeBody.readStream(req, maxBytes, done)
 }
-
-const TOO_LARGE: Exchange.Body = { _tag: 'TooLarge' }
 
 /**
  * What the listener gives the dispatcher of a request: where it was received (`control.endpoint`),
@@ -215,18 +188,6 @@ class Received implements Given {
 }
 
 const receivedAt = (req: IncomingMessage): Given => new Received(req)
-
-const EMPTY: Exchange.Body = { _tag: 'Text', text: '' }
-
-// What a body parser in front left: it read the stream (so `readableEnded`), and put its result in
-// `req.body`. A parser that read nothing of an empty body (`Content-Length: 0`) may still leave `{}`.
-const parsedBody = (req: IncomingMessage, maxBytes: number): Exchange.Body => {
-  const parsed = (req as IncomingMessage & { readonly body?: unknown }).body
-  if (parsed === undefined || req.headers['content-length'] === '0') return EMPTY
-  if (typeof parsed === 'string') return Buffer.byteLength(parsed) > maxBytes ? TOO_LARGE : { _tag: 'Text', text: parsed }
-  if (parsed instanceof Uint8Array) return { _tag: 'Bytes', bytes: parsed }
-  return { _tag: 'Value', value: parsed }
-}
 
 // The headers of an answer as written. They are copied member by member into a fresh object: an
 // object made by spreading (`{ ...answer.headers, 'content-length': n }`) measured about 12 us more
