@@ -175,6 +175,8 @@ const emptyOpen = <E>(): Open<E> => ({ members: [], wire: new Map(), timer: unde
 const isBatchText = (body: string): boolean => body.trimStart().startsWith('[')
 
 /** After the current tick: everything started before the event loop turns, microtasks included. */
+// `setImmediate` is read off `globalThis` because the package's types leave Node's out (browsers and
+// workers have none: `setTimeout(0)` there).
 const afterTick: (f: () => void) => void =
   typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
     ? (f) => (globalThis as unknown as { setImmediate: (f: () => void) => void }).setImmediate(f)

@@ -51,6 +51,7 @@ export const make = (max: number): Gate => {
   const pump = (): void => {
     while (active < max && head < queue.length) {
       const job = queue[head]
+      // The slot is cleared so that the job it held can be collected; it is never read again.
       queue[head++] = undefined as unknown as Job
       if (head === queue.length) {
         queue = []
