@@ -7,13 +7,14 @@ import express from 'express'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
-import { Agent, createServer, request as httpRequest, type IncomingMessage, type RequestListener, type Server } from 'node:http'
-import { connect, type AddressInfo } from 'node:net'
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type RequestListener } from 'node:http'
+import { connect } from 'node:net'
 import * as t from 'io-ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Dispatch, Method, Registry, RpcError } from '../src/index.js'
 import * as _ from '../src/http/index.js'
 import * as SpecMethods from './fixtures/spec-methods.js'
+import { listen as listenServer } from './fixtures/frameworkCases.js'
 import { listening } from './fixtures/listening.js'
 import { canonical, examples } from './fixtures/spec-methods.js'
 
@@ -38,19 +39,7 @@ const dispatcher = Dispatch.make(
 )
 
 /** Starts `listener` on 127.0.0.1, a free port; `stop` closes the server and its connections. */
-const listen = async (listener: RequestListener): Promise<{ readonly origin: string; readonly stop: () => Promise<void> }> => {
-  const server: Server = createServer(listener)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
-  }
-}
+const listen = (listener: RequestListener): ReturnType<typeof listenServer> => listenServer(createServer(listener))
 
 interface Sent {
   readonly method?: string
