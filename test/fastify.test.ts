@@ -96,6 +96,19 @@ describe('on a real Fastify server on loopback', () => {
   it.each(cases.filter((c) => c.options === 'plain').map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     expect(await send(running.origin, c)).toEqual(await send(reference.get('plain')!.origin, c))
   })
+  it('answers Promise.all of 1000 calls, each with its own result', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 1000 }, async (_, i) => {
+        const res = await fetch(`${running.origin}/rpc`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: `{"jsonrpc":"2.0","method":"subtract","params":[${i},1],"id":${i}}`,
+        })
+        return res.text()
+      }),
+    )
+    expect(answers).toEqual(Array.from({ length: 1000 }, (_, i) => `{"jsonrpc":"2.0","result":${i - 1},"id":${i}}`))
+  })
 })
 
 describe('in a Fastify application', () => {

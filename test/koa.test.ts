@@ -209,3 +209,20 @@ describe('in a Koa application', () => {
     expect(() => _.middleware(dispatcher, { context: () => undefined, authenticate: () => E.right(undefined) })).toThrow(TypeError)
   })
 })
+
+describe('a burst', () => {
+  it('answers Promise.all of 1000 calls, each with its own result', async () => {
+    const origin = koa.get('plain')!.origin
+    const answers = await Promise.all(
+      Array.from({ length: 1000 }, async (_, i) => {
+        const res = await fetch(`${origin}/rpc`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: `{"jsonrpc":"2.0","method":"subtract","params":[${i},1],"id":${i}}`,
+        })
+        return res.text()
+      }),
+    )
+    expect(answers).toEqual(Array.from({ length: 1000 }, (_, i) => `{"jsonrpc":"2.0","result":${i - 1},"id":${i}}`))
+  })
+})
