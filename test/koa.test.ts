@@ -1,8 +1,11 @@
 /**
  * The Koa adapter (fp-jsonrpc/koa) on real Koa servers on 127.0.0.1: every request of the table in
  * fixtures/frameworkCases.ts answered as the node:http listener answers it, with and without
- * koa-bodyparser in front; Koa's own middleware around it; `context`, `authenticate`, `path`.
+ * koa-bodyparser in front; Koa's own middleware around it; `context`, `authenticate`, `path`. The
+ * peer range is `^2.0.0 || ^3.0.0`, so the table and the burst also run on Koa 2 (the devDependency
+ * `koa2`, npm's alias of koa@2), whose `ctx` differs from Koa 3's in small ways.
  */
+import { createRequire } from 'node:module'
 import Koa from 'koa'
 import bodyParser from 'koa-bodyparser'
 import * as E from 'fp-ts/lib/Either.js'
@@ -14,14 +17,19 @@ import { authenticate, cases, createServer, dispatcher, listen, optionSets, send
 
 type Running = Awaited<ReturnType<typeof listen>>
 
+// Koa 2 ships no types of its own and @types/koa describes Koa 3, whose API the adapter is written to.
+const Koa2 = createRequire(import.meta.url)('koa2') as typeof Koa
+const versions = { 'Koa 3': Koa, 'Koa 2': Koa2 } as const
+type Version = keyof typeof versions
+
 // Koa's callback is an async listener; node:http takes one that returns nothing.
 const serverOf = (app: Koa) => {
   const handle = app.callback()
   return createServer((req, res) => void handle(req, res))
 }
 
-const koaApp = (set: OptionSet, parser: boolean): Koa => {
-  const app = new Koa()
+const koaApp = (set: OptionSet, parser: boolean, version: Version = 'Koa 3'): Koa => {
+  const app = new versions[version]()
   if (parser) app.use(bodyParser())
   const rpc =
     set === 'authenticated'
@@ -38,26 +46,39 @@ const listenerOf = (set: OptionSet) =>
 
 const servers: Array<Running> = []
 const reference = new Map<OptionSet, Running>()
-const koa = new Map<OptionSet, Running>()
+const koa = new Map<Version, Map<OptionSet, Running>>()
 
 beforeAll(async () => {
   for (const set of Object.keys(optionSets) as Array<OptionSet>) {
     const ref = await listen(createServer(listenerOf(set)))
-    const k = await listen(serverOf(koaApp(set, false)))
-    servers.push(ref, k)
+    servers.push(ref)
     reference.set(set, ref)
-    koa.set(set, k)
   }
+  for (const version of Object.keys(versions) as Array<Version>) {
+    const apps = new Map<OptionSet, Running>()
+    for (const set of Object.keys(optionSets) as Array<OptionSet>) {
+      const k = await listen(serverOf(koaApp(set, false, version)))
+      servers.push(k)
+      apps.set(set, k)
+    }
+    koa.set(version, apps)
+  }
+})
+
+it('the two Koa versions are the ones the peer range names', () => {
+  expect([new Koa(), new Koa2()].map((app) => typeof app.callback)).toEqual(['function', 'function'])
+  expect(createRequire(import.meta.url)('koa2/package.json')).toMatchObject({ version: expect.stringMatching(/^2\./) })
+  expect(createRequire(import.meta.url)('koa/package.json')).toMatchObject({ version: expect.stringMatching(/^3\./) })
 })
 
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()))
 })
 
-describe('Koa answers every request as the node:http listener does', () => {
+describe.each(Object.keys(versions) as Array<Version>)('%s answers every request as the node:http listener does', (version) => {
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const expected = await send(reference.get(c.options)!.origin, c)
-    const got = await send(koa.get(c.options)!.origin, c)
+    const got = await send(koa.get(version)!.get(c.options)!.origin, c)
     expect(got).toEqual(expected)
   })
 
@@ -68,12 +89,12 @@ describe('Koa answers every request as the node:http listener does', () => {
   })
 })
 
-describe('with koa-bodyparser in front', () => {
+describe.each(Object.keys(versions) as Array<Version>)('%s with koa-bodyparser in front', (version) => {
   let parsed: Running
   let parsedAuth: Running
   beforeAll(async () => {
-    parsed = await listen(serverOf(koaApp('plain', true)))
-    parsedAuth = await listen(serverOf(koaApp('authenticated', true)))
+    parsed = await listen(serverOf(koaApp('plain', true, version)))
+    parsedAuth = await listen(serverOf(koaApp('authenticated', true, version)))
     servers.push(parsed, parsedAuth)
   })
 
@@ -210,9 +231,9 @@ describe('in a Koa application', () => {
   })
 })
 
-describe('a burst', () => {
+describe.each(Object.keys(versions) as Array<Version>)('%s under a burst', (version) => {
   it('answers Promise.all of 1000 calls, each with its own result', async () => {
-    const origin = koa.get('plain')!.origin
+    const origin = koa.get(version)!.get('plain')!.origin
     const answers = await Promise.all(
       Array.from({ length: 1000 }, async (_, i) => {
         const res = await fetch(`${origin}/rpc`, {
