@@ -70,7 +70,7 @@ const byKind = (all: ReadonlyArray<ReadableSpan>, kind: SpanKind): ReadonlyArray
 const one = (all: ReadonlyArray<ReadableSpan>, kind: SpanKind): ReadableSpan => {
   const found = byKind(all, kind)
   expect(found).toHaveLength(1)
-  return found[0] as ReadableSpan
+  return found[0]
 }
 
 describe('a call and its server span are one trace', () => {
@@ -289,7 +289,7 @@ describe('the tracer option', () => {
         seen.push(name)
         return tracer.startSpan(name, ...rest)
       },
-    } as typeof tracer
+    }
     const traced = Client.make(
       pipe(InMemory.fromDispatcher(Dispatch.make(pipe(registry, Registry.use(Otel.middleware({ tracer: own }))))), Otel.transport({ tracer: own })),
     )

@@ -86,5 +86,5 @@ export const errorAttributes = (error: { readonly code: number; readonly message
   [Attribute.ErrorMessage]: error.message,
 })
 
-// An id as the conventions want it: a string, `""` for null.
-const idText = (id: unknown): string => (typeof id === 'string' ? id : id === null || id === undefined ? '' : String(id))
+// An id as the conventions want it: a string, `""` for null (and for what is no id at all).
+const idText = (id: unknown): string => (typeof id === 'string' ? id : typeof id === 'number' ? String(id) : '')
