@@ -27,14 +27,16 @@ trace.setGlobalTracerProvider(provider)
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
 propagation.setGlobalPropagator(new W3CTraceContextPropagator())
 
-const DivisionByZero = RpcError.typed(1, t.undefined, 'DivisionByZero')
+const DivisionByZero = RpcError.typed(1, t.type({ dividend: t.number }), 'DivisionByZero')
 const Divide = Method.make({ name: 'divide', params: t.type({ dividend: t.number, divisor: t.number }), result: t.number, error: DivisionByZero })
 const Log = Method.make({ name: 'log', params: t.type({ line: t.string }) })
 
 // The server: the middleware on the registry, and the request headers handed to it.
 const registry = pipe(
   Registry.empty,
-  Registry.add(Divide, ({ dividend, divisor }) => (divisor === 0 ? E.left({ code: 1 as const, message: 'division by zero' }) : E.right(dividend / divisor))),
+  Registry.add(Divide, ({ dividend, divisor }) =>
+    divisor === 0 ? E.left({ code: 1 as const, message: 'division by zero', data: { dividend } }) : E.right(dividend / divisor),
+  ),
   Registry.add(Log, () => undefined),
   Registry.use(Otel.middleware()),
 )

@@ -7,6 +7,8 @@
  * entry point loads `@opentelemetry/api`.
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http'
+import Fastify from 'fastify'
+import Koa from 'koa'
 import type { AddressInfo } from 'node:net'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -19,6 +21,9 @@ import { afterAll, describe, expect, it, vi } from 'vitest'
 import { Client, Dispatch, type Handler, Method, Registry } from '../src/index.js'
 import { handler as fetchHandler, transport as fetchTransport } from '../src/fetch/index.js'
 import { serve } from '../src/http/index.js'
+import * as FastifyRpc from '../src/fastify/index.js'
+import * as KoaRpc from '../src/koa/index.js'
+import { listen } from './fixtures/frameworkCases.js'
 import { exporter, provider, register } from './fixtures/otel.js'
 
 register()
@@ -87,6 +92,35 @@ describe('requestHeaders: the request headers, to handlers, read only when asked
     expect(seen).toHaveLength(1)
     expect(seen[0]?.['x-trace-me']).toBe('yes')
     expect(seen[0]?.['content-type']).toBe('application/json')
+  })
+
+  it('Koa, on a real server: the headers as received; none without the option', async () => {
+    for (const requestHeaders of [true, false]) {
+      seen.length = 0
+      const app = new Koa().use(KoaRpc.middleware(Dispatch.make(registry), { requestHeaders }))
+      const handle = app.callback()
+      const running = await listen(createServer((req, res) => void handle(req, res)))
+      await pipe(Client.make(fetchTransport({ url: running.origin, headers: { 'X-Trace-Me': 'koa' } })), Client.call(Seen, undefined))()
+      await running.stop()
+      expect(seen.map((h) => h?.['x-trace-me'])).toEqual([requestHeaders ? 'koa' : undefined])
+    }
+  })
+
+  it('Fastify: the headers as received; none without the option', async () => {
+    for (const requestHeaders of [true, false]) {
+      seen.length = 0
+      const app = Fastify()
+      await app.register(FastifyRpc.plugin(Dispatch.make(registry), { requestHeaders }))
+      const response = await app.inject({
+        method: 'POST',
+        url: '/',
+        headers: { 'content-type': 'application/json', 'x-trace-me': 'fastify' },
+        payload: '{"jsonrpc":"2.0","method":"seen","id":1}',
+      })
+      await app.close()
+      expect(response.statusCode).toBe(200)
+      expect(seen.map((h) => h?.['x-trace-me'])).toEqual([requestHeaders ? 'fastify' : undefined])
+    }
   })
 
   it('Fetch: headers are read from the Request only when a handler asks, and once for a whole batch', async () => {
