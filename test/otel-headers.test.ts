@@ -32,6 +32,7 @@ afterAll(() => provider.shutdown())
 
 const Seen = Method.make({ name: 'seen', result: t.unknown })
 const Plain = Method.make({ name: 'plain', result: t.number })
+const Where = Method.make({ name: 'where', result: t.unknown })
 const seen: Array<Handler.RequestHeaders | undefined> = []
 const registry = pipe(
   Registry.empty,
@@ -40,6 +41,7 @@ const registry = pipe(
     return E.right(null)
   }),
   Registry.add(Plain, () => E.right(1)),
+  Registry.add(Where, (_p, _c, _r, control) => E.right({ endpoint: control.endpoint?.url, host: control.headers?.['host'] })),
 )
 
 /** A raw server that records the headers of each request and answers `answer`. */
@@ -92,6 +94,15 @@ describe('requestHeaders: the request headers, to handlers, read only when asked
     expect(seen).toHaveLength(1)
     expect(seen[0]?.['x-trace-me']).toBe('yes')
     expect(seen[0]?.['content-type']).toBe('application/json')
+  })
+
+  it('under a Host allowlist (serve on loopback sets one), handlers get both where the request was received and its headers', async () => {
+    const started = await serve({ dispatcher: Dispatch.make(registry), path: '/rpc', requestHeaders: true })()
+    if (E.isLeft(started)) throw new Error('serve failed')
+    const url = started.right.url
+    const answer = await pipe(Client.make(fetchTransport({ url })), Client.call(Where, undefined))()
+    await started.right.close()
+    expect(answer).toEqual(E.right({ endpoint: url, host: new URL(url).host }))
   })
 
   it('Koa, on a real server: the headers as received; none without the option', async () => {

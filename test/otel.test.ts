@@ -280,6 +280,45 @@ describe('the Fetch handler gives the headers too', () => {
   })
 })
 
+describe('a transport with sendParsed, and answers that are not what was asked', () => {
+  it('the wrapper offers sendParsed too, the client uses it, and its value gives the error code', async () => {
+    const calls: Array<string> = []
+    const answer = '{"jsonrpc":"2.0","error":{"code":-32001,"message":"Unauthorized"},"id":1}'
+    const parsedOnly = Otel.transport()({
+      send: () => {
+        calls.push('send')
+        return TE.right(answer)
+      },
+      sendParsed: () => {
+        calls.push('sendParsed')
+        return TE.right({ text: answer, value: JSON.parse(answer) as unknown })
+      },
+    })
+    expect(parsedOnly.sendParsed).toBeDefined()
+    const result = await pipe(Client.make(parsedOnly), Client.call(Sum, [1, 2]))()
+    expect(result).toEqual(E.left({ _tag: 'RpcError', error: { code: -32001, message: 'Unauthorized' } }))
+    expect(calls).toEqual(['sendParsed'])
+    const span = one(await spans(1), SpanKind.CLIENT)
+    expect(span.attributes['rpc.jsonrpc.error_code']).toBe(-32001)
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'Unauthorized' })
+  })
+
+  it('an answer without the call: its span has status ERROR', async () => {
+    const other = Otel.transport()({ send: () => TE.right('{"jsonrpc":"2.0","result":3,"id":999}') })
+    await pipe(Client.make(other), Client.call(Sum, [1, 2]))()
+    const span = one(await spans(1), SpanKind.CLIENT)
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'no response to this call' })
+  })
+
+  it('an answer that is not JSON: the call fails, and so does its span', async () => {
+    const garbled = Otel.transport()({ send: () => TE.right('<html>') })
+    const result = await pipe(Client.make(garbled), Client.call(Sum, [1, 2]))()
+    expect(E.isLeft(result)).toBe(true)
+    const span = one(await spans(1), SpanKind.CLIENT)
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'the answer is not JSON' })
+  })
+})
+
 describe('the tracer option', () => {
   it("spans go to the tracer given, not the global provider's", async () => {
     const seen: Array<string> = []

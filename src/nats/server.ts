@@ -257,15 +257,14 @@ export const serve = <B>(nc: Connection, dispatcher: Dispatcher<B>, options: Ser
   const dispatchBytes = dispatcher.dispatchBytes as (input: Uint8Array, base?: B) => Awaitable<string | undefined>
   const tooLong = tooLongText(maxMessageBytes)
   // With `requestHeaders`, the text entry point with what the message gives (decoded as dispatchBytes
-  // does; bytes that are not UTF-8 go to dispatchBytes, which answers them Parse error).
+  // does; bytes that are not UTF-8 go to dispatchBytes, which answers them Parse error). Chosen once:
+  // without it, a message is dispatched as it always was.
   const dispatchWith = dispatcher.dispatchWith as (input: string, given: Given, base?: B) => Awaitable<string | undefined>
-  const dispatchMessage =
-    options.requestHeaders === true
-      ? (msg: NatsMessage, base?: B): Awaitable<string | undefined> => {
-          const text = decodeUtf8(msg.data)
-          return text === undefined ? dispatchBytes(msg.data, base) : dispatchWith(text, new Received(msg), base)
-        }
-      : (msg: NatsMessage, base?: B): Awaitable<string | undefined> => dispatchBytes(msg.data, base)
+  const dispatchReceived = (msg: NatsMessage, base?: B): Awaitable<string | undefined> => {
+    const text = decodeUtf8(msg.data)
+    return text === undefined ? dispatchBytes(msg.data, base) : dispatchWith(text, new Received(msg), base)
+  }
+  const withHeaders = options.requestHeaders === true
 
   return async () => {
     // The protocol's `started` is when this instance starts serving: now, not when `serve` was called.
@@ -277,7 +276,8 @@ export const serve = <B>(nc: Connection, dispatcher: Dispatcher<B>, options: Ser
 
     const answerOf = (msg: NatsMessage): Awaitable<string | undefined> => {
       if (msg.data.length > maxMessageBytes) return tooLong
-      return context === undefined ? dispatchMessage(msg) : dispatchMessage(msg, context(msg))
+      if (withHeaders) return context === undefined ? dispatchReceived(msg) : dispatchReceived(msg, context(msg))
+      return context === undefined ? dispatchBytes(msg.data) : dispatchBytes(msg.data, context(msg))
     }
 
     const send = (msg: NatsMessage, answer: string | undefined): string | undefined => {

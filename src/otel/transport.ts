@@ -157,7 +157,10 @@ const traced = async <TErr, A>(
   const responses = responsesOf(answerOf(answer.right))
   for (const { span, id } of spans) {
     if (id === undefined) span.end()
-    else answered(span, responses?.get(id))
+    else if (responses === undefined) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 'the answer is not JSON' })
+      span.end()
+    } else answered(span, responses.get(id))
   }
   batch?.end()
   return answer
