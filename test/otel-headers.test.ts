@@ -72,14 +72,16 @@ describe('without the wrapper and the middleware', () => {
     expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['caller'])
   })
 
-  it('a server without requestHeaders gives handlers no headers (control.headers is undefined)', async () => {
+  it('a server without requestHeaders gives handlers no headers (control.headers is undefined), and makes no span', async () => {
     seen.length = 0
+    exporter.reset()
     const started = await serve({ dispatcher: Dispatch.make(registry) })()
     if (E.isLeft(started)) throw new Error('serve failed')
     const client = Client.make(fetchTransport({ url: started.right.url, headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } }))
     await pipe(client, Client.call(Seen, undefined))()
     await started.right.close()
     expect(seen).toEqual([undefined])
+    expect(exporter.getFinishedSpans()).toEqual([])
   })
 })
 
