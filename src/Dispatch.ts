@@ -31,7 +31,7 @@ import type { Either } from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { Task } from 'fp-ts/lib/Task.js'
 import type * as t from 'io-ts'
-import type { AbortSignalLike, Endpoint } from './Handler.js'
+import type { AbortSignalLike, Endpoint, RequestHeaders } from './Handler.js'
 import type { ContextArg as ContextArgOf } from './internal/context.js'
 import * as Batch from './internal/dispatch/Batch.js'
 import { PARSE_ERROR } from './internal/dispatch/Errors.js'
@@ -176,7 +176,7 @@ export interface Dispatcher<B> {
 
 /**
  * What a transport knows of one message besides its content, handed to {@link Dispatcher.dispatchWith}
- * and read by each of its handlers through `control`. Both members are optional; a transport gives
+ * and read by each of its handlers through `control`. Every member is optional; a transport gives
  * what it has, and the object may be shared by many messages (one per connection, say).
  *
  * @category model
@@ -187,6 +187,8 @@ export interface Given {
   readonly signal?: AbortSignalLike | undefined
   /** Where the message was received (`control.endpoint`); `rpc.discover` names it as the server. */
   readonly endpoint?: Endpoint | undefined
+  /** The headers the message came with (`control.headers`), names in lower case. */
+  readonly headers?: RequestHeaders | undefined
 }
 
 /**

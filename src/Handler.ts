@@ -56,7 +56,26 @@ export interface Control {
    * streams, in memory).
    */
   readonly endpoint?: Endpoint | undefined
+  /**
+   * The headers the message came with, when its transport gives them: the HTTP request's headers
+   * (names in lower case) when the server was asked to (`requestHeaders: true` among the HTTP
+   * adapters' options), a NATS message's headers likewise (`fp-jsonrpc/nats`'s `serve`).
+   * `undefined` otherwise. The tracing middleware (`fp-jsonrpc/otel`) reads the trace context here.
+   *
+   * @since 0.2.0
+   */
+  readonly headers?: RequestHeaders | undefined
 }
+
+/**
+ * A message's headers as a transport gives them (see {@link Control.headers}): names in lower case,
+ * each with its value, or its values when the header came more than once (Node's
+ * `IncomingHttpHeaders` is one).
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export type RequestHeaders = Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
 
 /**
  * Where a message was received (see {@link Control.endpoint}): what a transport hands the dispatcher

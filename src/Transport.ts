@@ -40,6 +40,15 @@ export interface Expected extends CallOptions {
    * @since 0.2.0
    */
   readonly idempotent?: boolean
+  /**
+   * Headers to send with this one message, for a transport that sends headers (HTTP with
+   * `fp-jsonrpc/fetch`, NATS with `fp-jsonrpc/nats`; the others ignore them): set after the
+   * transport's own headers, so they replace one of the same name. A wrapper fills it in (the
+   * tracing wrapper of `fp-jsonrpc/otel` puts the trace context here); `Client` leaves it unset.
+   *
+   * @since 0.2.0
+   */
+  readonly headers?: Readonly<Record<string, string>>
 }
 
 /**

@@ -117,13 +117,14 @@ import * as Cluster from 'fp-jsonrpc/cluster'
 import * as Nats from 'fp-jsonrpc/nats'
 import * as KoaRpc from 'fp-jsonrpc/koa'
 import * as FastifyRpc from 'fp-jsonrpc/fastify'
+import * as Otel from 'fp-jsonrpc/otel'
 
 const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number })
-const dispatcher = Dispatch.make(pipe(Registry.empty, Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend))))
-const started = await serve({ dispatcher })()
+const dispatcher = Dispatch.make(pipe(Registry.empty, Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend)), Registry.use(Otel.middleware())))
+const started = await serve({ dispatcher, requestHeaders: true })()
 if (E.isLeft(started)) throw new Error('serve failed')
 const server = started.right
-const answer = await pipe(Client.make(transport({ url: server.url })), Client.call(Subtract, { minuend: 42, subtrahend: 23 }))()
+const answer = await pipe(Client.make(Otel.transport()(transport({ url: server.url }))), Client.call(Subtract, { minuend: 42, subtrahend: 23 }))()
 await server.close()
 console.log(JSON.stringify(answer))
 console.log([typeof Ws.attachToHttp, typeof Ws.connect, typeof Stream.listen, typeof Stream.Framing.contentLength.encode, typeof Cluster.run, typeof Nats.serve, typeof Nats.transport, typeof Nats.dispatcher].join(','))
@@ -147,7 +148,8 @@ const Cluster = require('fp-jsonrpc/cluster')
 const Nats = require('fp-jsonrpc/nats')
 const KoaRpc = require('fp-jsonrpc/koa')
 const FastifyRpc = require('fp-jsonrpc/fastify')
-console.log([typeof Client.make, typeof http.serve, typeof fetchTransport.transport, typeof Ws.connect, typeof Stream.spawn, typeof Cluster.run, typeof Nats.serve, typeof Nats.transport, typeof Nats.dispatcher, typeof KoaRpc.middleware, typeof FastifyRpc.plugin].join(','))
+const Otel = require('fp-jsonrpc/otel')
+console.log([typeof Client.make, typeof http.serve, typeof fetchTransport.transport, typeof Ws.connect, typeof Stream.spawn, typeof Cluster.run, typeof Nats.serve, typeof Nats.transport, typeof Nats.dispatcher, typeof KoaRpc.middleware, typeof FastifyRpc.plugin, typeof Otel.middleware, typeof Otel.transport].join(','))
 `
 
 // A consumer of every entry point, type-checked with Node's types (the transports' declarations
@@ -162,6 +164,7 @@ import * as Ws from 'fp-jsonrpc/ws'
 import * as Stream from 'fp-jsonrpc/stream'
 import * as Cluster from 'fp-jsonrpc/cluster'
 import * as Nats from 'fp-jsonrpc/nats'
+import * as Otel from 'fp-jsonrpc/otel'
 
 const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number, idempotent: true })
 const dispatcher = Dispatch.make(pipe(Registry.empty, Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend))))
@@ -177,6 +180,8 @@ export const wsConnect = Ws.connect('ws://127.0.0.1:1/')
 export const tcp = Stream.listen({ dispatcher, framing: Stream.Framing.ndjson })
 export const cluster = Cluster.run({ workers: 2, start: serve({ dispatcher, port: 0 }) })
 export const call = pipe(Client.make(transport({ url: 'http://127.0.0.1:1/' })), Client.call(Subtract, { minuend: 1, subtrahend: 2 }))
+export const traced = Client.make(pipe(transport({ url: 'http://127.0.0.1:1/' }), Otel.transport()))
+export const tracedRegistry = pipe(Registry.empty, Registry.use(Otel.middleware()))
 `
 
 const transportsTsconfig = {
@@ -293,6 +298,7 @@ describe('the packed package', () => {
           dependency('tweetnacl'),
           dependency('@types/node'),
           dependency('undici-types'),
+          dependency('@opentelemetry/api'),
         ],
         dir,
       )
@@ -318,7 +324,7 @@ describe('the packed package', () => {
 
     test("the transports' entry points load from CommonJS", () => {
       expect(run(process.execPath, ['subpaths.cjs'], dir).trim()).toBe(
-        'function,function,function,function,function,function,function,function,function,function,function',
+        'function,function,function,function,function,function,function,function,function,function,function,function,function',
       )
     })
 

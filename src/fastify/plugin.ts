@@ -125,7 +125,13 @@ export function plugin<B, Req extends FastifyRequest>(dispatcher: Dispatcher<B>,
   // route's, prefix left out, and points at the endpoint relative to itself.
   const { path: _routed, ...rules } = options
   const given = Array.isArray(options.allowedHosts) ? (req: Req): Given => new Received(req) : undefined
-  const exchange = Exchange.make<Req, B>(dispatcher, rules, { read: readBody, given, context: options.context, authenticate: options.authenticate })
+  const exchange = Exchange.make<Req, B>(dispatcher, rules, {
+    read: readBody,
+    given,
+    headers: (req) => req.raw.headers,
+    context: options.context,
+    authenticate: options.authenticate,
+  })
   const explorerPath = Explorer.pathOfExplorer({ ...options, path })
   const page = Explorer.make({ ...options, path })
 

@@ -115,6 +115,7 @@ export function handler<B, Args extends ReadonlyArray<unknown>>(dispatcher: Disp
     read: (call, maxBytes, done) => void readBody(call.request, maxBytes).then(done, (cause: unknown) => done({ _tag: 'Unreadable', cause })),
     // Only under a Host allowlist: see Received.
     given: readHost ? (call) => new Received(call.request) : undefined,
+    headers: (call) => headersOf(call.request.headers),
     context: context === undefined ? undefined : (call) => context(call.request, ...call.args),
     authenticate: authenticate === undefined ? undefined : (call) => authenticate(call.request, ...call.args),
   })
@@ -176,6 +177,15 @@ class Received implements Given {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined
     return endpointOf(url.protocol === 'https:' ? 'https' : 'http', this.request.headers.get('host') ?? url.host, url.pathname)
   }
+}
+
+// Fetch's `Headers` gives names in lower case, the values of a repeated header joined.
+const headersOf = (headers: Headers): Record<string, string> => {
+  const read: Record<string, string> = {}
+  headers.forEach((value, name) => {
+    read[name] = value
+  })
+  return read
 }
 
 const responseOf = (answer: HttpAnswer): Response => new Response(answer.body === '' ? null : answer.body, { status: answer.status, headers: answer.headers })

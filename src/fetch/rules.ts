@@ -122,6 +122,15 @@ export interface Options {
    * @since 0.2.0
    */
   readonly explorer?: boolean | { readonly path?: string }
+  /**
+   * Hands each request's headers to the handlers, as `control.headers` (names in lower case): what
+   * the tracing middleware of `fp-jsonrpc/otel` reads the caller's trace context from. Off by
+   * default, and then a request costs nothing more; on, the headers are read only when a handler
+   * asks for them.
+   *
+   * @since 0.2.0
+   */
+  readonly requestHeaders?: boolean
 }
 
 // -------------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ export interface Options {
   /**
    * Headers sent with every message, or a function read before each one (for a token that changes).
    * They are set after `Content-Type: application/json` and `Accept: application/json`, so they may
-   * replace them.
+   * replace them; a message's own `Expected.headers` are set after these.
    */
   readonly headers?: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>)
   /**
@@ -160,6 +160,8 @@ export const transport = (options: Options): Transport<HttpError> => {
       const headers = new Headers({ 'content-type': 'application/json', accept: 'application/json' })
       const extra = typeof headersOf === 'function' ? headersOf() : headersOf
       if (extra !== undefined) for (const name of Object.keys(extra)) headers.set(name, extra[name])
+      const own = expected.headers
+      if (own !== undefined) for (const name of Object.keys(own)) headers.set(name, own[name])
       const response = await fetchFn(url, { method: 'POST', headers, body, signal: controller.signal })
       return await read(response, maxResponseBytes)
     } catch (cause) {

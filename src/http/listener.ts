@@ -126,7 +126,13 @@ export function listener<P, Req extends IncomingMessage = IncomingMessage>(dispa
 export function listener<B, Req extends IncomingMessage>(dispatcher: Dispatcher<B>, options: Options<B, Req> & Closing = {}): Listener<Req> {
   // Where a request was received is told to handlers only when its Host was checked (see Received).
   const given = Array.isArray(options.allowedHosts) ? receivedAt : undefined
-  const exchange = Exchange.make<Req, B>(dispatcher, options, { read: readBody, given, context: options.context, authenticate: options.authenticate })
+  const exchange = Exchange.make<Req, B>(dispatcher, options, {
+    read: readBody,
+    given,
+    headers: (req) => req.headers,
+    context: options.context,
+    authenticate: options.authenticate,
+  })
   const path = options.path
   const serve: Listener<Req> = (req, res, next) => {
     const headers = req.headers

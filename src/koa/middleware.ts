@@ -123,7 +123,13 @@ export function middleware<P, Ctx extends Koa.ParameterizedContext = Koa.Paramet
 export function middleware<B, Ctx extends Koa.ParameterizedContext>(dispatcher: Dispatcher<B>, options: Options<B, Ctx> = {}): Middleware<Ctx> {
   // Where a request was received is told to handlers only when its Host was checked (see Received).
   const given = Array.isArray(options.allowedHosts) ? (ctx: Ctx): Given => new Received(ctx) : undefined
-  const exchange = Exchange.make<Ctx, B>(dispatcher, options, { read: readBody, given, context: options.context, authenticate: options.authenticate })
+  const exchange = Exchange.make<Ctx, B>(dispatcher, options, {
+    read: readBody,
+    given,
+    headers: (ctx) => ctx.req.headers,
+    context: options.context,
+    authenticate: options.authenticate,
+  })
   const path = options.path
   const page = Explorer.make(options)
   return (ctx, next) => {

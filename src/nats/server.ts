@@ -18,7 +18,9 @@
  */
 import type { Task } from 'fp-ts/lib/Task.js'
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
-import type { Awaitable, Dispatcher } from '../Dispatch.js'
+import type { Awaitable, Dispatcher, Given } from '../Dispatch.js'
+import type { RequestHeaders } from '../Handler.js'
+import { decodeUtf8 } from '../internal/utf8.js'
 import { safely } from '../internal/hooks.js'
 import * as Answers from '../internal/nats/answers.js'
 import type * as Connection_ from '../internal/nats/connection.js'
@@ -107,6 +109,13 @@ export type ServeOptions<B> = ContextOption<B> & {
    * subscription error. Nothing of it is sent to the caller.
    */
   readonly onError?: (error: unknown) => void
+  /**
+   * Hands each message's NATS headers to the handlers, as `control.headers` (names in lower case):
+   * what the tracing middleware of `fp-jsonrpc/otel` reads the caller's trace context from. Off by
+   * default, and then a message costs nothing more; on, the headers are read only when a handler
+   * asks for them.
+   */
+  readonly requestHeaders?: boolean
 }
 
 /**
@@ -170,6 +179,31 @@ const INTERNAL_ERROR_NULL = '{"jsonrpc":"2.0","error":{"code":-32603,"message":"
 const tooLongText = (maxBytes: number): string =>
   `{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request","data":"a message holds at most ${maxBytes} bytes"},"id":null}`
 
+// What a message gives the dispatcher under `requestHeaders`: its headers, names in lower case,
+// made from nats.js's `MsgHdrs` when a handler first asks (once: a batch's elements share them).
+class Received implements Given {
+  declare readonly msg: NatsMessage
+  declare read: RequestHeaders | undefined
+  constructor(msg: NatsMessage) {
+    this.msg = msg
+    this.read = undefined
+  }
+  get headers(): RequestHeaders | undefined {
+    if (this.read !== undefined) return this.read
+    const headers = this.msg.headers
+    if (headers === undefined) return undefined
+    const read: Record<string, string | ReadonlyArray<string>> = {}
+    for (const key of headers.keys()) {
+      const values = headers.values(key)
+      const name = key.toLowerCase()
+      const before = read[name]
+      const all = before === undefined ? values : [...(typeof before === 'string' ? [before] : before), ...values]
+      read[name] = all.length === 1 ? all[0] : all
+    }
+    return (this.read = read)
+  }
+}
+
 const isThenable = (u: unknown): u is PromiseLike<string | undefined> => typeof (u as { readonly then?: unknown } | undefined)?.then === 'function'
 
 const decoder = new TextDecoder()
@@ -222,6 +256,15 @@ export const serve = <B>(nc: Connection, dispatcher: Dispatcher<B>, options: Ser
   // The byte entry point with its base value as an optional argument: undefined when none is needed.
   const dispatchBytes = dispatcher.dispatchBytes as (input: Uint8Array, base?: B) => Awaitable<string | undefined>
   const tooLong = tooLongText(maxMessageBytes)
+  // With `requestHeaders`, the text entry point with what the message gives (decoded as dispatchBytes
+  // does; bytes that are not UTF-8 go to dispatchBytes, which answers them Parse error). Chosen once:
+  // without it, a message is dispatched as it always was.
+  const dispatchWith = dispatcher.dispatchWith as (input: string, given: Given, base?: B) => Awaitable<string | undefined>
+  const dispatchReceived = (msg: NatsMessage, base?: B): Awaitable<string | undefined> => {
+    const text = decodeUtf8(msg.data)
+    return text === undefined ? dispatchBytes(msg.data, base) : dispatchWith(text, new Received(msg), base)
+  }
+  const withHeaders = options.requestHeaders === true
 
   return async () => {
     // The protocol's `started` is when this instance starts serving: now, not when `serve` was called.
@@ -233,6 +276,7 @@ export const serve = <B>(nc: Connection, dispatcher: Dispatcher<B>, options: Ser
 
     const answerOf = (msg: NatsMessage): Awaitable<string | undefined> => {
       if (msg.data.length > maxMessageBytes) return tooLong
+      if (withHeaders) return context === undefined ? dispatchReceived(msg) : dispatchReceived(msg, context(msg))
       return context === undefined ? dispatchBytes(msg.data) : dispatchBytes(msg.data, context(msg))
     }
 

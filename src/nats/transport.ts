@@ -72,7 +72,7 @@ export interface TransportOptions {
   readonly timeoutMs?: number
   /**
    * NATS message headers sent with every message (an auth token, a trace id), or a function read
-   * before each one. The workers' context sees them.
+   * before each one. The workers' context sees them. A message's own `Expected.headers` are set after these.
    */
   readonly headers?: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>)
   /**
@@ -148,7 +148,10 @@ export const transport = (options: TransportOptions): Transport<NatsError> => {
       (body, expected): TaskEither<NatsError, string | undefined> =>
       () => {
         const extra = headers()
-        return E.isLeft(extra) ? Promise.resolve(extra) : Exchange.exchange(settings, body, expected, extra.right)
+        if (E.isLeft(extra)) return Promise.resolve(extra)
+        const own = expected.headers
+        // A message's own headers are set after the transport's, as the fetch transport does.
+        return Exchange.exchange(settings, body, expected, own === undefined ? extra.right : { ...extra.right, ...own })
       },
   }
   if (retry === undefined || retry === false) return plain

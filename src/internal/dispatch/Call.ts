@@ -87,4 +87,7 @@ export class Call<C> implements Handler.Control {
   get endpoint(): Handler.Endpoint | undefined {
     return this.given?.endpoint
   }
+  get headers(): Handler.RequestHeaders | undefined {
+    return this.given?.headers
+  }
 }

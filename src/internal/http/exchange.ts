@@ -19,6 +19,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import type { Dispatcher, Given } from '../../Dispatch.js'
+import type { Endpoint, RequestHeaders } from '../../Handler.js'
 import type { Options, Refusal } from '../../fetch/rules.js'
 import { safely } from '../hooks.js'
 import { decodeUtf8 } from '../utf8.js'
@@ -66,6 +67,8 @@ export type Decision<P> = Either<Refusal, P> | PromiseLike<Either<Refusal, P>>
 export interface Adapter<Req, B> {
   readonly read: (req: Req, maxBytes: number, done: (body: Body) => void) => void
   readonly given?: ((req: Req) => Given) | undefined
+  /** The request's headers, names in lower case: read only under `requestHeaders`, and then only when a handler asks. */
+  readonly headers?: ((req: Req) => RequestHeaders) | undefined
   readonly context?: ((req: Req) => B) | undefined
   readonly authenticate?: ((req: Req) => Decision<B>) | undefined
 }
@@ -101,7 +104,8 @@ export const make = <Req, B>(dispatcher: Dispatcher<B>, options: Options, adapte
   const maxBodyBytes = limitOf(options)
   const answerOf = replyAnswer(options)
   const cors = options.cors === undefined ? undefined : withCors(options.cors)
-  const { read, context, authenticate, given } = adapter
+  const { read, context, authenticate } = adapter
+  const given = givenOf(adapter, options.requestHeaders === true)
   const reply = replyOf(dispatcher, options, maxBodyBytes, answerOf)
   const failed = (cause: unknown): HttpAnswer => {
     safely(options.onError, cause)
@@ -149,6 +153,35 @@ export const make = <Req, B>(dispatcher: Dispatcher<B>, options: Options, adapte
 // -------------------------------------------------------------------------------------
 // internal
 // -------------------------------------------------------------------------------------
+
+// What the dispatcher is given of a request, chosen once: the adapter's own (where the request was
+// received, under a Host allowlist) or nothing, as before; with `requestHeaders`, an object that
+// also gives the headers, read from the request when a handler first asks.
+const givenOf = <Req, B>(adapter: Adapter<Req, B>, requestHeaders: boolean): ((req: Req) => Given) | undefined => {
+  const { given, headers } = adapter
+  if (!requestHeaders || headers === undefined) return given
+  return (req) => new WithHeaders(req, given, headers)
+}
+
+class WithHeaders<Req> implements Given {
+  declare readonly req: Req
+  declare readonly givenOf: ((req: Req) => Given) | undefined
+  declare readonly headersOf: (req: Req) => RequestHeaders
+  declare read: RequestHeaders | undefined
+  constructor(req: Req, givenOf: ((req: Req) => Given) | undefined, headersOf: (req: Req) => RequestHeaders) {
+    this.req = req
+    this.givenOf = givenOf
+    this.headersOf = headersOf
+    this.read = undefined
+  }
+  get endpoint(): Endpoint | undefined {
+    return this.givenOf?.(this.req).endpoint
+  }
+  // Read once: the elements of a batch share one request.
+  get headers(): RequestHeaders {
+    return (this.read ??= this.headersOf(this.req))
+  }
+}
 
 type Reply = string | undefined | PromiseLike<string | undefined>
 
