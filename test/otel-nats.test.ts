@@ -4,6 +4,7 @@
  * gives them to the middleware, so the worker's span is the client span's child. Against a real
  * nats-server on 127.0.0.1, with one connection for the client and one for the worker.
  */
+import type { IncomingMessage } from 'node:http'
 import type { NatsConnection } from '@nats-io/transport-node'
 import { context, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
@@ -12,6 +13,8 @@ import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { Client, Dispatch, type Handler, Method, Registry } from '../src/index.js'
+import { transport as fetchTransport } from '../src/fetch/index.js'
+import { serve } from '../src/http/index.js'
 import * as Nats from '../src/nats/index.js'
 import * as Otel from '../src/otel/index.js'
 import * as NatsServer from './fixtures/natsServer.js'
@@ -88,5 +91,35 @@ describe('over NATS', () => {
     await served('rpc.otel.4', true)
     const answer = await client.request('rpc.otel.4', new Uint8Array([0xff, 0xfe]), { timeout: 2000 })
     expect(answer.string()).toBe('{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}')
+  })
+})
+
+describe('through the NATS gateway', () => {
+  it("an HTTP client's span, and the worker's span behind the gateway, are one trace: the edge forwards traceparent as a NATS header", async () => {
+    await served('rpc.otel.5', true)
+    const edgeConnection = await connections.open(server.url)
+    const forwarded = Nats.headersFrom(['traceparent', 'tracestate'])
+    const gateway = Nats.dispatcher<IncomingMessage>({ connection: edgeConnection, subject: 'rpc.otel.5', headers: forwarded })
+    const edge = await serve({ dispatcher: gateway, context: (req) => req })()
+    if (E.isLeft(edge)) throw new Error('could not listen')
+    stops.push(() => edge.right.close())
+    const rpc = Client.make(pipe(fetchTransport({ url: edge.right.url }), Otel.transport()))
+    const caller = tracer.startSpan('caller')
+    const answers = await context.with(trace.setSpan(ROOT_CONTEXT, caller), () =>
+      Promise.all(Array.from({ length: 20 }, (_, i) => pipe(rpc, Client.call(Sum, [i, 1]))())),
+    )
+    caller.end()
+    expect(answers).toEqual(Array.from({ length: 20 }, (_, i) => E.right(i + 1)))
+    const all = await spans(41)
+    const clients = all.filter((s) => s.kind === SpanKind.CLIENT)
+    const servers = all.filter((s) => s.kind === SpanKind.SERVER)
+    expect([clients.length, servers.length]).toEqual([20, 20])
+    // Each worker span is the child of the one client span whose call it ran (same request id).
+    for (const serverSpan of servers) {
+      const parent = clients.filter((c) => isChildOf(serverSpan, c))
+      expect(parent).toHaveLength(1)
+      expect(isChildOf(parent[0], caller)).toBe(true)
+      expect(serverSpan.attributes['rpc.jsonrpc.request_id']).toBe(parent[0].attributes['rpc.jsonrpc.request_id'])
+    }
   })
 })
