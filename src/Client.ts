@@ -215,6 +215,12 @@ export interface Matched {
  * const answer = await pipe(client, Client.call(Subtract, { minuend: 42, subtrahend: 23 }))()
  * // E.right(19)
  *
+ * // JSON-RPC 1.0, to a server that takes it (`version1: true`): '{"method":"subtract","params":{...},"id":1}'
+ * const server1 = Dispatch.make(pipe(Registry.empty, Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend))), { version1: true })
+ * const client1 = Client.make(InMemory.fromDispatcher(server1), { version: '1.0' })
+ * const answer1 = await pipe(client1, Client.call(Subtract, { minuend: 42, subtrahend: 23 }))()
+ * // E.right(19)
+ *
  * @category constructors
  * @since 0.1.0
  */

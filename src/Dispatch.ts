@@ -19,7 +19,8 @@
  * with its own tests: the model of a call (`Call`), the limits and option checks (`Limits`), the
  * steps before the call (`Steps`), the handler-result classifier (`Outcome`), the deadline of
  * asynchronous calls (`Timeout`), the batch runner (`Batch`), the response writer (`Writer`), the
- * reading of JSON-RPC 1.0 (`Version1`) and the compiled method table, built-in methods and their middleware included (`Methods`).
+ * reading of JSON-RPC 1.0 (`Version1`) and the compiled method table, built-in methods and their
+ * middleware included (`Methods`).
  *
  * With the `version1` option, a JSON-RPC 1.0 message is read as the 2.0 request it stands for and
  * runs through the same pipeline; only its answer is written in 1.0's shape (`Version1`). `make`

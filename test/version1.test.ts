@@ -5,6 +5,10 @@
  * and the client's `version: '1.0'` (what it writes, how it reads 1.0 answers). The real peers
  * (jsonrpclib-pelix, jayson) are in test/interop/version1.interop.ts.
  */
+import { execFile } from 'node:child_process'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import * as fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
@@ -441,5 +445,30 @@ describe("Client.make(transport, { version: '1.0' })", () => {
       ]),
     )
     expect(lines).toEqual(['one', 'two'])
+  })
+})
+
+// -------------------------------------------------------------------------------------
+// the example
+// -------------------------------------------------------------------------------------
+
+describe('examples/jsonrpc1.ts', () => {
+  it('runs as a user runs it, and prints what its comments say', async () => {
+    const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+    const { stdout } = await promisify(execFile)(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join('examples', 'jsonrpc1.ts')], {
+      cwd: root,
+    })
+    expect(stdout.trim().split('\n')).toEqual([
+      '1.0 subtract: 19',
+      '1.0 divide by zero: application error 1 Division by zero',
+      'log: from a 1.0 client',
+      '1.0 log: ok',
+      '2.0 subtract: 19',
+      'wire 1.0 call: 200 "{\\"result\\":19,\\"error\\":null,\\"id\\":1}"',
+      'log: by hand',
+      'wire 1.0 notification: 200 ""',
+      'log: by hand, 2.0',
+      'wire 2.0 notification: 204 ""',
+    ])
   })
 })
