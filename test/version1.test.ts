@@ -18,6 +18,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, Dispatch, InMemory, Method, Registry, RpcError, type RpcRequest, type RpcResponse, type Transport } from '../src/index.js'
 import { handler } from '../src/fetch/index.js'
 import { serve, type Server } from '../src/http/index.js'
+import * as KoaRpc from '../src/koa/index.js'
+import * as FastifyRpc from '../src/fastify/index.js'
+import Koa from 'koa'
+import bodyParser from 'koa-bodyparser'
+import Fastify from 'fastify'
+import { createServer } from 'node:http'
+import { listen } from './fixtures/frameworkCases.js'
 
 // -------------------------------------------------------------------------------------
 // fixtures
@@ -339,6 +346,44 @@ describe('over HTTP: a 1.0 notification is answered 200 with an empty body (json
     expect([two.status, await two.text()]).toEqual([204, ''])
     const call = await fetchHandler(request('{"method":"withdraw","params":{"amount":500},"id":2}'))
     expect(await call.text()).toBe('{"result":null,"error":{"code":1001,"message":"Insufficient funds","data":{"balance":100}},"id":2}')
+  })
+})
+
+describe('Koa and Fastify, over the same exchange: 200 with an empty body for a 1.0 notification, 204 for a 2.0 one', () => {
+  const cases = [
+    ['{"method":"log","params":["x"],"id":null}', 200, ''],
+    ['{"jsonrpc":"2.0","method":"log","params":["x"]}', 204, ''],
+    ['{"method":"subtract","params":[42,23],"id":1}', 200, '{"result":19,"error":null,"id":1}'],
+  ] as const
+
+  it.each([false, true])('Koa on loopback (koa-bodyparser in front: %s)', async (parser) => {
+    const app = new Koa()
+    if (parser) app.use(bodyParser())
+    app.use(KoaRpc.middleware(both().v1))
+    const handle = app.callback()
+    const running = await listen(createServer((req, res) => void handle(req, res)))
+    try {
+      for (const [body, status, text] of cases) {
+        const res = await fetch(running.origin, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+        expect([body, res.status, await res.text()]).toEqual([body, status, text])
+      }
+    } finally {
+      await running.stop()
+    }
+  })
+
+  it('Fastify (inject)', async () => {
+    const app = Fastify()
+    await app.register(FastifyRpc.plugin(both().v1))
+    await app.ready()
+    try {
+      for (const [body, status, text] of cases) {
+        const res = await app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, payload: body })
+        expect([body, res.statusCode, res.body]).toEqual([body, status, text])
+      }
+    } finally {
+      await app.close()
+    }
   })
 })
 
