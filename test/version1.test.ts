@@ -25,6 +25,9 @@ import bodyParser from 'koa-bodyparser'
 import Fastify from 'fastify'
 import { createServer } from 'node:http'
 import { listen } from './fixtures/frameworkCases.js'
+import * as Ws from '../src/ws/index.js'
+import { WebSocket, WebSocketServer } from 'ws'
+import type { AddressInfo } from 'node:net'
 
 // -------------------------------------------------------------------------------------
 // fixtures
@@ -383,6 +386,36 @@ describe('Koa and Fastify, over the same exchange: 200 with an empty body for a 
       }
     } finally {
       await app.close()
+    }
+  })
+})
+
+describe('over WebSocket, a 1.0 notification gets what a 2.0 one gets: nothing is sent', () => {
+  it('a 1.0 call is answered in 1.0 shape; after a 1.0 notification, the next frame is the answer to the call after it', async () => {
+    const wss = await new Promise<WebSocketServer>((resolve) => {
+      const server: WebSocketServer = new WebSocketServer({ host: '127.0.0.1', port: 0 }, () => resolve(server))
+    })
+    const { v1, lines } = both()
+    const server = Ws.attach(wss, v1)
+    const socket = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`)
+    const frames: Array<string> = []
+    const arrived = (n: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => (frames.length >= n ? resolve() : setTimeout(check, 5))
+        check()
+      })
+    socket.on('message', (data: Buffer) => frames.push(data.toString('utf8')))
+    try {
+      await new Promise((resolve) => socket.once('open', resolve))
+      socket.send('{"method":"log","params":["over ws"],"id":null}')
+      socket.send('{"method":"subtract","params":[42,23],"id":1}')
+      await arrived(1)
+      expect(frames).toEqual(['{"result":19,"error":null,"id":1}'])
+      expect(lines).toEqual(['over ws'])
+    } finally {
+      socket.terminate()
+      await server.close()
+      await new Promise((resolve) => wss.close(resolve))
     }
   })
 })
