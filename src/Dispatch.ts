@@ -267,10 +267,15 @@ export const chain: <E, A, B>(f: (a: A) => Either<E, B>) => (ma: Either<E, A>) =
  * import { Dispatch, Method, Registry } from 'fp-jsonrpc'
  *
  * const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number })
- * const server = Dispatch.make(pipe(Registry.empty, Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend))))
+ * const registry = pipe(Registry.empty, Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend)))
+ * const server = Dispatch.make(registry)
  *
  * server.dispatch('{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":1}')
  * // '{"jsonrpc":"2.0","result":19,"id":1}'
+ *
+ * // JSON-RPC 1.0 as well (see `Options.version1`): answered in 1.0's shape.
+ * Dispatch.make(registry, { version1: true }).dispatch('{"method":"subtract","params":[42,23],"id":1}')
+ * // '{"result":19,"error":null,"id":1}'
  *
  * @category constructors
  * @since 0.1.0
