@@ -18,8 +18,13 @@
  * `make` only wires the pieces; each lives in a module of its own under `src/internal/dispatch/`,
  * with its own tests: the model of a call (`Call`), the limits and option checks (`Limits`), the
  * steps before the call (`Steps`), the handler-result classifier (`Outcome`), the deadline of
- * asynchronous calls (`Timeout`), the batch runner (`Batch`), the response writer (`Writer`) and the
- * compiled method table, built-in methods and their middleware included (`Methods`).
+ * asynchronous calls (`Timeout`), the batch runner (`Batch`), the response writer (`Writer`), the
+ * reading of JSON-RPC 1.0 (`Version1`) and the compiled method table, built-in methods and their
+ * middleware included (`Methods`).
+ *
+ * With the `version1` option, a JSON-RPC 1.0 message is read as the 2.0 request it stands for and
+ * runs through the same pipeline; only its answer is written in 1.0's shape (`Version1`). `make`
+ * chooses the runner once, so a 2.0-only dispatcher does no 1.0 work at all.
  *
  * The `chain` used here is this module's own: the same function as fp-ts's `Either.chain` on the
  * same `Either` values (a test checks the two agree), without the `dual()` dispatch that costs
@@ -41,6 +46,7 @@ import * as Methods from './internal/dispatch/Methods.js'
 import * as Outcome from './internal/dispatch/Outcome.js'
 import * as Steps from './internal/dispatch/Steps.js'
 import * as Timeout from './internal/dispatch/Timeout.js'
+import * as Version1 from './internal/dispatch/Version1.js'
 import * as Writer from './internal/dispatch/Writer.js'
 import { safely } from './internal/hooks.js'
 import { decodeUtf8 } from './internal/utf8.js'
@@ -112,6 +118,23 @@ export interface Options {
   readonly timeoutMs?: number
   /** The error a call past {@link timeoutMs} is answered with: `RpcError.timeout()` (`-32003`) by default. */
   readonly timeoutError?: RpcError.RpcError
+  /**
+   * Takes JSON-RPC 1.0 as well as 2.0 (`false` by default: 2.0 only, and a 1.0 message is an Invalid
+   * Request). A 1.0 message is an object with an `id` member and no `jsonrpc` member (or
+   * `"jsonrpc": "1.0"`); `"id": null` makes it a notification; its `params` are an array, or an object
+   * (keyword arguments, as jsonrpclib sends them), absent or `null` for none. It is run as the 2.0
+   * request it stands for (handlers, middleware, `context`, `validateRequest` and `postProcess` see
+   * that request and its response), and answered in 1.0's shape: `{"result": 19, "error": null, "id": 1}`
+   * or `{"result": null, "error": {...}, "id": 1}`. A malformed 1.0 message is answered Invalid Request
+   * in that shape, with its id when valid. A batch is answered element by element, each in its own
+   * version. A message that cannot be read as either (not JSON, an empty batch) is answered in 2.0's
+   * shape. The text entry points write 1.0's shape; `dispatchToSerializable` and
+   * `dispatchToResponse` give the 2.0 model for every message. Over HTTP, a message of 1.0
+   * notifications is answered `200` with an empty body (see {@link Dispatcher.versionAware}).
+   *
+   * @since 0.2.0
+   */
+  readonly version1?: boolean
 }
 
 /**
@@ -172,6 +195,26 @@ export interface Dispatcher<B> {
   readonly dispatchToResponse: (input: string, ...context: ContextArg<B>) => Awaitable<Reply<Either<RpcResponse.Failure, RpcResponse.Success>>>
   /** The responses as plain JSON values, ready for a serializer of the caller's. */
   readonly dispatchToSerializable: (input: string, ...context: ContextArg<B>) => Awaitable<Reply<RpcResponse.RpcResponse>>
+  /**
+   * Only on a dispatcher made with {@link Options.version1}: the entry points for transports whose
+   * answer to nothing depends on the version (see {@link VersionAware}). HTTP's exchange reads it once,
+   * when the server is made: a 2.0-only dispatcher is served as before.
+   */
+  readonly versionAware?: VersionAware<B>
+}
+
+/**
+ * {@link Dispatcher.dispatchWith} and {@link Dispatcher.dispatchValueWith}, except that a message that
+ * has nothing to answer is `''` (an empty text) when it was JSON-RPC 1.0 (a 1.0 notification, or a
+ * batch of notifications one of which is 1.0), and `undefined` when it was 2.0. Over HTTP, the first
+ * is answered `200` with an empty body (jsonrpclib's client fails on `204`), the second `204`.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface VersionAware<B> {
+  readonly dispatchWith: (input: string, given: Given | undefined, ...context: ContextArg<B>) => Awaitable<string | undefined>
+  readonly dispatchValueWith: (message: unknown, given: Given | undefined, ...context: ContextArg<B>) => Awaitable<string | undefined>
 }
 
 /**
@@ -226,10 +269,15 @@ export const chain: <E, A, B>(f: (a: A) => Either<E, B>) => (ma: Either<E, A>) =
  * import { Dispatch, Method, Registry } from 'fp-jsonrpc'
  *
  * const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number })
- * const server = Dispatch.make(pipe(Registry.empty, Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend))))
+ * const registry = pipe(Registry.empty, Registry.add(Subtract, (p) => E.right(p.minuend - p.subtrahend)))
+ * const server = Dispatch.make(registry)
  *
  * server.dispatch('{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":1}')
  * // '{"jsonrpc":"2.0","result":19,"id":1}'
+ *
+ * // JSON-RPC 1.0 as well (see `Options.version1`): answered in 1.0's shape.
+ * Dispatch.make(registry, { version1: true }).dispatch('{"method":"subtract","params":[42,23],"id":1}')
+ * // '{"result":19,"error":null,"id":1}'
  *
  * @category constructors
  * @since 0.1.0
@@ -249,7 +297,7 @@ export function make<C, B>(
   const onDefectHook = options.onDefect
   // A failing logger must not turn one bad call into a crashed server.
   const onDefect: Outcome.OnDefect = (cause, request) => safely(onDefectHook, cause, request)
-  const { asText, asValues } = Writer.make({ postProcess: options.postProcess, onDefect })
+  const writer: Writer.WriterOptions = { postProcess: options.postProcess, onDefect }
 
   // --- the pipeline: one message, or one element of a batch ---------------------------------------
 
@@ -264,19 +312,49 @@ export function make<C, B>(
     return prepared._tag === 'Left' ? Steps.reject(prepared.left) : call(prepared.right, base, given)
   }
 
+  // --- the entry points: 2.0 only, or 1.0 as well (each 1.0 message read as its 2.0 request) --------
+
+  return options.version1 === true
+    ? entryPoints(Version1.runner(runOne), Writer.makeMixed(writer), deserialize, limits)
+    : entryPoints(runOne, Writer.make(writer), deserialize, limits)
+}
+
+// -------------------------------------------------------------------------------------
+// internal
+// -------------------------------------------------------------------------------------
+
+/** The writer's levels an entry point answers at; `asMarked` only when 1.0 is taken as well. */
+interface Levels<I> {
+  readonly asText: Writer.Level<string, I>
+  readonly asValues: Writer.Level<RpcResponse.RpcResponse | ReadonlyArray<RpcResponse.RpcResponse>, I>
+  readonly asMarked?: Writer.Level<string, I>
+}
+
+/**
+ * The entry points over `run`, the answer to one message or batch element (`I`: a response, or, with
+ * 1.0 as well, a response marked with its version), written by `levels`.
+ */
+const entryPoints = <B, I>(
+  run: (u: unknown, base: B, given: Given | undefined) => Awaitable<I>,
+  levels: Levels<I>,
+  deserialize: (input: string) => unknown,
+  limits: Limits.Limits,
+): Dispatcher<B> => {
+  const { asText, asValues, asMarked } = levels
+
   // One parsed message, at either level: refused whole, or run as a batch or a single call.
-  const answer = <R>(u: unknown, base: B, level: Writer.Level<R>, given?: Given): Awaitable<R | undefined> => {
+  const answer = <R>(u: unknown, base: B, level: Writer.Level<R, I>, given?: Given): Awaitable<R | undefined> => {
     const refused = Limits.refusal(u, limits)
     if (refused !== undefined) return level.refused(refused)
     if (Array.isArray(u)) {
-      const items = Batch.run(u, limits.batchConcurrency, runOne, base, given)
+      const items = Batch.run(u, limits.batchConcurrency, run, base, given)
       return items instanceof Promise ? items.then(level.batch) : level.batch(items)
     }
-    const item = runOne(u, base, given)
+    const item = run(u, base, given)
     return item instanceof Promise ? item.then(level.one) : level.one(item)
   }
 
-  const fromText = <R>(input: string, base: B, level: Writer.Level<R>, given?: Given): Awaitable<R | undefined> => {
+  const fromText = <R>(input: string, base: B, level: Writer.Level<R, I>, given?: Given): Awaitable<R | undefined> => {
     let u: unknown
     try {
       u = deserialize(input)
@@ -286,13 +364,11 @@ export function make<C, B>(
     return answer(u, base, level, given)
   }
 
-  // --- the entry points ----------------------------------------------------------------------------
-
   const dispatch = (input: string, base?: B): Awaitable<string | undefined> => fromText(input, base as B, asText)
 
   const dispatchToSerializable = (input: string, base?: B): Awaitable<Reply<RpcResponse.RpcResponse>> => fromText(input, base as B, asValues)
 
-  return {
+  const dispatcher: Dispatcher<B> = {
     dispatch,
     dispatchValue: (u: unknown, base?: B) => answer(u, base as B, asText),
     dispatchCancellable: (u: unknown, signal: AbortSignalLike, base?: B) => answer(u, base as B, asText, { signal }),
@@ -309,6 +385,12 @@ export function make<C, B>(
     },
     dispatchToSerializable,
   }
+  if (asMarked === undefined) return dispatcher
+  const versionAware: VersionAware<B> = {
+    dispatchWith: (input: string, given: Given | undefined, base?: B) => fromText(input, base as B, asMarked, given),
+    dispatchValueWith: (u: unknown, given: Given | undefined, base?: B) => answer(u, base as B, asMarked, given),
+  }
+  return { ...dispatcher, versionAware }
 }
 
 // The tagged view of the serializable level: `Right` for a success, `Left` for an error.

@@ -68,6 +68,15 @@ describe('npm start: the demo service', () => {
     })
   })
 
+  it('accepts JSON-RPC 1.0 as well, as the README shows with curl: both members in the answer, 200 with an empty body for a notification', async () => {
+    expect(await post('{"method":"subtract","params":[42,23],"id":1}')).toEqual({ status: 200, text: '{"result":19,"error":null,"id":1}' })
+    expect(await post('{"method":"withdraw","params":{"amount":500},"id":2}')).toEqual({
+      status: 200,
+      text: '{"result":null,"error":{"code":1001,"message":"Insufficient funds","data":{"balance":100}},"id":2}',
+    })
+    expect(await post('{"method":"log","params":{"line":"hi"},"id":null}')).toEqual({ status: 200, text: '' })
+  })
+
   it('serves the API explorer on its root, as the README says, and GET /rpc as before', async () => {
     const root = rpcUrl.replace(/rpc$/, '')
     expect(output).toContain(`Explorer:  ${root} (in a browser)`)

@@ -1,6 +1,6 @@
 /**
- * The demo service (`npm start`): JSON-RPC over HTTP (POST /rpc) and WebSocket (/ws) on one port on
- * localhost, and the API explorer for browsers on the root (GET /). PORT chooses the port (8080 by
+ * The demo service (`npm start`): JSON-RPC 2.0, and 1.0 as well, over HTTP (POST /rpc) and WebSocket
+ * (/ws) on one port on localhost, and the API explorer for browsers on the root (GET /). PORT chooses the port (8080 by
  * default; 0 for any free one). Ctrl-C (SIGINT) or SIGTERM stops it gracefully: calls in flight are
  * answered first.
  */
@@ -11,7 +11,9 @@ import * as Ws from 'fp-jsonrpc/ws'
 import type { WebSocket } from 'ws'
 import { type Context, registry } from './methods.js'
 
-const dispatcher = Dispatch.make(registry, { onDefect: (cause) => console.error('defect:', cause) })
+// JSON-RPC 1.0 as well as 2.0: a 1.0 peer (jsonrpclib's ServerProxy(url, version=1.0), jayson's
+// version 1 client, a curl line without "jsonrpc") is answered in 1.0's shape.
+const dispatcher = Dispatch.make(registry, { version1: true, onDefect: (cause) => console.error('defect:', cause) })
 
 const port = Number(process.env['PORT'] ?? 8080)
 // The API explorer on the root: a browser at http://127.0.0.1:8080/ lists the methods and calls them.

@@ -105,14 +105,16 @@ export interface Received {
 
 /**
  * Serves `registry` with fp-jsonrpc's `serve` on 127.0.0.1, a free port, recording each body and
- * the headers of each request that reached the dispatcher.
+ * the headers of each request that reached the dispatcher; `version1` takes JSON-RPC 1.0 as well.
  */
 export const serveRecording = async (
   registry: Registry.Registry<unknown>,
-  options: { readonly notificationStatus?: 200 | 204 } = {},
+  options: { readonly notificationStatus?: 200 | 204; readonly version1?: boolean } = {},
 ): Promise<{ readonly server: Server; readonly received: Received }> => {
   const received: Received = { bodies: [], headers: [] }
+  const { version1, ...serveOptions } = options
   const dispatcher = Dispatch.make(registry, {
+    version1: version1 === true,
     deserialize: (input) => {
       received.bodies.push(input)
       return JSON.parse(input) as unknown
@@ -121,7 +123,7 @@ export const serveRecording = async (
   const started = await serve({
     dispatcher,
     path: '/rpc',
-    ...options,
+    ...serveOptions,
     context: (req: IncomingMessage) => {
       received.headers.push({ contentType: req.headers['content-type'], userAgent: req.headers['user-agent'] })
       return undefined

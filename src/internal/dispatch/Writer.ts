@@ -11,15 +11,20 @@ import * as RpcResponse from '../../RpcResponse.js'
 import { hasOwn } from '../object.js'
 import { idText } from '../json.js'
 import type { Item } from './Call.js'
+import * as Version1 from '../version1.js'
+import { Answer, type Mixed } from './Version1.js'
 import type { OnDefect } from './Outcome.js'
 import { INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR } from './Errors.js'
 
-/** How the answers are given: as text, or as JSON values. */
-export interface Level<R> {
+/**
+ * How the answers are given: as text, or as JSON values; `I` is what the dispatcher's runner answers
+ * one message with (an {@link Item}, or, when it takes JSON-RPC 1.0 as well, a {@link Mixed}).
+ */
+export interface Level<R, I = Item> {
   /** A message refused whole (not JSON, an empty or too long batch), answered with id null. */
   readonly refused: (error: RpcError.RpcError) => R
-  readonly one: (item: Item) => R | undefined
-  readonly batch: (items: ReadonlyArray<Item>) => R | undefined
+  readonly one: (item: I) => R | undefined
+  readonly batch: (items: ReadonlyArray<I>) => R | undefined
 }
 
 /** What the writer needs: the `postProcess` option, and where defects are reported. */
@@ -85,10 +90,9 @@ export const responseText = (response: RpcResponse.RpcResponse): string | undefi
   return error === undefined ? undefined : '{"jsonrpc":"2.0","error":' + error + ',"id":' + idText(response.id) + '}'
 }
 
-/** The two levels, for one dispatcher's options. */
-export const make = (
-  options: WriterOptions,
-): { readonly asText: Level<string>; readonly asValues: Level<RpcResponse.RpcResponse | ReadonlyArray<RpcResponse.RpcResponse>> } => {
+// What both writers share: the postProcess hook, made total, and a response to its text or to a
+// JSON value, each keeping the promise of one answer per call.
+const serializers = (options: WriterOptions) => {
   const { postProcess, onDefect } = options
 
   const post = (item: RpcResponse.RpcResponse): RpcResponse.RpcResponse => {
@@ -128,6 +132,28 @@ export const make = (
     }
   }
 
+  // The same as `serialize`, in JSON-RPC 1.0's shape: postProcess sees the 2.0 model, as for any message.
+  const serialize1 = (item: RpcResponse.RpcResponse): string => {
+    const response = post(item)
+    try {
+      const text = JSON.stringify(Version1.fromResponse(response)) as string | undefined
+      if (text !== undefined) return text
+      throw new TypeError('the response serialized to nothing')
+    } catch (e) {
+      onDefect(e, undefined)
+      return JSON.stringify(Version1.fromResponse(RpcResponse.failure(INTERNAL_ERROR, RpcResponse.isRpcResponse(response) ? response.id : item.id)))
+    }
+  }
+
+  return { serialize, serializable, serialize1 }
+}
+
+/** The two levels, for one dispatcher's options. */
+export const make = (
+  options: WriterOptions,
+): { readonly asText: Level<string>; readonly asValues: Level<RpcResponse.RpcResponse | ReadonlyArray<RpcResponse.RpcResponse>> } => {
+  const { serialize, serializable } = serializers(options)
+
   const asText: Level<string> = {
     refused: (error) => serialize(RpcResponse.failure(error, null)),
     one: (item) => (item === undefined ? undefined : serialize(item)),
@@ -149,4 +175,58 @@ export const make = (
   }
 
   return { asText, asValues }
+}
+
+/**
+ * The levels of a dispatcher that takes JSON-RPC 1.0 as well, whose answers are of either version
+ * (see Version1): a 1.0 answer is written in 1.0's shape, a 2.0 one as {@link make} writes it.
+ * The values level gives the 2.0 model for both. `asMarked` is `asText`, except that a message (or
+ * batch) of 1.0 that has nothing to answer is `''`, for transports that tell it apart (HTTP).
+ */
+export const makeMixed = (
+  options: WriterOptions,
+): {
+  readonly asText: Level<string, Mixed>
+  readonly asMarked: Level<string, Mixed>
+  readonly asValues: Level<RpcResponse.RpcResponse | ReadonlyArray<RpcResponse.RpcResponse>, Mixed>
+} => {
+  const { serialize, serializable, serialize1 } = serializers(options)
+  const text = (item: Mixed): string | undefined =>
+    item instanceof Answer ? (item.response === undefined ? undefined : serialize1(item.response)) : item === undefined ? undefined : serialize(item)
+  const texts = (items: ReadonlyArray<Mixed>): string | undefined => {
+    let out = ''
+    for (const item of items) {
+      const one = text(item)
+      if (one !== undefined) out += (out === '' ? '[' : ',') + one
+    }
+    return out === '' ? undefined : out + ']'
+  }
+  const refused = (error: RpcError.RpcError): string => serialize(RpcResponse.failure(error, null))
+
+  const asText: Level<string, Mixed> = { refused, one: text, batch: texts }
+
+  const asMarked: Level<string, Mixed> = {
+    refused,
+    one: (item) => text(item) ?? (item instanceof Answer ? '' : undefined),
+    batch: (items) => texts(items) ?? (items.some((item) => item instanceof Answer) ? '' : undefined),
+  }
+
+  const modelOf = (item: Mixed): Item => (item instanceof Answer ? item.response : item)
+  const asValues: Level<RpcResponse.RpcResponse | ReadonlyArray<RpcResponse.RpcResponse>, Mixed> = {
+    refused: (error) => serializable(RpcResponse.failure(error, null)),
+    one: (item) => {
+      const response = modelOf(item)
+      return response === undefined ? undefined : serializable(response)
+    },
+    batch: (items) => {
+      const out: Array<RpcResponse.RpcResponse> = []
+      for (const item of items) {
+        const response = modelOf(item)
+        if (response !== undefined) out.push(serializable(response))
+      }
+      return out.length === 0 ? undefined : out
+    },
+  }
+
+  return { asText, asMarked, asValues }
 }

@@ -25,6 +25,7 @@ import { safely } from '../hooks.js'
 import { decodeUtf8 } from '../utf8.js'
 import {
   badRequest,
+  EMPTY_OK,
   fromRefusal,
   type HttpAnswer,
   internalServerError,
@@ -190,12 +191,27 @@ const isPending = (u: HttpAnswer | PromiseLike<string | undefined>): u is Promis
 
 // A body, read, to its answer: the limit, the strict decoding, the dispatcher, and a guard against a
 // dispatcher that is not total (it is; a custom one may not be).
-const replyOf = <B>(dispatcher: Dispatcher<B>, options: Options, maxBodyBytes: number, answerOf: (reply: string | undefined) => HttpAnswer) => {
+const replyOf = <B>(dispatcher: Dispatcher<B>, options: Options, maxBodyBytes: number, answerOfReply: (reply: string | undefined) => HttpAnswer) => {
   // The entry points with the base value as an optional argument: undefined when the handlers need none.
-  const dispatch = dispatcher.dispatch as (input: string, base?: B) => Reply
-  const dispatchValue = dispatcher.dispatchValue as (message: unknown, base?: B) => Reply
-  const dispatchWith = dispatcher.dispatchWith as (input: string, given: Given, base?: B) => Reply
-  const dispatchValueWith = dispatcher.dispatchValueWith as (message: unknown, given: Given, base?: B) => Reply
+  // A dispatcher that takes JSON-RPC 1.0 as well is served through its version-aware entry points,
+  // whose '' (nothing to answer a 1.0 message) is a 200 with an empty body: jsonrpclib's client fails
+  // on 204. Chosen here, once: a 2.0-only dispatcher is served as it was.
+  const aware = dispatcher.versionAware as
+    | {
+        readonly dispatchWith: (input: string, given: Given | undefined, base?: B) => Reply
+        readonly dispatchValueWith: (message: unknown, given: Given | undefined, base?: B) => Reply
+      }
+    | undefined
+  const dispatch =
+    aware === undefined ? (dispatcher.dispatch as (input: string, base?: B) => Reply) : (input: string, base?: B) => aware.dispatchWith(input, undefined, base)
+  const dispatchValue =
+    aware === undefined
+      ? (dispatcher.dispatchValue as (message: unknown, base?: B) => Reply)
+      : (message: unknown, base?: B) => aware.dispatchValueWith(message, undefined, base)
+  const dispatchWith = aware === undefined ? (dispatcher.dispatchWith as (input: string, given: Given, base?: B) => Reply) : aware.dispatchWith
+  const dispatchValueWith =
+    aware === undefined ? (dispatcher.dispatchValueWith as (message: unknown, given: Given, base?: B) => Reply) : aware.dispatchValueWith
+  const answerOf = aware === undefined ? answerOfReply : (reply: string | undefined): HttpAnswer => (reply === '' ? EMPTY_OK : answerOfReply(reply))
   const failed = (cause: unknown): HttpAnswer => {
     safely(options.onError, cause)
     return internalServerError

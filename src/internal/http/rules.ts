@@ -91,7 +91,8 @@ export const parseError: HttpAnswer = { status: 200, headers: JSON_HEADERS, body
 
 const NO_CONTENT: HttpAnswer = { status: 204, headers: {}, body: '' }
 
-const EMPTY_OK: HttpAnswer = { status: 200, headers: {}, body: '' }
+/** `200` with an empty body: the answer to nothing under `notificationStatus: 200`, and to a JSON-RPC 1.0 notification. */
+export const EMPTY_OK: HttpAnswer = { status: 200, headers: {}, body: '' }
 
 /**
  * The dispatcher's reply as an HTTP answer: `200` with the JSON text, or `204` with no body when
