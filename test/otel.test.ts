@@ -198,6 +198,47 @@ describe('a failing transport', () => {
   })
 })
 
+describe('JSON-RPC 1.0 (a client made with version 1.0, a server with version1)', () => {
+  let server1: Server
+  let client1: Client.Client<unknown>
+  beforeAll(async () => {
+    const started = await serve({ dispatcher: Dispatch.make(registry, { version1: true }), requestHeaders: true })()
+    if (E.isLeft(started)) throw new Error('serve failed')
+    server1 = started.right
+    client1 = Client.make(pipe(fetchTransport({ url: server1.url }), Otel.transport()), { version: '1.0' })
+  })
+  afterAll(() => server1.close())
+
+  it('a call: its spans carry its id and no version (1.0 has no jsonrpc member), one trace', async () => {
+    expect(await pipe(client1, Client.call(Sum, [2, 3]))()).toEqual(E.right(5))
+    const all = await spans(2)
+    const clientSpan = one(all, SpanKind.CLIENT)
+    const serverSpan = one(all, SpanKind.SERVER)
+    expect(clientSpan.attributes).toEqual({ 'rpc.system': 'jsonrpc', 'rpc.method': 'sum', 'rpc.jsonrpc.request_id': '1' })
+    expect(clientSpan.status.code).toBe(SpanStatusCode.UNSET)
+    expect(isChildOf(serverSpan, clientSpan)).toBe(true)
+  })
+
+  it('a notification ("id": null) is no call awaiting an answer: no request id, no error on its span', async () => {
+    expect(await pipe(client1, Client.notify(Log, { line: 'one-oh' }))()).toEqual(E.right(undefined))
+    const all = await spans(2)
+    const clientSpan = one(all, SpanKind.CLIENT)
+    expect(clientSpan.attributes).toEqual({ 'rpc.system': 'jsonrpc', 'rpc.method': 'log' })
+    expect(clientSpan.status.code).toBe(SpanStatusCode.UNSET)
+    expect(isChildOf(one(all, SpanKind.SERVER), clientSpan)).toBe(true)
+    expect(logged).toContain('one-oh')
+  })
+
+  it('an error answer in 1.0 shape sets the code on the client span', async () => {
+    const answer = await pipe(client1, Client.call(Square, { n: -1 }))()
+    expect(E.isLeft(answer)).toBe(true)
+    const all = await spans(2)
+    const clientSpan = one(all, SpanKind.CLIENT)
+    expect(clientSpan.attributes['rpc.jsonrpc.error_code']).toBe(7)
+    expect(clientSpan.status.code).toBe(SpanStatusCode.ERROR)
+  })
+})
+
 describe('notifications and batches', () => {
   it('a notification: a CLIENT and a SERVER span without a request id, one trace', async () => {
     expect(await pipe(client, Client.notify(Log, { line: 'hello' }))()).toEqual(E.right(undefined))

@@ -28,6 +28,7 @@ import { context, type Context, propagation, SpanKind, SpanStatusCode, trace, ty
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import * as RpcError from '../RpcError.js'
 import type { Expected, Parsed, Transport } from '../Transport.js'
+import * as Version1 from '../internal/version1.js'
 import { Attribute, errorAttributes, requestAttributes, tracerName } from './conventions.js'
 
 // -------------------------------------------------------------------------------------
@@ -132,8 +133,11 @@ const traced = async <TErr, A>(
   const spans: Array<Traced> = []
   for (const element of elements) {
     if (!isObject(element) || typeof element.method !== 'string') continue
-    const span = tracer.startSpan(element.method, { kind: SpanKind.CLIENT, attributes: requestAttributes(element as { readonly method: string }) }, parent)
-    spans.push({ span, id: 'id' in element ? (element.id as string | number | null) : undefined })
+    // A JSON-RPC 1.0 notification carries `"id": null`: no answer is due, and it has no request id.
+    const id = !('id' in element) || (Version1.isMessage(element) && element.id === null) ? undefined : (element.id as string | number | null)
+    const described = id === undefined ? { method: element.method, jsonrpc: element.jsonrpc } : (element as { readonly method: string })
+    const span = tracer.startSpan(element.method, { kind: SpanKind.CLIENT, attributes: requestAttributes(described) }, parent)
+    spans.push({ span, id })
   }
   // The context sent: the batch's span, or the one call's.
   const first = spans[0]
