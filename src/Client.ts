@@ -31,7 +31,7 @@ import * as RpcResponse from './RpcResponse.js'
 import type { Parsed, CallOptions as TransportCallOptions, Transport } from './Transport.js'
 import { idText } from './internal/json.js'
 import * as Version1 from './internal/version1.js'
-import { isRecord } from './internal/object.js'
+import { hasProtoMember, isRecord } from './internal/object.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -508,17 +508,23 @@ const wireParams = (method: Method.AnyMethod, params: unknown): RpcRequest.Param
 const reportResult = (errors: t.Errors): ReadonlyArray<string> =>
   Params.issuesOf(errors, undefined, false).map((issue) => ParamReporter.formatIssue({ ...issue, path: ['result', ...issue.path.slice(1)] }))
 
+const PROTO_MEMBER: ReadonlyArray<string> = ['result: a member named "__proto__" is not accepted']
+
 type Read = (response: RpcResponse.RpcResponse) => Either<ClientError.ClientError<unknown, never>, unknown>
 
 const reader =
   (method: Method.AnyMethod): Read =>
   (response) => {
     if (RpcResponse.isSuccess(response)) {
-      const decoded = method.result.decode(response.result)
-      return decoded._tag === 'Left' ? E.left(ClientError.resultDecodeError(response.result, reportResult(decoded.left))) : decoded
+      const result = response.result
+      // A `__proto__` member would become the prototype of what the codec copies (see hasProtoMember).
+      if (hasProtoMember(result)) return E.left(ClientError.resultDecodeError(result, PROTO_MEMBER))
+      const decoded = method.result.decode(result)
+      return decoded._tag === 'Left' ? E.left(ClientError.resultDecodeError(result, reportResult(decoded.left))) : decoded
     }
     const error = response.error
-    const declared = method.error === undefined ? undefined : method.error.decode(error)
+    // The same for a declared error: one holding a `__proto__` member is left undecoded, a plain RpcError.
+    const declared = method.error === undefined || hasProtoMember(error) ? undefined : method.error.decode(error)
     return E.left(declared !== undefined && E.isRight(declared) ? ClientError.applicationError(declared.right) : ClientError.rpcError(error))
   }
 

@@ -846,3 +846,46 @@ describe('the request text', () => {
     expect(_.call(Keyed, params).write('a')).toEqual(E.right('{"jsonrpc":"2.0","method":"keyed","params":{"key":"params"},"id":"a"}'))
   })
 })
+
+describe('a hostile server: a "__proto__" member in an answer never becomes a prototype', () => {
+  // io-ts copies an object it changes while decoding (here `nick`, optional, is absent) by
+  // assignment; assigning a `__proto__` member would set the copy's prototype.
+  const Who = Method.make({
+    name: 'who',
+    params: t.type({ name: t.string }),
+    result: t.type({ name: t.string, nick: t.union([t.string, t.undefined]) }),
+    error: RpcError.typed(7, t.type({ who: t.type({ name: t.string, nick: t.union([t.string, t.undefined]) }) }), 'Who'),
+  })
+
+  it('a result holding one, at any depth, is a ResultDecodeError; the same result without it decodes', async () => {
+    for (const result of ['{"__proto__":{"isAdmin":true},"name":"x"}', '{"name":"x","extra":[{"__proto__":{}}]}']) {
+      const { client } = answering(`{"jsonrpc":"2.0","result":${result},"id":1}`)
+      expect(await pipe(client, _.call(Who, { name: 'x' }))()).toEqual(
+        E.left(ClientError.resultDecodeError(JSON.parse(result), ['result: a member named "__proto__" is not accepted'])),
+      )
+    }
+    const { client } = answering('{"jsonrpc":"2.0","result":{"name":"x"},"id":1}')
+    const plain = await pipe(client, _.call(Who, { name: 'x' }))()
+    expect(plain).toEqual(E.right({ name: 'x', nick: undefined }))
+    expect(E.isRight(plain) && Object.getPrototypeOf(plain.right) === Object.prototype).toBe(true)
+  })
+
+  it('also through sendParsed, and in a batch', async () => {
+    const text = '{"jsonrpc":"2.0","result":{"__proto__":{"isAdmin":true},"name":"x"},"id":1}'
+    const { client } = answeringParsed(text)
+    const answer = await pipe(client, _.call(Who, { name: 'x' }))()
+    expect(E.isLeft(answer) && answer.left._tag).toBe('ResultDecodeError')
+    const batchOf = answering(`[${text}]`)
+    const [one] = E.getOrElseW(() => [])(await pipe(batchOf.client, _.batch(_.call(Who, { name: 'x' })))())
+    expect(one !== undefined && E.isLeft(one) && (one.left as { readonly _tag: string })._tag).toBe('ResultDecodeError')
+  })
+
+  it('a declared error whose data holds one is read as a plain RpcError, not decoded; without it, as the declared error', async () => {
+    const withProto = answering('{"jsonrpc":"2.0","error":{"code":7,"message":"who","data":{"who":{"__proto__":{"isAdmin":true},"name":"x"}}},"id":1}')
+    const refused = await pipe(withProto.client, _.call(Who, { name: 'x' }))()
+    expect(E.isLeft(refused) && refused.left._tag).toBe('RpcError')
+    const plain = answering('{"jsonrpc":"2.0","error":{"code":7,"message":"who","data":{"who":{"name":"x"}}},"id":1}')
+    const declared = await pipe(plain.client, _.call(Who, { name: 'x' }))()
+    expect(E.isLeft(declared) && declared.left._tag).toBe('ApplicationError')
+  })
+})

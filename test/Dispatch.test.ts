@@ -252,7 +252,10 @@ describe('Method not found: names of Object.prototype are not methods', () => {
   })
 })
 
-describe('"__proto__" in a payload does not touch Object.prototype', () => {
+const PROTO_MEMBER = (id: string): string =>
+  `{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid params","data":["params: a member named \\"__proto__\\" is not accepted"]},"id":${id}}`
+
+describe('"__proto__" in a payload does not touch Object.prototype, nor the prototype of params', () => {
   const polluted = (): boolean => Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted') || 'polluted' in {}
 
   it('answers, and leaves Object.prototype as it was', () => {
@@ -263,13 +266,40 @@ describe('"__proto__" in a payload does not touch Object.prototype', () => {
       '[{"__proto__":{"polluted":true}},{"jsonrpc":"2.0","method":"constructor","params":{"prototype":{"polluted":true}},"id":4}]',
     ]
     const answers = inputs.map((i) => server.dispatch(i))
-    expect(answers).toEqual([
-      '{"jsonrpc":"2.0","result":2,"id":1}',
-      '{"jsonrpc":"2.0","result":{"__proto__":{"polluted":true}},"id":2}',
-      methodNotFound('3'),
-      `[${INVALID_REQUEST_NULL},${methodNotFound('4')}]`,
-    ])
+    // Params holding a `__proto__` member are refused before any codec sees them (see below).
+    expect(answers).toEqual([PROTO_MEMBER('1'), PROTO_MEMBER('2'), methodNotFound('3'), `[${INVALID_REQUEST_NULL},${methodNotFound('4')}]`])
     expect(polluted()).toBe(false)
+  })
+
+  // io-ts copies an object it changes while decoding (here: `nick`, optional, is absent) by
+  // assignment, and assigning a `__proto__` member sets the copy's prototype: without the refusal,
+  // the handler saw `isAdmin: true` inherited from what the caller sent.
+  const Who = Method.make({ name: 'who', params: t.type({ name: t.string, nick: t.union([t.string, t.undefined]) }), result: t.unknown })
+  const seen: Array<unknown> = []
+  const who = Dispatch.make(
+    pipe(
+      Registry.empty,
+      Registry.add(Who, (p) => {
+        seen.push(p)
+        return E.right({ isAdmin: (p as { readonly isAdmin?: unknown }).isAdmin ?? false, plain: Object.getPrototypeOf(p) === Object.prototype })
+      }),
+    ),
+    { version1: true },
+  )
+
+  it("params with a __proto__ member never reach a handler: the prototype of its params is never the caller's", () => {
+    seen.length = 0
+    expect(who.dispatch('{"jsonrpc":"2.0","method":"who","params":{"__proto__":{"isAdmin":true},"name":"x"},"id":1}')).toBe(PROTO_MEMBER('1'))
+    expect(who.dispatch('{"method":"who","params":{"name":"x","__proto__":{"isAdmin":true}},"id":2}')).toBe(
+      '{"result":null,"error":{"code":-32602,"message":"Invalid params","data":["params: a member named \\"__proto__\\" is not accepted"]},"id":2}',
+    )
+    expect(who.dispatchValue({ jsonrpc: '2.0', method: 'who', params: JSON.parse('{"name":"x","__proto__":{"isAdmin":true}}') as unknown, id: 3 })).toBe(
+      PROTO_MEMBER('3'),
+    )
+    expect(seen).toEqual([])
+    expect(who.dispatch('{"jsonrpc":"2.0","method":"who","params":{"name":"x"},"id":4}')).toBe(
+      '{"jsonrpc":"2.0","result":{"isAdmin":false,"plain":true},"id":4}',
+    )
   })
 })
 

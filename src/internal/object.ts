@@ -9,3 +9,34 @@ export const hasOwn = (u: object, key: PropertyKey): boolean => Object.hasOwn(u,
 
 /** A JSON object: not null, not an array. */
 export const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u)
+
+/**
+ * Whether a JSON value holds an object member named `__proto__`, at any depth. JSON.parse keeps one
+ * as data, but io-ts copies an object it changes while decoding by assignment, which makes that
+ * member the copy's prototype; so a decoder must not meet one. A value too deep to walk (or not a
+ * JSON value: a cycle) counts as holding one.
+ */
+export const hasProtoMember = (u: unknown): boolean => {
+  if (typeof u !== 'object' || u === null) return false
+  try {
+    return protoWithin(u)
+  } catch {
+    return true
+  }
+}
+
+const protoWithin = (u: object): boolean => {
+  if (Array.isArray(u)) {
+    for (let i = 0; i < u.length; i++) {
+      const v: unknown = u[i]
+      if (typeof v === 'object' && v !== null && protoWithin(v)) return true
+    }
+    return false
+  }
+  for (const k in u) {
+    if (k === '__proto__') return true
+    const v: unknown = (u as Record<string, unknown>)[k]
+    if (typeof v === 'object' && v !== null && protoWithin(v)) return true
+  }
+  return false
+}

@@ -45,12 +45,17 @@ describe('Limits.refusal', () => {
 // The plain walk the fast checks must agree with.
 const depth = (u: unknown): number => (typeof u !== 'object' || u === null ? 0 : 1 + Math.max(0, ...(Array.isArray(u) ? u : Object.values(u)).map(depth)))
 
-describe('Limits.isFlat, deeperThan, paramsTooDeep', () => {
+// Whether a JSON value has an own member named `__proto__` at any depth (the plain walk).
+const hasProtoMember = (u: unknown): boolean =>
+  typeof u === 'object' && u !== null && (Object.hasOwn(u, '__proto__') || (Array.isArray(u) ? u : Object.values(u)).some(hasProtoMember))
+
+describe('Limits.isFlat, deeperThan, paramsRefusal', () => {
   it('isFlat: no array or object inside', () => {
     expect(_.isFlat([1, 'a', null, true])).toBe(true)
     expect(_.isFlat({ a: 1, b: null })).toBe(true)
     expect(_.isFlat([1, []])).toBe(false)
     expect(_.isFlat({ a: {} })).toBe(false)
+    expect(_.isFlat(JSON.parse('{"__proto__":1}') as object)).toBe(false)
   })
 
   it('deeperThan agrees with the plain depth, for any JSON value', () => {
@@ -61,17 +66,43 @@ describe('Limits.isFlat, deeperThan, paramsTooDeep', () => {
     )
   })
 
-  it('paramsTooDeep agrees with the plain depth, for any params', () => {
+  it('paramsRefusal: too deep exactly when the plain depth says so, for any params without a __proto__ member', () => {
     fc.assert(
       fc.property(
         fc.oneof(fc.array(fc.jsonValue({ maxDepth: 6 })), fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 6 }))),
         fc.integer({ min: 1, max: 6 }),
         (params, maxDepth) => {
-          expect(_.paramsTooDeep(params, _.read({ maxDepth }))).toBe(depth(params) > maxDepth)
+          const limits = _.read({ maxDepth })
+          const refused = _.paramsRefusal(params, limits)
+          if (hasProtoMember(params)) expect(refused).not.toBeUndefined()
+          else expect(refused).toBe(depth(params) > maxDepth ? limits.tooDeep : undefined)
         },
       ),
     )
-    expect(_.paramsTooDeep(undefined, _.read({ maxDepth: 1 }))).toBe(false)
+    expect(_.paramsRefusal(undefined, _.read({ maxDepth: 1 }))).toBeUndefined()
+  })
+
+  it('paramsRefusal: a member named __proto__ anywhere, as JSON.parse gives it, is refused; a string "__proto__" is not', () => {
+    const limits = _.read({})
+    for (const text of [
+      '{"__proto__":{"isAdmin":true},"name":"x"}',
+      '{"__proto__":1}',
+      '{"a":{"b":[{"__proto__":null}]}}',
+      '[1,{"__proto__":{}}]',
+      '[[{"x":{"__proto__":[]}}]]',
+    ])
+      expect([text, _.paramsRefusal(JSON.parse(text) as object, limits)]).toEqual([text, _.PROTO_MEMBER])
+    for (const text of ['{"name":"__proto__"}', '["__proto__"]', '{"proto":{"__proto":1}}', '{"a":{"constructor":{"prototype":{}}}}'])
+      expect([text, _.paramsRefusal(JSON.parse(text) as object, limits)]).toEqual([text, undefined])
+  })
+
+  it('paramsRefusal: for any params, a __proto__ member is found wherever fast-check puts it', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom('__proto__', 'a', 'b'), fc.jsonValue({ maxDepth: 4 }), { minKeys: 0 }), (params) => {
+        const refused = _.paramsRefusal(params, _.read({ maxDepth: 64 }))
+        expect(refused === _.PROTO_MEMBER).toBe(hasProtoMember(params))
+      }),
+    )
   })
 
   it('deeperThan refuses a value deep enough to exhaust the stack, without throwing', () => {

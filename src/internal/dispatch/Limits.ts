@@ -64,8 +64,17 @@ export const refusal = (u: unknown, limits: Limits): RpcError.RpcError | undefin
 }
 
 /**
- * Whether params hold no array or object: one level deep, within every maxDepth (at least 1). The
- * common case, checked in place, without the walk's calls.
+ * The answer to params that hold a member named `__proto__`, at any depth. JSON.parse keeps such a
+ * member as data, but io-ts copies an object it changes while decoding (a `t.type` with a member
+ * absent but optional, say) with an assignment, which turns that member into the copy's prototype:
+ * the handler would get params that inherit whatever the caller wrote there (`params.isAdmin`).
+ * So no codec ever sees one.
+ */
+export const PROTO_MEMBER: RpcError.RpcError = RpcError.invalidParams(['params: a member named "__proto__" is not accepted'])
+
+/**
+ * Whether params hold no array or object and no member named `__proto__`: the common case, checked
+ * in place, without the walk's calls; one level deep, within every maxDepth (at least 1).
  */
 export const isFlat = (params: object): boolean => {
   if (Array.isArray(params)) {
@@ -77,7 +86,7 @@ export const isFlat = (params: object): boolean => {
   }
   for (const k in params) {
     const v: unknown = (params as Record<string, unknown>)[k]
-    if (typeof v === 'object' && v !== null) return false
+    if ((typeof v === 'object' && v !== null) || k === '__proto__') return false
   }
   return true
 }
@@ -87,31 +96,54 @@ export const isFlat = (params: object): boolean => {
  * stops at `max` levels; should a huge `max` still exhaust the stack, the value is deep enough to
  * refuse.
  */
-export const deeperThan = (u: unknown, max: number): boolean => {
+export const deeperThan = (u: unknown, max: number): boolean => walk(u, max) === TOO_DEEP
+
+/** What {@link walk} found. */
+const FINE = 0
+const TOO_DEEP = 1
+const PROTO = 2
+type Found = typeof FINE | typeof TOO_DEEP | typeof PROTO
+
+// The first of: nesting deeper than `max` levels, an object member named `__proto__`; or nothing.
+const walk = (u: unknown, max: number): Found => {
   try {
     return deeper(u, max)
   } catch {
-    return true
+    return TOO_DEEP
   }
 }
 
-const deeper = (u: unknown, levels: number): boolean => {
-  if (typeof u !== 'object' || u === null) return false
-  if (levels === 0) return true
+const deeper = (u: unknown, levels: number): Found => {
+  if (typeof u !== 'object' || u === null) return FINE
+  if (levels === 0) return TOO_DEEP
   if (Array.isArray(u)) {
     for (let i = 0; i < u.length; i++) {
       const v: unknown = u[i]
-      if (typeof v === 'object' && v !== null && deeper(v, levels - 1)) return true
+      if (typeof v === 'object' && v !== null) {
+        const found = deeper(v, levels - 1)
+        if (found !== FINE) return found
+      }
     }
-    return false
+    return FINE
   }
   for (const k in u) {
+    if (k === '__proto__') return PROTO
     const v: unknown = (u as Record<string, unknown>)[k]
-    if (typeof v === 'object' && v !== null && deeper(v, levels - 1)) return true
+    if (typeof v === 'object' && v !== null) {
+      const found = deeper(v, levels - 1)
+      if (found !== FINE) return found
+    }
   }
-  return false
+  return FINE
 }
 
-/** Whether params are too deep for the limits (the flat common case is decided in place). */
-export const paramsTooDeep = (params: object | undefined, limits: Limits): boolean =>
-  params !== undefined && !isFlat(params) && deeperThan(params, limits.maxDepth)
+/**
+ * Why params are refused before their codec sees them: nested deeper than the limits allow
+ * (`limits.tooDeep`), or holding a member named `__proto__` ({@link PROTO_MEMBER}); `undefined` for
+ * the params to decode. The flat common case is decided in place.
+ */
+export const paramsRefusal = (params: object | undefined, limits: Limits): RpcError.RpcError | undefined => {
+  if (params === undefined || isFlat(params)) return undefined
+  const found = walk(params, limits.maxDepth)
+  return found === FINE ? undefined : found === TOO_DEEP ? limits.tooDeep : PROTO_MEMBER
+}

@@ -19,7 +19,7 @@ import * as RpcRequest from '../../RpcRequest.js'
 import * as RpcResponse from '../../RpcResponse.js'
 import { hasOwn } from '../object.js'
 import { Call, type Compiled, type Rejection } from './Call.js'
-import { type Limits, paramsTooDeep } from './Limits.js'
+import { type Limits, paramsRefusal } from './Limits.js'
 import { INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND } from './Errors.js'
 
 /** `Either.right`, without fp-ts's module indirection. */
@@ -73,14 +73,16 @@ export const lookupMethod =
   }
 
 /**
- * Decodes the params with the method's decoder, after refusing params deeper than the limit (so the
- * codec never meets them). Either failure answers Invalid params; `report` renders the codec's issues.
+ * Decodes the params with the method's decoder, after refusing params deeper than the limit or
+ * holding a member named `__proto__` (so the codec never meets them: see `Limits.paramsRefusal`).
+ * Either failure answers Invalid params; `report` renders the codec's issues.
  */
 export const validateParams =
   (limits: Limits, report: (issues: ReadonlyArray<Params.ParamIssue>) => unknown) =>
   <C>(call: Call<C>): Either<Rejection, Call<C>> => {
     const params = call.request.params
-    if (paramsTooDeep(params, limits)) return left({ id: call.id, error: limits.tooDeep })
+    const refused = paramsRefusal(params, limits)
+    if (refused !== undefined) return left({ id: call.id, error: refused })
     const decoded = call.entry.decodeParams(params)
     if (decoded._tag === 'Left') return left({ id: call.id, error: RpcError.invalidParams(report(decoded.left)) })
     call.params = decoded.right
