@@ -9,6 +9,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import * as t from 'io-ts'
 import { describe, expect, it } from 'vitest'
 import { Dispatch, Id, Method, Registry, RpcError, RpcRequest, RpcResponse } from '../src/index.js'
+import { hasProtoMember } from '../src/internal/object.js'
 import * as SpecMethods from './fixtures/spec-methods.js'
 
 // -------------------------------------------------------------------------------------
@@ -218,7 +219,10 @@ describe('the response text is JSON.stringify of the response', () => {
     fc.assert(
       fc.property(fc.oneof(fc.jsonValue(), fc.double(), edgeNumbers, fc.boolean(), fc.constant(null)), id, (value, requestId) => {
         const request = { jsonrpc: '2.0', method: 'echo', params: { value }, id: requestId }
-        const response = { jsonrpc: '2.0', result: JSON.parse(JSON.stringify(value)) as unknown, id: requestId }
+        // Params holding a `__proto__` member are refused before any codec sees them (docs/security.md).
+        const response = hasProtoMember(value)
+          ? { jsonrpc: '2.0', error: { code: -32602, message: 'Invalid params', data: ['params: a member named "__proto__" is not accepted'] }, id: requestId }
+          : { jsonrpc: '2.0', result: JSON.parse(JSON.stringify(value)) as unknown, id: requestId }
         expect(echo.dispatch(JSON.stringify(request))).toBe(JSON.stringify(response))
         expect(echo.dispatch(JSON.stringify([request, request]))).toBe(JSON.stringify([response, response]))
       }),
