@@ -3,8 +3,11 @@
  * client tells the transport of it (Expected.idempotent): properties with fast-check, and a real
  * HTTP server on 127.0.0.1 that drops its first connections.
  */
+import { execFile } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
@@ -300,5 +303,25 @@ describe('Retry over a real HTTP server that drops its first connections', () =>
     const client = Client.make(retryNetwork(fetchTransport({ url: server.url })))
     expect(await pipe(client, Client.call(Counter))()).toMatchObject(E.left({ _tag: 'TransportError', error: { _tag: 'NetworkError' } }))
     expect(server.seen()).toBe(4)
+  })
+})
+
+describe('examples/http-retry.ts, run as a user runs it', () => {
+  it('the idempotent call is answered on its third attempt; the other is sent once, and nothing is withdrawn twice', async () => {
+    const root = join(import.meta.dirname, '..')
+    const { stdout } = await promisify(execFile)(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join('examples', 'http-retry.ts')], {
+      cwd: root,
+      timeout: 30_000,
+    })
+    const lines = stdout.trim().split('\n')
+    expect(lines.map((l) => l.replace(/waiting \d+ ms/, 'waiting N ms'))).toEqual([
+      'balance (idempotent), the server down for two POSTs:',
+      '  attempt 2 after BadStatus 503, waiting N ms',
+      '  attempt 3 after BadStatus 503, waiting N ms',
+      '  100',
+      'withdraw (not idempotent), the server down for one POST:',
+      '  transport error: {"_tag":"BadStatus","status":503,"body":"Service Unavailable"}',
+      '  balance: 100',
+    ])
   })
 })
