@@ -5,6 +5,7 @@
  * @internal
  */
 import * as RpcError from '../../RpcError.js'
+import { hasProtoMember } from '../object.js'
 import { INVALID_REQUEST } from './Errors.js'
 
 /** What the limits options say, defaults applied, with the errors that refusals answer. */
@@ -96,54 +97,39 @@ export const isFlat = (params: object): boolean => {
  * stops at `max` levels; should a huge `max` still exhaust the stack, the value is deep enough to
  * refuse.
  */
-export const deeperThan = (u: unknown, max: number): boolean => walk(u, max) === TOO_DEEP
-
-/** What {@link walk} found. */
-const FINE = 0
-const TOO_DEEP = 1
-const PROTO = 2
-type Found = typeof FINE | typeof TOO_DEEP | typeof PROTO
-
-// The first of: nesting deeper than `max` levels, an object member named `__proto__`; or nothing.
-const walk = (u: unknown, max: number): Found => {
+export const deeperThan = (u: unknown, max: number): boolean => {
   try {
     return deeper(u, max)
   } catch {
-    return TOO_DEEP
+    return true
   }
 }
 
-const deeper = (u: unknown, levels: number): Found => {
-  if (typeof u !== 'object' || u === null) return FINE
-  if (levels === 0) return TOO_DEEP
+const deeper = (u: unknown, levels: number): boolean => {
+  if (typeof u !== 'object' || u === null) return false
+  if (levels === 0) return true
   if (Array.isArray(u)) {
     for (let i = 0; i < u.length; i++) {
       const v: unknown = u[i]
-      if (typeof v === 'object' && v !== null) {
-        const found = deeper(v, levels - 1)
-        if (found !== FINE) return found
-      }
+      if (typeof v === 'object' && v !== null && deeper(v, levels - 1)) return true
     }
-    return FINE
+    return false
   }
   for (const k in u) {
-    if (k === '__proto__') return PROTO
     const v: unknown = (u as Record<string, unknown>)[k]
-    if (typeof v === 'object' && v !== null) {
-      const found = deeper(v, levels - 1)
-      if (found !== FINE) return found
-    }
+    if (typeof v === 'object' && v !== null && deeper(v, levels - 1)) return true
   }
-  return FINE
+  return false
 }
 
 /**
  * Why params are refused before their codec sees them: nested deeper than the limits allow
  * (`limits.tooDeep`), or holding a member named `__proto__` ({@link PROTO_MEMBER}); `undefined` for
- * the params to decode. The flat common case is decided in place.
+ * the params to decode. The flat common case is decided in place; nested params are walked for
+ * their depth first, so the second walk never meets more than `maxDepth` levels.
  */
 export const paramsRefusal = (params: object | undefined, limits: Limits): RpcError.RpcError | undefined => {
   if (params === undefined || isFlat(params)) return undefined
-  const found = walk(params, limits.maxDepth)
-  return found === FINE ? undefined : found === TOO_DEEP ? limits.tooDeep : PROTO_MEMBER
+  if (deeperThan(params, limits.maxDepth)) return limits.tooDeep
+  return hasProtoMember(params) ? PROTO_MEMBER : undefined
 }
