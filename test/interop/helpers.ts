@@ -146,3 +146,17 @@ export const eventually = async (check: () => boolean, ms = 5_000): Promise<void
 export const parsedBodies = (received: Received): Array<unknown> => received.bodies.map((b) => JSON.parse(b) as unknown)
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+
+/**
+ * What jsonrpclib-pelix's ServerProxy raises for each call of the fixtures' `errors` script (either
+ * version): a reserved code as `ProtocolError((code, message))`, any other as `AppError` with the
+ * typed data; nothing of an exception.
+ */
+export const JSONRPCLIB_ERRORS = {
+  refuse: { raised: 'ProtocolError', code: -32000, message: 'Refused' },
+  divide: { raised: 'AppError', code: 1, message: 'Division by zero', data: { dividend: 1 } },
+  nope: { raised: 'ProtocolError', code: -32601, message: 'Method not found' },
+  invalid: { raised: 'ProtocolError', code: -32602, message: 'Invalid params' },
+  missing: { raised: 'ProtocolError', code: -32602, message: 'Invalid params' },
+  boom: { raised: 'ProtocolError', code: -32603, message: 'Internal error' },
+} as const

@@ -22,7 +22,18 @@ import { Client, Method } from '../../src/index.js'
 import { transport } from '../../src/fetch/index.js'
 import type { Server } from '../../src/http/index.js'
 import * as Methods from './fixtures/methods.js'
-import { fixture, parsedBodies, PYTHON, type ChildServer, type Received, runPython, serveRecording, startChildServer, UUID } from './helpers.js'
+import {
+  fixture,
+  JSONRPCLIB_ERRORS,
+  parsedBodies,
+  PYTHON,
+  type ChildServer,
+  type Received,
+  runPython,
+  serveRecording,
+  startChildServer,
+  UUID,
+} from './helpers.js'
 
 // -------------------------------------------------------------------------------------
 // jsonrpclib's client -> fp-jsonrpc's server
@@ -143,14 +154,7 @@ describe("jsonrpclib's ServerProxy calling fp-jsonrpc's serve", () => {
   describe('errors', () => {
     it('a reserved code raises ProtocolError((code, message)); any other raises AppError with the typed data', async () => {
       const out = await run('errors')
-      expect(out).toEqual({
-        refuse: { raised: 'ProtocolError', code: -32000, message: 'Refused' },
-        divide: { raised: 'AppError', code: 1, message: 'Division by zero', data: { dividend: 1 } },
-        nope: { raised: 'ProtocolError', code: -32601, message: 'Method not found' },
-        invalid: { raised: 'ProtocolError', code: -32602, message: 'Invalid params' },
-        missing: { raised: 'ProtocolError', code: -32602, message: 'Invalid params' },
-        boom: { raised: 'ProtocolError', code: -32603, message: 'Internal error' },
-      })
+      expect(out).toEqual(JSONRPCLIB_ERRORS)
       expect(JSON.stringify(out)).not.toContain('hunter2')
     })
   })

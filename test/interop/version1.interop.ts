@@ -30,7 +30,18 @@ import { Client, Method, type Transport } from '../../src/index.js'
 import { transport, type HttpError } from '../../src/fetch/index.js'
 import type { Server } from '../../src/http/index.js'
 import * as Methods from './fixtures/methods.js'
-import { fixture, parsedBodies, PYTHON, type ChildServer, type Received, runPython, serveRecording, startChildServer, UUID } from './helpers.js'
+import {
+  fixture,
+  JSONRPCLIB_ERRORS,
+  parsedBodies,
+  PYTHON,
+  type ChildServer,
+  type Received,
+  runPython,
+  serveRecording,
+  startChildServer,
+  UUID,
+} from './helpers.js'
 
 // -------------------------------------------------------------------------------------
 // jsonrpclib's ServerProxy(version=1.0) -> fp-jsonrpc's serve (version1: true)
@@ -78,14 +89,7 @@ describe("jsonrpclib's ServerProxy(url, version=1.0) calling fp-jsonrpc's serve 
 
   it('errors: reserved codes raise ProtocolError((code, message)), others AppError with the typed data, nothing of an exception', async () => {
     const out = await run('errors')
-    expect(out).toEqual({
-      refuse: { raised: 'ProtocolError', code: -32000, message: 'Refused' },
-      divide: { raised: 'AppError', code: 1, message: 'Division by zero', data: { dividend: 1 } },
-      nope: { raised: 'ProtocolError', code: -32601, message: 'Method not found' },
-      invalid: { raised: 'ProtocolError', code: -32602, message: 'Invalid params' },
-      missing: { raised: 'ProtocolError', code: -32602, message: 'Invalid params' },
-      boom: { raised: 'ProtocolError', code: -32603, message: 'Internal error' },
-    })
+    expect(out).toEqual(JSONRPCLIB_ERRORS)
     expect(JSON.stringify(out)).not.toContain('hunter2')
   })
 
