@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js'
-import { pipe } from 'fp-ts/lib/function.js'
+import { flow, pipe } from 'fp-ts/lib/function.js'
 import * as fc from 'fast-check'
 import * as t from 'io-ts'
 import { describe, expect, it } from 'vitest'
@@ -19,6 +19,19 @@ describe('Steps.chain', () => {
       fc.property(fc.oneof(fc.integer().map(E.right), fc.string().map(E.left)), (ma) => {
         const f = (n: number) => (n % 2 === 0 ? E.right(n / 2) : E.left('odd'))
         expect(_.chain(f)(ma)).toEqual(E.chain(f)(ma))
+      }),
+    )
+  })
+})
+
+describe('Steps.flow', () => {
+  it("is fp-ts's flow of three steps", () => {
+    fc.assert(
+      fc.property(fc.integer(), (n) => {
+        const ab = (a: number) => a + 1
+        const bc = (b: number) => String(b)
+        const cd = (c: string) => `${c}!`
+        expect(_.flow(ab, bc, cd)(n)).toBe(flow(ab, bc, cd)(n))
       }),
     )
   })
@@ -55,6 +68,8 @@ describe('Steps.lookupMethod', () => {
     const request = { jsonrpc: '2.0', method: 'subtract', id: 'x' } as const
     const found = step(request)
     expect(found._tag === 'Right' && found.right).toBeInstanceOf(Call)
+    // The call is its own Right: fp-ts reads it as one.
+    expect(E.isRight(found) && found.right === found).toBe(true)
     expect(found).toMatchObject(E.right({ request, id: 'x', entry: methods.get('subtract'), params: undefined }))
     expect(step({ jsonrpc: '2.0', method: 'subtract' })).toMatchObject(E.right({ id: undefined }))
   })

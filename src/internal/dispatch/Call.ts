@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import type { Right } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import type * as Handler from '../../Handler.js'
 import type { Given } from '../../Dispatch.js'
@@ -48,8 +49,13 @@ export const compile = <C>(method: AnyMethod, handler: Handler.AnyHandler<C>): C
 /**
  * A call on its way to its handler, and the handler's `control`: the signal is made on first read,
  * since an AbortController costs microseconds and most handlers never look at it.
+ *
+ * A call is also the `Right` that holds it (`right` is the call itself), so that the steps after
+ * the method is found pass it on as their `Either` without wrapping it again: two objects fewer on
+ * every call, measured at 6-7% of a notification's cost in bench/ (the dispatcher's steps are too
+ * many to inline, so V8 cannot elide those wrappers itself).
  */
-export class Call<C> implements Handler.Control {
+export class Call<C> implements Handler.Control, Right<Call<C>> {
   // Declared, and assigned in the constructor: a parameter property or a field with an initializer
   // compiles (target ES2022) to a class-field definition, which costs more per call than a plain
   // assignment.
@@ -64,6 +70,8 @@ export class Call<C> implements Handler.Control {
    * follows, and where the message was received.
    */
   declare given: Given | undefined
+  declare readonly _tag: 'Right'
+  declare readonly right: Call<C>
   constructor(request: RpcRequest.RpcRequest, id: Id | undefined, entry: Compiled<C>, params: unknown) {
     this.request = request
     this.id = id
@@ -71,6 +79,8 @@ export class Call<C> implements Handler.Control {
     this.params = params
     this.controller = undefined
     this.given = undefined
+    this._tag = 'Right'
+    this.right = this
   }
   get signal(): AbortSignal {
     if (this.controller === undefined) {

@@ -38,6 +38,18 @@ export const chain =
   (ma: Either<E, A>): Either<E, B> =>
     ma._tag === 'Left' ? ma : f(ma.right)
 
+/**
+ * `flow` of three steps: `flow(ab, bc, cd)(a)` is `cd(bc(ab(a)))`, as fp-ts's `flow` gives it. The
+ * dispatcher states its pipeline with this rather than fp-ts's `pipe`, whose one function with a
+ * 20-way switch is 280 bytes of bytecode: V8 inlines at most 920 bytes into one optimized function,
+ * and a third of that went to the switch, which left the steps themselves out (each step's result
+ * then had to be allocated).
+ */
+export const flow =
+  <A, B, C, D>(ab: (a: A) => B, bc: (b: B) => C, cd: (c: C) => D) =>
+  (a: A): D =>
+    cd(bc(ab(a)))
+
 // Most invalid requests have no valid id, so their rejection is always this one value.
 const INVALID_REQUEST_NULL_ID: Either<Rejection, never> = left({ id: null, error: INVALID_REQUEST })
 
@@ -62,14 +74,15 @@ export const validateRequest = (
 
 /**
  * Finds the method by its own name in `methods`; Method not found otherwise. What it finds is the
- * call, made here (its params still undecoded): one object on its way through, not two.
+ * call, made here (its params still undecoded), which is its own `Right` (see {@link Call}): one
+ * object on its way through, not two.
  */
 export const lookupMethod =
   <C>(methods: ReadonlyMap<string, Compiled<C>>) =>
   (request: RpcRequest.RpcRequest): Either<Rejection, Call<C>> => {
     const id = hasOwn(request, 'id') ? (request as RpcRequest.Request).id : undefined
     const entry = methods.get(request.method)
-    return entry === undefined ? left({ id, error: METHOD_NOT_FOUND }) : right(new Call(request, id, entry, undefined))
+    return entry === undefined ? left({ id, error: METHOD_NOT_FOUND }) : new Call(request, id, entry, undefined)
   }
 
 /**
@@ -84,10 +97,17 @@ export const validateParams =
     const refused = paramsRefusal(params, limits)
     if (refused !== undefined) return left({ id: call.id, error: refused })
     const decoded = call.entry.decodeParams(params)
-    if (decoded._tag === 'Left') return left({ id: call.id, error: RpcError.invalidParams(report(decoded.left)) })
+    if (decoded._tag === 'Left') return invalidParams(call, report, decoded.left)
     call.params = decoded.right
-    return right(call)
+    return call
   }
+
+// The codec's issues, rendered by `report`, as Invalid params.
+const invalidParams = <C>(
+  call: Call<C>,
+  report: (issues: ReadonlyArray<Params.ParamIssue>) => unknown,
+  issues: ReadonlyArray<Params.ParamIssue>,
+): Either<Rejection, never> => left({ id: call.id, error: RpcError.invalidParams(report(issues)) })
 
 /**
  * The steps before the call, made total: only user code can throw there (a custom validator, a
@@ -103,11 +123,16 @@ export const guarded =
     try {
       return prepare(u)
     } catch (e) {
-      const request = RpcRequest.isRpcRequest(u) ? u : undefined
-      onDefect(e, request)
-      return left({ id: request !== undefined && RpcRequest.isNotification(request) ? undefined : RpcRequest.detectId(u), error: INTERNAL_ERROR })
+      return defect(e, u, onDefect)
     }
   }
+
+// What a throw before the call answers: reported, then Internal error (nothing for a notification).
+const defect = (e: unknown, u: unknown, onDefect: (cause: unknown, request: RpcRequest.RpcRequest | undefined) => void): Either<Rejection, never> => {
+  const request = RpcRequest.isRpcRequest(u) ? u : undefined
+  onDefect(e, request)
+  return left({ id: request !== undefined && RpcRequest.isNotification(request) ? undefined : RpcRequest.detectId(u), error: INTERNAL_ERROR })
+}
 
 /** The answer to a rejection: its error, or nothing for a notification. */
 export const reject = (rejection: Rejection): RpcResponse.RpcResponse | undefined =>
