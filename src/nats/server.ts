@@ -293,7 +293,7 @@ export const serve = <B>(nc: Connection, dispatcher: Dispatcher<B>, options: Ser
         const fitted = Answers.fit(answer, maxPayload)
         if (fitted.replaced) {
           onError(new RangeError(`an answer of ${Answers.encode(answer).length} bytes is over the connection's max payload (${maxPayload} bytes)`))
-          error = Answers.errorOf(typeof fitted.payload === 'string' ? fitted.payload : decoder.decode(fitted.payload))
+          error = Answers.errorOf(decoder.decode(fitted.payload))
         }
         msg.respond(fitted.payload)
       } catch (e) {
