@@ -92,13 +92,29 @@ const exchangeNow = (settings: Settings, body: string, expected: Expected, extra
 
   // The NATS client takes a timer of at most MAX_TIMER_MS (a longer one would fire at once).
   const options = hdrs === undefined ? { timeout: Math.min(ms, MAX_TIMER_MS) } : { timeout: Math.min(ms, MAX_TIMER_MS), headers: hdrs }
-  // The request starts from a promise reaction of its own, on a short stack (see `started`).
-  const answered = started
-    .then(() => connection.request(subject, payload, options))
-    .then(
-      (msg): Either<NatsError, string | undefined> => (msg.data.byteLength === 0 ? E.right(undefined) : E.right(decoder.decode(msg.data))),
-      (cause: unknown): Either<NatsError, string | undefined> => E.left(classify(cause, subject, ms, size, limit)),
-    )
+  // The request starts from a promise reaction of its own, on a short stack (see `started`), and the
+  // answer is given through `resolve`, not by a chain on that reaction (see `started` too).
+  const answered = new Promise<Either<NatsError, string | undefined>>((resolve, reject) => {
+    const failed = (cause: unknown): void => resolve(E.left(classify(cause, subject, ms, size, limit)))
+    const replied = (msg: { readonly data: Uint8Array }): void => {
+      try {
+        resolve(msg.data.byteLength === 0 ? E.right(undefined) : E.right(decoder.decode(msg.data)))
+      } catch (e) {
+        // A connection that answered something other than a message: the exchange rejects.
+        reject(e)
+      }
+    }
+    void started.then(() => {
+      let reply: Promise<{ readonly data: Uint8Array }>
+      try {
+        reply = connection.request(subject, payload, options)
+      } catch (cause) {
+        return failed(cause)
+      }
+      // Promise.resolve gives a Promise back as it is; anything else is read as the message.
+      void Promise.resolve(reply).then(replied, failed)
+    })
+  })
   if (signal === undefined) return answered
   // The NATS client cannot withdraw a request: an abort stops the wait, and a late reply is dropped.
   return new Promise((resolve) => {
@@ -117,6 +133,13 @@ const exchangeNow = (settings: Settings, body: string, expected: Expected, extra
  * with source maps on (`--enable-source-maps`, tsx): called from the caller's stack (the client, the
  * transport, the application), the request paid about 4 us more per call in the NATS client than
  * from a promise reaction of its own (measured on Node 20 under tsx; see the notes of #11).
+ *
+ * The stack V8 captures also holds the async frames that wait on the running reaction's promise: a
+ * `.then` chained on the reaction would lead it through every `await` of the caller's (the client's,
+ * the application's) to its limit of 10 frames. So nothing waits on that promise: the answer goes
+ * out through the exchange's own `resolve`. Measured in-process (Client.call over a connection that
+ * answers at once and makes the NATS client's three Errors, source maps on, 64 in flight): 11.1 ->
+ * 10.7 us a call; without the Errors, the same within 1 %.
  */
 const started: Promise<void> = Promise.resolve()
 
