@@ -263,7 +263,8 @@ export const chain: <E, A, B>(f: (a: A) => Either<E, B>) => (ma: Either<E, A>) =
  *
  * @example
  * import * as E from 'fp-ts/lib/Either.js'
- *  * import * as t from 'io-ts'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as t from 'io-ts'
  * import { Dispatch, Method, Registry } from 'fp-jsonrpc'
  *
  * const Subtract = Method.make({ name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number })

@@ -140,16 +140,18 @@ const awaitAnswer = <C, B>(options: CallOptions<C, B>, answer: PromiseLike<unkno
  * Makes the call step: keeps what the transport gave (its signal, its endpoint), if anything, runs the handler with the call's context and classifies its answer. A throw
  * of the context maker or of the handler is classified as a throw.
  */
-export const invoker =
-  <C, B>(options: CallOptions<C, B>) =>
-  (call: Call<C>, base: B, given: Given | undefined): Awaitable<Item> => {
+export const invoker = <C, B>(options: CallOptions<C, B>): ((call: Call<C>, base: B, given: Given | undefined) => Awaitable<Item>) => {
+  const { context, onDefect } = options
+  // Chosen once: the base value is the context, or the context is made from it for each call.
+  const contextOf = context === undefined ? undefined : (call: Call<C>, base: B): C => context(call.request, base)
+  return (call, base, given) => {
     if (given !== undefined) call.given = given
     let out: unknown
     try {
-      const context = options.context === undefined ? (base as unknown as C) : options.context(call.request, base)
-      out = call.entry.handler(call.params, context, call.request, call)
+      out = call.entry.handler(call.params, contextOf === undefined ? (base as unknown as C) : contextOf(call, base), call.request, call)
     } catch (e) {
-      return fromThrown(options.onDefect, e, call)
+      return fromThrown(onDefect, e, call)
     }
     return classify(options, out, call)
   }
+}

@@ -13,6 +13,7 @@
  */
 import type { Either } from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
+import type { Id } from '../../Id.js'
 import type * as Params from '../../Params.js'
 import * as RpcError from '../../RpcError.js'
 import * as RpcRequest from '../../RpcRequest.js'
@@ -50,6 +51,10 @@ export const flow =
   (a: A): D =>
     cd(bc(ab(a)))
 
+// A step's refusal: the error, and the id to answer it with. A function of its own, so that the steps
+// that refuse stay small enough for V8 to inline into their caller.
+const rejection = (id: Id | undefined, error: RpcError.RpcError): Either<Rejection, never> => left({ id, error })
+
 // Most invalid requests have no valid id, so their rejection is always this one value.
 const INVALID_REQUEST_NULL_ID: Either<Rejection, never> = left({ id: null, error: INVALID_REQUEST })
 
@@ -82,7 +87,7 @@ export const lookupMethod =
   (request: RpcRequest.RpcRequest): Either<Rejection, Call<C>> => {
     const id = hasOwn(request, 'id') ? (request as RpcRequest.Request).id : undefined
     const entry = methods.get(request.method)
-    return entry === undefined ? left({ id, error: METHOD_NOT_FOUND }) : new Call(request, id, entry, undefined)
+    return entry === undefined ? rejection(id, METHOD_NOT_FOUND) : new Call(request, id, entry, undefined)
   }
 
 /**
@@ -95,7 +100,7 @@ export const validateParams =
   <C>(call: Call<C>): Either<Rejection, Call<C>> => {
     const params = call.request.params
     const refused = paramsRefusal(params, limits)
-    if (refused !== undefined) return left({ id: call.id, error: refused })
+    if (refused !== undefined) return rejection(call.id, refused)
     const decoded = call.entry.decodeParams(params)
     if (decoded._tag === 'Left') return invalidParams(call, report, decoded.left)
     call.params = decoded.right
@@ -107,7 +112,7 @@ const invalidParams = <C>(
   call: Call<C>,
   report: (issues: ReadonlyArray<Params.ParamIssue>) => unknown,
   issues: ReadonlyArray<Params.ParamIssue>,
-): Either<Rejection, never> => left({ id: call.id, error: RpcError.invalidParams(report(issues)) })
+): Either<Rejection, never> => rejection(call.id, RpcError.invalidParams(report(issues)))
 
 /**
  * The steps before the call, made total: only user code can throw there (a custom validator, a
