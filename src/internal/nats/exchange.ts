@@ -100,7 +100,8 @@ const exchangeNow = (settings: Settings, body: string, expected: Expected, extra
       try {
         resolve(msg.data.byteLength === 0 ? E.right(undefined) : E.right(decoder.decode(msg.data)))
       } catch (e) {
-        // A connection that answered something other than a message: the exchange rejects.
+        // A connection that answered something other than a message: the exchange rejects, as before.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what was thrown, as a `.then` step would reject with it
         reject(e)
       }
     }
