@@ -158,10 +158,14 @@ export const transport = <TErr>(options: Options<TErr>): (<E extends TErr>(inner
   const withRetries = <E extends TErr, A>(send: (body: string, expected: Expected) => TaskEither<E, A>) => {
     const attempts = async (body: string, expected: Expected): Promise<Either<E, A>> => {
       const budget = expected.timeoutMs
-      const deadline = budget === undefined || !(budget < Infinity) ? undefined : Date.now() + Math.max(0, budget)
+      const started = Date.now()
+      const deadline = budget === undefined || !(budget < Infinity) ? undefined : started + Math.max(0, budget)
       const signal = expected.signal
       for (let attempt = 1; ; attempt++) {
-        const left = deadline === undefined ? undefined : Math.max(0, deadline - Date.now())
+        // The first attempt gets the whole budget: a clock tick between reading the time for the
+        // deadline and reading it again must not shave a millisecond off the caller's timeout.
+        const now = attempt === 1 ? started : Date.now()
+        const left = deadline === undefined ? undefined : Math.max(0, deadline - now)
         const ms = perAttempt === undefined ? left : left === undefined ? perAttempt : Math.min(perAttempt, left)
         const given = ms === undefined || ms === expected.timeoutMs ? expected : { ...expected, timeoutMs: ms }
         const answer = await send(body, given)()

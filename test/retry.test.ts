@@ -13,7 +13,7 @@ import type { Either } from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as fc from 'fast-check'
 import * as t from 'io-ts'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Client, Dispatch, Method, Registry, Retry } from '../src/index.js'
 import type { Transport } from '../src/index.js'
 import { type HttpError, transport as fetchTransport } from '../src/fetch/index.js'
@@ -178,6 +178,19 @@ describe('Retry.transport', () => {
     expect(sent.length).toBeLessThan(9)
     expect(sent[0].expected.timeoutMs).toBe(200)
     for (const s of sent.slice(1)) expect(s.expected.timeoutMs).toBeLessThanOrEqual(200 - (s.at - started) + 5)
+  })
+
+  it("gives the first attempt the caller's whole timeout, however the clock ticks", async () => {
+    // A clock that moves a millisecond at every read: the first attempt must still get all 200 ms.
+    let clock = 1_000_000
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => clock++)
+    try {
+      const { inner, sent } = scripted([E.right('ok')])
+      await retrying({ maxAttempts: 3 })(inner).send('m', { ...idem, timeoutMs: 200 })()
+      expect(sent[0].expected.timeoutMs).toBe(200)
+    } finally {
+      now.mockRestore()
+    }
   })
 
   it('gives each attempt at most attemptTimeoutMs, within the overall timeout', async () => {
