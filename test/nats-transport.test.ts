@@ -81,6 +81,15 @@ describe('calls over NATS request-reply', () => {
     expect(notes.slice(before)).toEqual(['hello'])
   })
 
+  it('a burst: Promise.all of 1000 calls over one transport, shared by two workers, each answered with its own result', async () => {
+    const s = subject()
+    const [one, two] = [await worker(s), await worker(s)]
+    const client = Client.make(Nats.transport({ connection: nc, subject: s, timeoutMs: 20_000 }))
+    const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => pipe(client, Client.call(Echo, { text: `é ${i}` }))()))
+    expect(answers).toEqual(Array.from({ length: 1000 }, (_, i) => E.right(`é ${i}`)))
+    expect(one.received() + two.received()).toBe(1000)
+  })
+
   it('hands the raw reply back: an empty payload is undefined, anything else its text', async () => {
     const s = subject()
     await worker(s)
