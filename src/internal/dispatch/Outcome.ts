@@ -42,11 +42,11 @@ export const defect = <C>(onDefect: OnDefect, cause: unknown, call: Call<C>): It
  * a function or a symbol (which JSON cannot carry) a defect.
  */
 export const succeed = <C>(onDefect: OnDefect, value: unknown, call: Call<C>): Item =>
-  call.id === undefined ? undefined : success(onDefect, value, call, call.id)
+  call.id === undefined ? undefined : respond(onDefect, value, call, call.id)
 
 // The success of a call with an id (kept apart from `succeed`, so that a notification's path stays
 // small enough for V8 to inline whole).
-const success = <C>(onDefect: OnDefect, value: unknown, call: Call<C>, id: Id): Item => {
+const respond = <C>(onDefect: OnDefect, value: unknown, call: Call<C>, id: Id): Item => {
   let result: unknown
   try {
     result = call.entry.encodeResult === undefined ? value : call.entry.encodeResult(value)
@@ -142,13 +142,12 @@ const awaitAnswer = <C, B>(options: CallOptions<C, B>, answer: PromiseLike<unkno
  */
 export const invoker = <C, B>(options: CallOptions<C, B>): ((call: Call<C>, base: B, given: Given | undefined) => Awaitable<Item>) => {
   const { context, onDefect } = options
-  // Chosen once: the base value is the context, or the context is made from it for each call.
-  const contextOf = context === undefined ? undefined : (call: Call<C>, base: B): C => context(call.request, base)
   return (call, base, given) => {
     if (given !== undefined) call.given = given
     let out: unknown
     try {
-      out = call.entry.handler(call.params, contextOf === undefined ? (base as unknown as C) : contextOf(call, base), call.request, call)
+      // The base value is the context, or the context is made from it for each call.
+      out = call.entry.handler(call.params, context === undefined ? (base as unknown as C) : context(call.request, base), call.request, call)
     } catch (e) {
       return fromThrown(onDefect, e, call)
     }
