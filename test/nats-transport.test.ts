@@ -187,6 +187,33 @@ describe('typed errors', () => {
     expect(await pipe(client, Client.call(Add, { a: 1, b: 1 }))()).toEqual(transportError({ _tag: 'Closed' }))
   })
 
+  it("leaves the application's Error.stackTraceLimit as it was, whatever the request does", async () => {
+    const before = Error.stackTraceLimit
+    const s = subject()
+    await worker(s)
+    const client = Client.make(Nats.transport({ connection: nc, subject: s }))
+    expect(await pipe(client, Client.call(Add, { a: 1, b: 2 }))()).toEqual(E.right(3))
+    expect(await pipe(Client.make(Nats.transport({ connection: nc, subject: subject() })), Client.call(Add, { a: 1, b: 2 }))()).toMatchObject(
+      transportError({ _tag: 'NoResponders' } as Nats.NatsError),
+    )
+    expect(Error.stackTraceLimit).toBe(before)
+    // A connection whose request throws: RequestFailed with what it threw, and the limit put back.
+    const refusal = new TypeError('no such subject')
+    const throwing = {
+      ...nc,
+      isClosed: () => false,
+      isDraining: () => false,
+      info: nc.info,
+      request: () => {
+        throw refusal
+      },
+    } as unknown as Nats.Connection
+    expect(await pipe(Client.make(Nats.transport({ connection: throwing, subject: 'x' })), Client.call(Add, { a: 1, b: 2 }))()).toEqual(
+      transportError({ _tag: 'RequestFailed', cause: refusal }),
+    )
+    expect(Error.stackTraceLimit).toBe(before)
+  })
+
   it('refuses a timeout that makes no sense, and formats every error on one line', () => {
     expect(() => Nats.transport({ connection: nc, subject: 'x', timeoutMs: -1 })).toThrow(RangeError)
     expect(Nats.formatError({ _tag: 'NoResponders', subject: 'a.b' })).toBe('no responders on "a.b"')

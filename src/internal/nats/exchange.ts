@@ -105,10 +105,16 @@ const exchangeNow = (settings: Settings, body: string, expected: Expected, extra
     }
     void started.then(() => {
       let reply: Promise<{ readonly data: Uint8Array }>
+      // The NATS client's two Errors are made with no stack (see `started`); the limit is the
+      // application's again once `request` returns or throws.
+      const limit = Error.stackTraceLimit
+      const quiet = limit > 0 && setStackTraceLimit(0)
       try {
         reply = connection.request(subject, payload, options)
       } catch (cause) {
         return failed(cause)
+      } finally {
+        if (quiet) Error.stackTraceLimit = limit
       }
       // Promise.resolve gives a Promise back as it is; anything else is read as the message.
       void Promise.resolve(reply).then(replied, failed)
@@ -139,8 +145,27 @@ const exchangeNow = (settings: Settings, body: string, expected: Expected, extra
  * out through the exchange's own `resolve`. Measured in-process (Client.call over a connection that
  * answers at once and makes the NATS client's three Errors, source maps on, 64 in flight): 11.1 ->
  * 10.7 us a call; without the Errors, the same within 1 %.
+ *
+ * So those Errors' stacks hold nothing of the caller's: only the NATS client's frames and this
+ * module's reaction. They are not captured at all: `Error.stackTraceLimit` is 0 while `request`
+ * runs (synchronously; the application's limit is put back at once). Only an Error made inside that
+ * call loses its frames: the NATS client's two per request (which a `Timeout` or `NoResponders`
+ * never shows; a `RequestFailed` shows one as its `cause`, name, message and cause intact) and a
+ * synchronous throw's. Measured in-process (as above, with the three Errors): 11.2 -> 6.8 us a
+ * call with source maps on (paired ratio 0.60), 0.65 with them off; over real NATS (one server, 64 in
+ * flight, the client under tsx) the client's CPU 46 -> 32 us a call and its GC 7.7 -> 5.0 us.
  */
 const started: Promise<void> = Promise.resolve()
+
+// False where the limit cannot be set (intrinsics frozen by the application): stacks are then left alone.
+const setStackTraceLimit = (n: number): boolean => {
+  try {
+    Error.stackTraceLimit = n
+    return true
+  } catch {
+    return false
+  }
+}
 
 // As the fetch transport reads a body: bytes that are not UTF-8 become U+FFFD, and the client then
 // judges the text (a worker of this package only ever sends UTF-8).
