@@ -199,18 +199,22 @@ describe('typed errors', () => {
     expect(Error.stackTraceLimit).toBe(before)
     // A connection whose request throws: RequestFailed with what it threw, and the limit put back.
     const refusal = new TypeError('no such subject')
+    let limitInRequest: number | undefined
     const throwing = {
       ...nc,
       isClosed: () => false,
       isDraining: () => false,
       info: nc.info,
       request: () => {
+        limitInRequest = Error.stackTraceLimit
         throw refusal
       },
     } as unknown as Nats.Connection
     expect(await pipe(Client.make(Nats.transport({ connection: throwing, subject: 'x' })), Client.call(Add, { a: 1, b: 2 }))()).toEqual(
       transportError({ _tag: 'RequestFailed', cause: refusal }),
     )
+    // Errors the NATS client makes inside `request` are made with no stack; the application's limit is back after it.
+    expect(limitInRequest).toBe(0)
     expect(Error.stackTraceLimit).toBe(before)
   })
 
