@@ -98,7 +98,7 @@ export const notification = (method: string, params?: Params): Notification =>
  * @category refinements
  * @since 0.1.0
  */
-export const isNotification = (r: RpcRequest): r is Notification => !Object.hasOwn(r, 'id')
+export const isNotification = (r: RpcRequest): r is Notification => !('id' in r && Object.hasOwn(r, 'id'))
 
 /**
  * Whether `u` is a valid params value: an array or a non-null object.
@@ -124,7 +124,8 @@ export const isRpcRequest = (u: unknown): u is RpcRequest => {
   if (params !== undefined && (typeof params !== 'object' || params === null)) return false
   // `r.params === undefined` also covers a present member holding `undefined`, which JSON cannot
   // express; a custom deserializer that produces one gets the member treated as absent.
-  return Object.hasOwn(r, 'id') ? Id.isId(r.id) : true
+  // `in` first: a missing id (a notification) is answered by the inline cache, without a call.
+  return 'id' in r && Object.hasOwn(r, 'id') ? Id.isId(r.id) : true
 }
 
 /**
@@ -135,7 +136,7 @@ export const isRpcRequest = (u: unknown): u is RpcRequest => {
  * @since 0.1.0
  */
 export const detectId = (u: unknown): Id.Id => {
-  if (typeof u !== 'object' || u === null || Array.isArray(u) || !Object.hasOwn(u, 'id')) return null
+  if (typeof u !== 'object' || u === null || Array.isArray(u) || !('id' in u && Object.hasOwn(u, 'id'))) return null
   const id = (u as { id?: unknown }).id
   return Id.isId(id) ? id : null
 }

@@ -4,7 +4,15 @@
  * @internal
  */
 
-/** Whether `key` is an own property of `u` (never its prototype's: `__proto__` in JSON stays data). */
+/**
+ * Whether `key` is an own property of `u` (never its prototype's: `__proto__` in JSON stays data).
+ *
+ * This is a call into the runtime on every use. Where a member is often missing (the `id` of a
+ * notification), the dispatcher tests `key in u` first, with the key written out: that test is
+ * answered by the site's own inline cache, without a call, and only a member that is there (own or
+ * inherited) is then asked about with this (measured in bench/: 0.06 of the floor on a notification,
+ * 0.05 on an invalid request).
+ */
 export const hasOwn = (u: object, key: PropertyKey): boolean => Object.hasOwn(u, key)
 
 /** A JSON object: not null, not an array. */

@@ -73,6 +73,18 @@ describe('Steps.lookupMethod', () => {
     expect(found).toMatchObject(E.right({ request, id: 'x', entry: methods.get('subtract'), params: undefined }))
     expect(step({ jsonrpc: '2.0', method: 'subtract' })).toMatchObject(E.right({ id: undefined }))
   })
+  it('reads the id only as an own member: an inherited one makes a notification', () => {
+    // What a custom deserializer might make: the envelope's members own, an `id` on the prototype.
+    const inherited = Object.assign(Object.create({ id: 5 }) as object, { jsonrpc: '2.0', method: 'subtract' }) as RpcRequest.RpcRequest
+    expect(step(inherited)).toMatchObject(E.right({ id: undefined }))
+    expect(_.validateRequest(undefined)(inherited)).toEqual(E.right(inherited))
+    const viaProto = Object.assign(Object.create({ id: 5 }) as object, { jsonrpc: '2.0', method: 'nope' }) as RpcRequest.RpcRequest
+    expect(step(viaProto)).toEqual(E.left({ id: undefined, error: { code: -32601, message: 'Method not found' } }))
+    // An own id holding `undefined` (JSON cannot say it) is not a valid id: the request is invalid.
+    expect(_.validateRequest(undefined)({ jsonrpc: '2.0', method: 'subtract', id: undefined })).toEqual(
+      E.left({ id: null, error: { code: -32600, message: 'Invalid Request' } }),
+    )
+  })
   it('answers Method not found, by own name only', () => {
     for (const method of ['nope', 'toString', '__proto__', 'constructor']) {
       expect(step({ jsonrpc: '2.0', method, id: 1 })).toEqual(E.left({ id: 1, error: { code: -32601, message: 'Method not found' } }))
@@ -140,5 +152,54 @@ describe('Steps.reject', () => {
     expect(_.reject({ id: 1, error })).toEqual({ jsonrpc: '2.0', error, id: 1 })
     expect(_.reject({ id: null, error })).toEqual({ jsonrpc: '2.0', error, id: null })
     expect(_.reject({ id: undefined, error })).toBeUndefined()
+  })
+})
+
+// The envelope's id is read as an own member; the dispatcher tests `'id' in u` before asking
+// `Object.hasOwn`, which must not change a verdict. The references below ask `Object.hasOwn` alone.
+describe("RpcRequest's reading of the id", () => {
+  const isId = (u: unknown) => u === null || typeof u === 'string' || typeof u === 'number'
+  const referenceIsRpcRequest = (u: unknown): boolean => {
+    if (typeof u !== 'object' || u === null || Array.isArray(u)) return false
+    const r = u as Record<string, unknown>
+    if (r['jsonrpc'] !== '2.0' || typeof r['method'] !== 'string') return false
+    const params = r['params']
+    if (params !== undefined && (typeof params !== 'object' || params === null)) return false
+    return Object.hasOwn(r, 'id') ? isId(r['id']) : true
+  }
+  const referenceDetectId = (u: unknown): unknown => {
+    if (typeof u !== 'object' || u === null || Array.isArray(u) || !Object.hasOwn(u, 'id')) return null
+    const id = (u as Record<string, unknown>)['id']
+    return isId(id) ? id : null
+  }
+  const idValue = fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer(), fc.string(), fc.boolean(), fc.object())
+  // Envelopes with an id that is absent, own (any value, `undefined` included) or inherited.
+  const envelope = fc
+    .tuple(
+      fc.record(
+        {
+          jsonrpc: fc.constantFrom('2.0', '1.0'),
+          method: fc.oneof(fc.string(), fc.integer()),
+          params: fc.oneof(fc.constant(undefined), fc.array(fc.integer()), fc.string()),
+        },
+        { requiredKeys: ['jsonrpc', 'method'] },
+      ),
+      fc.constantFrom('absent', 'own', 'inherited', 'both'),
+      idValue,
+      idValue,
+    )
+    .map(([members, where, own, inherited]) => {
+      const base = where === 'inherited' || where === 'both' ? (Object.create({ id: inherited }) as object) : {}
+      return Object.assign(base, members, where === 'own' || where === 'both' ? { id: own } : {})
+    })
+  it('isRpcRequest, detectId and isNotification read an own id only, whatever the prototype holds', () => {
+    fc.assert(
+      fc.property(fc.oneof(envelope, fc.anything()), (u) => {
+        expect(RpcRequest.isRpcRequest(u)).toBe(referenceIsRpcRequest(u))
+        expect(RpcRequest.detectId(u)).toEqual(referenceDetectId(u))
+        if (RpcRequest.isRpcRequest(u)) expect(RpcRequest.isNotification(u)).toBe(!Object.hasOwn(u, 'id'))
+      }),
+      { numRuns: 2000 },
+    )
   })
 })

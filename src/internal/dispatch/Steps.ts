@@ -85,7 +85,7 @@ export const validateRequest = (
 export const lookupMethod =
   <C>(methods: ReadonlyMap<string, Compiled<C>>) =>
   (request: RpcRequest.RpcRequest): Either<Rejection, Call<C>> => {
-    const id = hasOwn(request, 'id') ? (request as RpcRequest.Request).id : undefined
+    const id = 'id' in request && hasOwn(request, 'id') ? request.id : undefined
     const entry = methods.get(request.method)
     return entry === undefined ? rejection(id, METHOD_NOT_FOUND) : new Call(request, id, entry, undefined)
   }

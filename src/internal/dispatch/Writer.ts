@@ -79,8 +79,8 @@ export const resultText = (u: unknown): string | undefined => {
  * JSON.stringify throws.
  */
 export const responseText = (response: RpcResponse.RpcResponse): string | undefined => {
-  if (hasOwn(response, 'result')) {
-    const result = resultText((response as RpcResponse.Success).result)
+  if ('result' in response && hasOwn(response, 'result')) {
+    const result = resultText(response.result)
     return result === undefined ? undefined : '{"jsonrpc":"2.0","result":' + result + ',"id":' + idText(response.id) + '}'
   }
   const e = (response as RpcResponse.Failure).error
