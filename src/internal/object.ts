@@ -10,8 +10,8 @@
  * This is a call into the runtime on every use. Where a member is often missing (the `id` of a
  * notification), the dispatcher tests `key in u` first, with the key written out: that test is
  * answered by the site's own inline cache, without a call, and only a member that is there (own or
- * inherited) is then asked about with this (measured in bench/: 0.06 of the floor on a notification,
- * 0.05 on an invalid request).
+ * inherited) is then asked about with this (`npm run bench`, medians of 10 runs: a notification 1.39 ->
+ * 1.30 the floor, an invalid request 1.21 -> 1.12).
  */
 export const hasOwn = (u: object, key: PropertyKey): boolean => Object.hasOwn(u, key)
 
