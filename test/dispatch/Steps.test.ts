@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { Call, compile } from '../../src/internal/dispatch/Call.js'
 import * as Limits from '../../src/internal/dispatch/Limits.js'
 import * as _ from '../../src/internal/dispatch/Steps.js'
+import * as Id from '../../src/Id.js'
 import * as Method from '../../src/Method.js'
 import * as RpcRequest from '../../src/RpcRequest.js'
 
@@ -158,7 +159,8 @@ describe('Steps.reject', () => {
 // The envelope's id is read as an own member; the dispatcher tests `'id' in u` before asking
 // `Object.hasOwn`, which must not change a verdict. The references below ask `Object.hasOwn` alone.
 describe("RpcRequest's reading of the id", () => {
-  const isId = (u: unknown) => u === null || typeof u === 'string' || typeof u === 'number'
+  // The id's value is judged by Id.isId in both: what is compared is how the member is found.
+  const isId = Id.isId
   const referenceIsRpcRequest = (u: unknown): boolean => {
     if (typeof u !== 'object' || u === null || Array.isArray(u)) return false
     const r = u as Record<string, unknown>
@@ -172,7 +174,7 @@ describe("RpcRequest's reading of the id", () => {
     const id = (u as Record<string, unknown>)['id']
     return isId(id) ? id : null
   }
-  const idValue = fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer(), fc.string(), fc.boolean(), fc.object())
+  const idValue = fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer(), fc.double(), fc.string(), fc.boolean(), fc.object())
   // Envelopes with an id that is absent, own (any value, `undefined` included) or inherited.
   const envelope = fc
     .tuple(
