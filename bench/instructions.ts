@@ -13,16 +13,18 @@
  * Why. The goals are the time ratios of `npm run bench` and `npm run bench:http`. On a shared
  * machine those move by 0.05-0.1 from run to run (and HTTP by more), so a change of a few percent
  * cannot be told from the noise. A count of the instructions a request takes does not depend on what
- * else the machine is doing: repeated runs agree to about 1%. It is a gauge of the work done, not of
- * time: cache misses, branch mispredictions and other threads are not in it, so a ratio of
- * instructions can be lower than the ratio of times (see the closing notes of #9).
+ * else the machine is doing: repeated runs agreed within 0.3% over HTTP, and within 3% for the
+ * dispatcher, whose optimised code V8 does not always compile the same way (measured while the time
+ * ratios moved by 5-10% between runs). It is a gauge of the work done, not of time: cache misses,
+ * branch mispredictions and other threads are not in it, so a ratio of instructions can be lower
+ * than the ratio of times (see the closing notes of #9).
  *
- * Method. Each (contestant, case) runs in a process of its own under callgrind (`node
- * --single-threaded`, so that compilation and garbage collection happen on the counted thread, at
- * the same points every run). The process warms up (the dispatcher on every case, as bench/dispatch.ts
- * does; the HTTP server on 150 000 requests), and is then counted over a window of N requests and
- * again, in a second process, over 3N; the figure per request is the difference over 2N, so start-up
- * and warm-up cancel out.
+ * Method. Each count is a process of its own under callgrind (`node --single-threaded`, so that
+ * compilation and garbage collection happen on the counted thread, at the same points every run).
+ * A dispatcher's process is counted whole, once with N requests after its warm-up (every case, as
+ * bench/dispatch.ts warms its shared dispatcher) and once with 3N; a server's only from the end of
+ * its warm-up (150 000 requests), over N requests and over 3N. Either way the two processes run side
+ * by side and the figure per request is the difference over 2N, so start-up and warm-up cancel out.
  *
  * - dispatch: `dispatch(text)` of the case's input, in a loop, after the warm-up; the floor is
  *   `floorFor[case]`, as in bench/dispatch.ts. Cases: single, notification, invalid, batch100 (per
