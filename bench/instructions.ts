@@ -27,8 +27,8 @@
  * by side and the figure per request is the difference over 2N, so start-up and warm-up cancel out.
  *
  * - dispatch: `dispatch(text)` of the case's input, in a loop, after the warm-up; the floor is
- *   `floorFor[case]`, as in bench/dispatch.ts. Cases: single, notification, invalid, batch100 (per
- *   element).
+ *   `floorFor[case]`, as in bench/dispatch.ts. Cases: single, notification, invalid, batch100 and
+ *   batch100_object (per element).
  * - http: the server in the counted process, loaded by autocannon from this one over one keep-alive
  *   connection (so that every request is read, answered and written on its own: with many
  *   connections, how many requests one wake-up of the event loop serves would depend on timing).
@@ -68,7 +68,7 @@ const built = new URL('../dist/esm/', import.meta.url)
 // -------------------------------------------------------------------------------------
 
 type Contestant = 'floor' | 'fp-jsonrpc'
-type CaseName = 'single' | 'notification' | 'invalid' | 'batch100'
+type CaseName = 'single' | 'notification' | 'invalid' | 'batch100' | 'batch100_object'
 
 const request = (id: number, method = 'subtract') => ({ jsonrpc: '2.0', method, params: [42, 23], id })
 
@@ -77,8 +77,9 @@ const inputs: Record<CaseName, string> = {
   notification: '{"jsonrpc":"2.0","method":"subtract","params":[42,23]}',
   invalid: '{"jsonrpc":"2.0","method":1,"params":"bar"}',
   batch100: JSON.stringify(Array.from({ length: 100 }, (_, i) => request(i + 1))),
+  batch100_object: JSON.stringify(Array.from({ length: 100 }, (_, i) => request(i + 1, 'subtract_object'))),
 }
-const itemsOf: Record<CaseName, number> = { single: 1, notification: 1, invalid: 1, batch100: 100 }
+const itemsOf: Record<CaseName, number> = { single: 1, notification: 1, invalid: 1, batch100: 100, batch100_object: 100 }
 
 interface FloorRequest {
   readonly method: string
@@ -86,7 +87,10 @@ interface FloorRequest {
   readonly id: unknown
 }
 type FloorMethod = (params: unknown) => unknown
-const floorMethods = new Map<string, FloorMethod>([['subtract', (params) => (params as [number, number])[0] - (params as [number, number])[1]]])
+const floorMethods = new Map<string, FloorMethod>([
+  ['subtract', (params) => (params as [number, number])[0] - (params as [number, number])[1]],
+  ['subtract_object', (params) => ({ difference: (params as [number, number])[0] - (params as [number, number])[1] })],
+])
 const FLOOR_INVALID_REQUEST = '{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request"},"id":null}'
 
 // The floors of bench/dispatch.ts: no validation at all.
@@ -95,6 +99,16 @@ const floorSingle = (input: string): string => {
   const result = (floorMethods.get(req.method) as FloorMethod)(req.params)
   return JSON.stringify({ jsonrpc: '2.0', result, id: req.id })
 }
+const floorBatch = (input: string): string => {
+  const reqs = JSON.parse(input) as ReadonlyArray<FloorRequest>
+  const out: Array<unknown> = []
+  for (let i = 0; i < reqs.length; i++) {
+    const req = reqs[i]
+    out.push({ jsonrpc: '2.0', result: (floorMethods.get(req.method) as FloorMethod)(req.params), id: req.id })
+  }
+  return JSON.stringify(out)
+}
+
 const floorFor: Record<CaseName, (input: string) => string | undefined> = {
   single: floorSingle,
   notification: (input) => {
@@ -107,18 +121,11 @@ const floorFor: Record<CaseName, (input: string) => string | undefined> = {
     if (typeof u !== 'object' || u === null || typeof (u as { method?: unknown }).method !== 'string') return FLOOR_INVALID_REQUEST
     return floorSingle(input)
   },
-  batch100: (input) => {
-    const reqs = JSON.parse(input) as ReadonlyArray<FloorRequest>
-    const out: Array<unknown> = []
-    for (let i = 0; i < reqs.length; i++) {
-      const req = reqs[i]
-      out.push({ jsonrpc: '2.0', result: (floorMethods.get(req.method) as FloorMethod)(req.params), id: req.id })
-    }
-    return JSON.stringify(out)
-  },
+  batch100: floorBatch,
+  batch100_object: floorBatch,
 }
 
-const Subtract = { name: 'subtract', params: t.type({ minuend: t.number, subtrahend: t.number }), result: t.number }
+const Params = t.type({ minuend: t.number, subtrahend: t.number })
 
 const loadLibrary = async () => {
   const Lib = (await import(new URL('index.js', built).href)) as typeof import('../src/index.js')
@@ -126,7 +133,10 @@ const loadLibrary = async () => {
   const dispatcher = Lib.Dispatch.make(
     pipe(
       Lib.Registry.empty,
-      Lib.Registry.add(Lib.Method.make(Subtract), ({ minuend, subtrahend }) => E.right(minuend - subtrahend)),
+      Lib.Registry.add(Lib.Method.make({ name: 'subtract', params: Params, result: t.number }), ({ minuend, subtrahend }) => E.right(minuend - subtrahend)),
+      Lib.Registry.add(Lib.Method.make({ name: 'subtract_object', params: Params, result: t.type({ difference: t.number }) }), ({ minuend, subtrahend }) =>
+        E.right({ difference: minuend - subtrahend }),
+      ),
     ),
   )
   return { dispatcher, Http }
@@ -140,7 +150,7 @@ const childDispatch = async (contestant: Contestant, name: CaseName, n: number):
   for (let round = 0; round < 20; round++) {
     for (const c of Object.keys(inputs) as Array<CaseName>) {
       const f = contestant === 'floor' ? floorFor[c] : run
-      for (let i = 0; i < (c === 'batch100' ? 20 : 1000); i++) sink += f(inputs[c])?.length ?? 0
+      for (let i = 0; i < (itemsOf[c] > 1 ? 20 : 1000); i++) sink += f(inputs[c])?.length ?? 0
     }
   }
   const input = inputs[name]
@@ -263,7 +273,7 @@ const main = async (): Promise<void> => {
     throw new Error('valgrind was not found: apt-get install valgrind')
   }
   const startedAt = Date.now()
-  console.log(`instruction counts (callgrind), node ${process.version}; per request (per element for batch100)`)
+  console.log(`instruction counts (callgrind), node ${process.version}; per request (per element for the batches)`)
   const out: Record<string, number> = {}
   const row = (what: string, floor: number, fp: number): void => {
     console.log(
