@@ -15,9 +15,11 @@
  * cannot be told from the noise. A count of the instructions a request takes does not depend on what
  * else the machine is doing: repeated runs agreed within 0.3% over HTTP, and within 3% for the
  * dispatcher, whose optimised code V8 does not always compile the same way (measured while the time
- * ratios moved by 5-10% between runs). It is a gauge of the work done, not of time: cache misses,
- * branch mispredictions and other threads are not in it, so a ratio of instructions can be lower
- * than the ratio of times (see the closing notes of #9).
+ * ratios moved by 5-10% between runs). A count does move with the setup, though: registering a
+ * second method moved the notification's count by 11% (its call sites then see two handlers) and
+ * the server's by 4%, so compare counts of one version of this file only. It is a gauge of the work
+ * done, not of time: cache misses, branch mispredictions and other threads are not in it, so a
+ * ratio of instructions can be lower than the ratio of times (see the closing notes of #9).
  *
  * Method. Each count is a process of its own under callgrind (`node --single-threaded`, so that
  * compilation and garbage collection happen on the counted thread, at the same points every run).
