@@ -41,6 +41,7 @@ import { JSONRPCServer } from 'json-rpc-2.0'
 import { inspect } from 'node:util'
 import { constants as perfConstants, performance, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks'
 import { Dispatch, Method, Registry } from '../src/index.js'
+import { floorAsync, floorBatch, floorInvalid, floorNotification, floorParseError, floorSingle } from './floors.js'
 import { median, quantile, round2 } from './stats.js'
 
 // -------------------------------------------------------------------------------------
@@ -163,69 +164,7 @@ const cases: ReadonlyArray<CaseSpec> = [
 // contestant 1: the floor (no validation at all)
 // -------------------------------------------------------------------------------------
 
-type FloorMethod = (params: unknown) => unknown
-interface FloorRequest {
-  readonly method: string
-  readonly params: unknown
-  readonly id: unknown
-}
-
-const floorMethods = new Map<string, FloorMethod>([
-  ['subtract', (params) => (params as [number, number])[0] - (params as [number, number])[1]],
-  ['subtract_async', async (params) => (params as [number, number])[0] - (params as [number, number])[1]],
-  ['subtract_object', (params) => ({ difference: (params as [number, number])[0] - (params as [number, number])[1] })],
-])
-const FLOOR_PARSE_ERROR = '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}'
-const FLOOR_INVALID_REQUEST = '{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request"},"id":null}'
-
-const floorSingle = (input: string): string => {
-  const req = JSON.parse(input) as FloorRequest
-  const result = (floorMethods.get(req.method) as FloorMethod)(req.params)
-  return JSON.stringify({ jsonrpc: '2.0', result, id: req.id })
-}
-
-const floorBatch = (input: string): string => {
-  const reqs = JSON.parse(input) as ReadonlyArray<FloorRequest>
-  const out: Array<unknown> = []
-  for (let i = 0; i < reqs.length; i++) {
-    const req = reqs[i]
-    out.push({ jsonrpc: '2.0', result: (floorMethods.get(req.method) as FloorMethod)(req.params), id: req.id })
-  }
-  return JSON.stringify(out)
-}
-
-const floorNotification = (input: string): undefined => {
-  const req = JSON.parse(input) as FloorRequest
-  ;(floorMethods.get(req.method) as FloorMethod)(req.params)
-  return undefined
-}
-
-const floorInvalid = (input: string): string | undefined => {
-  let u: unknown
-  try {
-    u = JSON.parse(input)
-  } catch {
-    return FLOOR_PARSE_ERROR
-  }
-  if (typeof u !== 'object' || u === null || typeof (u as { method?: unknown }).method !== 'string') return FLOOR_INVALID_REQUEST
-  return floorSingle(input) // not reached by the `invalid` input
-}
-
-const floorParseError = (input: string): string | undefined => {
-  let u: unknown
-  try {
-    u = JSON.parse(input)
-  } catch {
-    return FLOOR_PARSE_ERROR
-  }
-  return u === undefined ? undefined : floorSingle(input) // not reached by the `parse_error` input
-}
-
-const floorAsync = async (input: string): Promise<string> => {
-  const req = JSON.parse(input) as FloorRequest
-  const result = await (floorMethods.get(req.method) as FloorMethod)(req.params)
-  return JSON.stringify({ jsonrpc: '2.0', result, id: req.id })
-}
+// In bench/floors.ts, shared with bench/instructions.ts.
 
 const floorFor: Record<CaseName, (input: string) => unknown> = {
   single: floorSingle,

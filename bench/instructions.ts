@@ -50,6 +50,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { floorBatch, floorInvalid, floorNotification, floorSingle } from './floors.js'
 import { round2 } from './stats.js'
 
 // -------------------------------------------------------------------------------------
@@ -83,46 +84,11 @@ const inputs: Record<CaseName, string> = {
 }
 const itemsOf: Record<CaseName, number> = { single: 1, notification: 1, invalid: 1, batch100: 100, batch100_object: 100 }
 
-interface FloorRequest {
-  readonly method: string
-  readonly params: unknown
-  readonly id: unknown
-}
-type FloorMethod = (params: unknown) => unknown
-const floorMethods = new Map<string, FloorMethod>([
-  ['subtract', (params) => (params as [number, number])[0] - (params as [number, number])[1]],
-  ['subtract_object', (params) => ({ difference: (params as [number, number])[0] - (params as [number, number])[1] })],
-])
-const FLOOR_INVALID_REQUEST = '{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request"},"id":null}'
-
-// The floors of bench/dispatch.ts: no validation at all.
-const floorSingle = (input: string): string => {
-  const req = JSON.parse(input) as FloorRequest
-  const result = (floorMethods.get(req.method) as FloorMethod)(req.params)
-  return JSON.stringify({ jsonrpc: '2.0', result, id: req.id })
-}
-const floorBatch = (input: string): string => {
-  const reqs = JSON.parse(input) as ReadonlyArray<FloorRequest>
-  const out: Array<unknown> = []
-  for (let i = 0; i < reqs.length; i++) {
-    const req = reqs[i]
-    out.push({ jsonrpc: '2.0', result: (floorMethods.get(req.method) as FloorMethod)(req.params), id: req.id })
-  }
-  return JSON.stringify(out)
-}
-
+// The floors of bench/dispatch.ts.
 const floorFor: Record<CaseName, (input: string) => string | undefined> = {
   single: floorSingle,
-  notification: (input) => {
-    const req = JSON.parse(input) as FloorRequest
-    ;(floorMethods.get(req.method) as FloorMethod)(req.params)
-    return undefined
-  },
-  invalid: (input) => {
-    const u = JSON.parse(input) as unknown
-    if (typeof u !== 'object' || u === null || typeof (u as { method?: unknown }).method !== 'string') return FLOOR_INVALID_REQUEST
-    return floorSingle(input)
-  },
+  notification: floorNotification,
+  invalid: floorInvalid,
   batch100: floorBatch,
   batch100_object: floorBatch,
 }
