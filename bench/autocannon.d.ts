@@ -1,7 +1,6 @@
 /**
  * The part of autocannon 9's programmatic API that bench/http.ts uses (autocannon ships no types,
- * and there is no @types/autocannon in the dev dependencies), and bench/instructions.ts. From its
- * README, "API" and "Results".
+ * and there is no @types/autocannon in the dev dependencies). From its README, "API" and "Results".
  */
 declare module 'autocannon' {
   export interface Options {
@@ -9,8 +8,6 @@ declare module 'autocannon' {
     readonly connections?: number
     /** Seconds. */
     readonly duration?: number
-    /** Requests to send, instead of a duration. */
-    readonly amount?: number
     readonly pipelining?: number
     /** Seconds to wait for a response. */
     readonly timeout?: number

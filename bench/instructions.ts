@@ -1,51 +1,39 @@
 /**
  * Instructions per request, counted by valgrind's callgrind rather than timed: fp-jsonrpc's
- * dispatcher against a hand-written floor (the same floors as bench/dispatch.ts), and fp-jsonrpc's
- * `serve` against a bare node:http floor (the same as bench/http.ts's), both from the compiled
- * package in dist/ (the script builds it first).
+ * dispatcher against the hand-written floors of bench/dispatch.ts, from the compiled package in
+ * dist/ (the script builds it first).
  *
- *   npm run bench:instructions                          # needs valgrind (Debian: apt-get install valgrind)
- *   BENCH_INSTR_PARTS=dispatch npm run bench:instructions   # the dispatcher only
+ *   npm run bench:instructions          # needs valgrind (Debian: apt-get install valgrind)
  *
- * Environment:
- *   BENCH_INSTR_PARTS  what to count: `dispatch`, `http`, or both, comma-separated (default both)
+ * Why. The goals are the time ratios of `npm run bench`. On a shared machine those move by
+ * 0.05-0.1 from run to run, so a change of a few percent cannot be told from the noise. A count of
+ * the instructions a request takes does not depend on what else the machine is doing; repeated runs
+ * agreed within 3% (V8 does not always compile the dispatcher the same way). A count does move with
+ * the setup: registering and warming a second method moved the notification's count by 11% (its
+ * call sites then see two handlers), and editing this file (the floors moved to a module of their
+ * own) moved counts by 2-3%; so compare counts of one version of this file only. It is a gauge of
+ * the work done, not of time: cache misses, branch mispredictions and other threads are not in it,
+ * so a ratio of instructions can be lower than the ratio of times (see the closing notes of #9).
  *
- * Why. The goals are the time ratios of `npm run bench` and `npm run bench:http`. On a shared
- * machine those move by 0.05-0.1 from run to run (and HTTP by more), so a change of a few percent
- * cannot be told from the noise. A count of the instructions a request takes does not depend on what
- * else the machine is doing: repeated runs agreed within 0.3% over HTTP, and within 3% for the
- * dispatcher, whose optimised code V8 does not always compile the same way (measured while the time
- * ratios moved by 5-10% between runs). A count does move with the setup, though: registering a
- * second method moved the notification's count by 11% (its call sites then see two handlers) and
- * the server's by 4%, so compare counts of one version of this file only. It is a gauge of the work
- * done, not of time: cache misses, branch mispredictions and other threads are not in it, so a
- * ratio of instructions can be lower than the ratio of times (see the closing notes of #9).
+ * Not HTTP: the same method applied to `serve` and bench/http.ts's floor (the server counted from
+ * the end of a warm-up of 150 000 requests, over one connection) repeated within 0.3% for one
+ * version of this file, but the floor's count moved by 20% between two versions that did not touch
+ * its code, so it was left out (#9's closing notes).
  *
  * Method. Each count is a process of its own under callgrind (`node --single-threaded`, so that
- * compilation and garbage collection happen on the counted thread, at the same points every run).
- * A dispatcher's process is counted whole, once with N requests after its warm-up (every case, as
- * bench/dispatch.ts warms its shared dispatcher) and once with 3N; a server's only from the end of
- * its warm-up (150 000 requests), over N requests and over 3N. Either way the two processes run side
- * by side and the figure per request is the difference over 2N, so start-up and warm-up cancel out.
- *
- * - dispatch: `dispatch(text)` of the case's input, in a loop, after the warm-up; the floor is
- *   `floorFor[case]`, as in bench/dispatch.ts. Cases: single, notification, invalid, batch100 and
- *   batch100_object (per element).
- * - http: the server in the counted process, loaded by autocannon from this one over one keep-alive
- *   connection (so that every request is read, answered and written on its own: with many
- *   connections, how many requests one wake-up of the event loop serves would depend on timing).
- *   Counting starts after the warm-up (callgrind's `--instr-atstart=no`, switched on with
- *   `callgrind_control`), as code that V8 optimises late (node's own streams) takes that long.
+ * compilation and garbage collection happen on the counted thread, at the same points every run),
+ * counted whole: once with N requests after its warm-up (every case, as bench/dispatch.ts warms its
+ * shared dispatcher), once with 3N. The two processes run side by side, and the figure per request
+ * is the difference over 2N, so start-up and warm-up cancel out. Each process runs `dispatch(text)`
+ * of one case's input in a loop; the floor runs `floorFor[case]`. Cases: single, notification,
+ * invalid, batch100 and batch100_object (per element).
  *
  * The last line of output is one JSON object with the ratios (fp-jsonrpc / floor).
  */
-import autocannon from 'autocannon'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
-import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { createServer, type Server as NodeServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -57,17 +45,14 @@ import { round2 } from './stats.js'
 // configuration
 // -------------------------------------------------------------------------------------
 
-const PARTS = (process.env['BENCH_INSTR_PARTS'] ?? 'dispatch,http').split(',').map((p) => p.trim())
 const DISPATCH_N = 100_000
-const HTTP_WARMUP = 150_000
-const HTTP_N = 3_000
 
 const self = fileURLToPath(import.meta.url)
 const root = fileURLToPath(new URL('..', import.meta.url))
 const built = new URL('../dist/esm/', import.meta.url)
 
 // -------------------------------------------------------------------------------------
-// what is counted (run in the child: `--child dispatch <contestant> <case> <n>`, `--child http <contestant>`)
+// what is counted (run in the child: `--child <contestant> <case> <n>`)
 // -------------------------------------------------------------------------------------
 
 type Contestant = 'floor' | 'fp-jsonrpc'
@@ -97,7 +82,6 @@ const Params = t.type({ minuend: t.number, subtrahend: t.number })
 
 const loadLibrary = async () => {
   const Lib = (await import(new URL('index.js', built).href)) as typeof import('../src/index.js')
-  const Http = (await import(new URL('http/index.js', built).href)) as typeof import('../src/http/index.js')
   const dispatcher = Lib.Dispatch.make(
     pipe(
       Lib.Registry.empty,
@@ -107,11 +91,11 @@ const loadLibrary = async () => {
       ),
     ),
   )
-  return { dispatcher, Http }
+  return dispatcher
 }
 
 const childDispatch = async (contestant: Contestant, name: CaseName, n: number): Promise<void> => {
-  const { dispatcher } = await loadLibrary()
+  const dispatcher = await loadLibrary()
   const run = contestant === 'floor' ? floorFor[name] : (input: string) => dispatcher.dispatch(input) as string | undefined
   // Warmed on every case, as bench/dispatch.ts's shared dispatcher is.
   let sink = 0
@@ -126,38 +110,11 @@ const childDispatch = async (contestant: Contestant, name: CaseName, n: number):
   process.stdout.write(`${JSON.stringify({ sink })}\n`)
 }
 
-const floorServer = (): NodeServer =>
-  createServer((req, res) => {
-    const chunks: Array<Buffer> = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => {
-      const body = floorSingle(Buffer.concat(chunks).toString('utf8'))
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
-      res.end(body)
-    })
-  })
-
-const childHttp = async (contestant: Contestant): Promise<void> => {
-  let port: number
-  if (contestant === 'floor') {
-    const server = floorServer()
-    port = await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)))
-  } else {
-    const { dispatcher, Http } = await loadLibrary()
-    const started = await Http.serve({ dispatcher })()
-    if (E.isLeft(started)) throw new Error('serve could not listen')
-    port = started.right.address.port
-  }
-  process.stdout.write(`${JSON.stringify({ port })}\n`)
-  process.stdin.resume()
-  process.stdin.on('end', () => process.exit(0))
-}
-
 // -------------------------------------------------------------------------------------
 // counting (the parent)
 // -------------------------------------------------------------------------------------
 
-/** The instructions callgrind counted, from its output files in `dir` (the last dump's totals). */
+/** The instructions callgrind counted, from its output file in `dir`. */
 const countedIn = (dir: string): number => {
   let total = 0
   for (const f of readdirSync(dir)) {
@@ -168,10 +125,9 @@ const countedIn = (dir: string): number => {
   return total
 }
 
-const valgrind = (dir: string, extra: ReadonlyArray<string>, args: ReadonlyArray<string>): ReadonlyArray<string> => [
+const valgrind = (dir: string, args: ReadonlyArray<string>): ReadonlyArray<string> => [
   '--tool=callgrind',
   `--callgrind-out-file=${join(dir, 'cg.out')}`,
-  ...extra,
   process.execPath,
   '--single-threaded',
   '--import',
@@ -183,49 +139,13 @@ const valgrind = (dir: string, extra: ReadonlyArray<string>, args: ReadonlyArray
 const countDispatch = async (contestant: Contestant, name: CaseName, n: number): Promise<number> => {
   const dir = mkdtempSync(join(tmpdir(), 'fp-instr-'))
   try {
-    const child = spawn('valgrind', valgrind(dir, [], ['--child', 'dispatch', contestant, name, String(n)]), { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] })
+    const child = spawn('valgrind', valgrind(dir, ['--child', contestant, name, String(n)]), { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] })
     let err = ''
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')))
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
     if (code !== 0) throw new Error(`the ${contestant} ${name} run failed (${code}): ${err.slice(-2000)}`)
     return countedIn(dir)
   } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
-
-const BODY = '{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":1}'
-
-const countHttp = async (contestant: Contestant, n: number): Promise<number> => {
-  const dir = mkdtempSync(join(tmpdir(), 'fp-instr-'))
-  const child = spawn('valgrind', valgrind(dir, ['--instr-atstart=no'], ['--child', 'http', contestant]), { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] })
-  try {
-    const port = await new Promise<number>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`the ${contestant} server exited (${code})`)))
-      child.stdout.once('data', (chunk: Buffer) => resolve((JSON.parse(chunk.toString('utf8').split('\n')[0]) as { port: number }).port))
-    })
-    const load = async (amount: number): Promise<void> => {
-      const r = await autocannon({
-        url: `http://127.0.0.1:${port}/`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: BODY,
-        connections: 1,
-        amount,
-        timeout: 60,
-      })
-      if (r['2xx'] !== amount || r.errors !== 0) throw new Error(`${contestant}: ${r['2xx']} of ${amount} answered 2xx, ${r.errors} errors`)
-    }
-    await load(HTTP_WARMUP)
-    const pid = String(child.pid)
-    execFileSync('callgrind_control', ['--instr=on', pid], { stdio: 'ignore' })
-    await load(n)
-    execFileSync('callgrind_control', ['--dump=window', pid], { stdio: 'ignore' })
-    child.stdin.end()
-    await new Promise((resolve) => child.once('exit', resolve))
-    return countedIn(dir)
-  } finally {
-    child.kill()
     rmSync(dir, { recursive: true, force: true })
   }
 }
@@ -249,22 +169,18 @@ const main = async (): Promise<void> => {
     )
     out[what] = round2(fp / floor)
   }
-  for (const name of PARTS.includes('dispatch') ? (Object.keys(inputs) as Array<CaseName>) : []) {
+  for (const name of Object.keys(inputs) as Array<CaseName>) {
     const n = DISPATCH_N / itemsOf[name]
     const count = (contestant: Contestant) => (k: number) => countDispatch(contestant, name, k)
     row(name, await perItem(count('floor'), n, itemsOf[name]), await perItem(count('fp-jsonrpc'), n, itemsOf[name]))
-  }
-  if (PARTS.includes('http')) {
-    row('http', await perItem((k) => countHttp('floor', k), HTTP_N, 1), await perItem((k) => countHttp('fp-jsonrpc', k), HTTP_N, 1))
   }
   console.log(`done in ${Math.round((Date.now() - startedAt) / 1000)} s`)
   console.log(JSON.stringify(out))
 }
 
 if (process.argv[2] === '--child') {
-  const [kind, contestant, name, n] = process.argv.slice(3)
-  if (kind === 'dispatch') await childDispatch(contestant as Contestant, name as CaseName, Number(n))
-  else await childHttp(contestant as Contestant)
+  const [contestant, name, n] = process.argv.slice(3)
+  await childDispatch(contestant as Contestant, name as CaseName, Number(n))
 } else {
   await main()
 }
