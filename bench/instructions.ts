@@ -5,15 +5,17 @@
  *
  *   npm run bench:instructions          # needs valgrind (Debian: apt-get install valgrind)
  *
- * Why. The goals are the time ratios of `npm run bench`. On a shared machine those move by
- * 0.05-0.1 from run to run, so a change of a few percent cannot be told from the noise. A count of
- * the instructions a request takes does not depend on what else the machine is doing; repeated runs
- * agreed within 3% (V8 does not always compile the dispatcher the same way). A count does move with
- * the setup: registering and warming a second method moved the notification's count by 11% (its
- * call sites then see two handlers), and editing this file (the floors moved to a module of their
- * own) moved counts by 2-3%; so compare counts of one version of this file only. It is a gauge of
- * the work done, not of time: cache misses, branch mispredictions and other threads are not in it,
- * so a ratio of instructions can be lower than the ratio of times (see the closing notes of #9).
+ * Why. The goals are the time ratios of `npm run bench`, which on a shared machine move with
+ * whatever else it is doing. A count of instructions does not: two processes of one version of
+ * this file, counting the same thing, agree within about 3% (V8 does not always compile the
+ * dispatcher the same way), however busy the machine. But a count moves with everything else in
+ * the process: between versions of this file that did not change what is counted, ratios moved by
+ * up to 0.08 (notification 1.26 -> 1.18, single 0.86 -> 0.91), and registering and warming a
+ * second method moved the notification's count by 11% (its call sites then see two handlers). So it
+ * tells differences of about 10% or more, and only between runs of one version of this file. It is
+ * a gauge of the work done, not of time: cache misses, branch mispredictions and other threads are
+ * not in it, so a ratio of instructions can be lower than the ratio of times (see the closing notes
+ * of #9).
  *
  * Not HTTP: the same method applied to `serve` and bench/http.ts's floor (the server counted from
  * the end of a warm-up of 150 000 requests, over one connection) repeated within 0.3% for one
